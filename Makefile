@@ -1,0 +1,29 @@
+# Fresh clone → `make demo` / `make test`. Each creates .venv when missing.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+export UTFALL_HOME ?= $(CURDIR)/data
+
+.PHONY: demo test venv clean-data contracts
+
+$(BIN)/utfall: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	# constraints.txt pins every transitive package: the install is reproducible.
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(BIN)/utfall
+
+venv: $(BIN)/utfall
+
+demo: venv
+	$(BIN)/python -m utfall.demo
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+contracts: venv
+	$(BIN)/utfall contracts export
+
+clean-data:
+	rm -rf $(UTFALL_HOME)

@@ -1,0 +1,134 @@
+"""The `utfall` command line. Thin: parses arguments, calls library code, prints."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Utfall — the outcome data warehouse for Samordningsförbund.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+contracts_app = typer.Typer(help="Feed contracts and what is derived from them.", no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write deliveries into (one sub-folder per feed)")],
+    forbund: Annotated[int, typer.Option(help="Number of Samordningsförbund")] = 2,
+    participants: Annotated[int, typer.Option(help="Participants in all")] = 600,
+    from_year: Annotated[int, typer.Option(help="First year of data")] = date.today().year - 4,
+    to_year: Annotated[int, typer.Option(help="Last year of data (complete years only)")] = date.today().year - 1,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files")] = 1,
+) -> None:
+    """Write synthetic, pseudonymised deliveries of every feed, as agencies deliver them."""
+    from utfall.generate import generate as run_generate
+
+    if from_year > to_year:
+        err.print("[red]--from-year must not be after --to-year[/red]")
+        raise typer.Exit(2)
+    summary = run_generate(
+        out,
+        forbund=forbund,
+        participants=participants,
+        from_year=from_year,
+        to_year=to_year,
+        seed=seed,
+        progress=sys.stdout.isatty(),
+    )
+    from rich.table import Table
+
+    table = Table(title=f"Synthetic deliveries in {out}")
+    table.add_column("feed")
+    table.add_column("files", justify="right")
+    table.add_column("rows", justify="right")
+    for feed, counts in summary.items():
+        table.add_row(feed, f"{counts['files']:,}", f"{counts['rows']:,}")
+    console.print(table)
+
+
+@app.command()
+def pseudonymise(
+    key_file: Annotated[Path, typer.Option("--key-file", help="File holding the secret HMAC key")],
+    column: Annotated[str, typer.Option("--column", help="Column holding the personnummer")],
+    in_path: Annotated[Path, typer.Argument(metavar="IN", help="Input CSV (';'-separated, UTF-8)")],
+    out_path: Annotated[Path, typer.Argument(metavar="OUT", help="Output CSV with person_id instead")],
+    refused: Annotated[
+        Optional[Path], typer.Option(help="Report of refused rows (default: OUT with .refused.csv)")
+    ] = None,
+) -> None:
+    """Replace a personnummer column by person_id = HMAC-SHA256(key, 12-digit personnummer)."""
+    from utfall.pseudonymise import PseudonymisationError, pseudonymise_file
+
+    try:
+        result = pseudonymise_file(key_file, column, in_path, out_path, refused)
+    except PseudonymisationError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2)
+    console.print(
+        f"{result.rows_in:,} rows read, {result.rows_out:,} written to {out_path}, "
+        f"{result.rows_refused:,} refused" + (f" (see {result.refused_path})" if result.rows_refused else "")
+    )
+    if result.rows_refused:
+        raise typer.Exit(1)
+
+
+@contracts_app.command("export")
+def contracts_export() -> None:
+    """Write the GX suites and dbt sources derived from the feed contracts."""
+    from utfall.derive import write_derived_files
+
+    for path in write_derived_files():
+        console.print(f"wrote {path}")
+
+
+@contracts_app.command("show")
+def contracts_show(feed: Annotated[Optional[str], typer.Argument()] = None) -> None:
+    """List feeds, or one feed's columns."""
+    from rich.table import Table
+
+    from utfall.contracts import FEEDS, get_feed
+
+    if feed is None:
+        table = Table(title="Feeds")
+        for col in ("feed", "agency", "kind", "schedule", "columns"):
+            table.add_column(col)
+        for f in FEEDS.values():
+            table.add_row(f.name, f.agency, f.kind, f.schedule, str(len(f.columns)))
+    else:
+        f = get_feed(feed)
+        table = Table(title=f"{f.name}: {f.description}")
+        for col in ("column", "type", "required", "rule", "description"):
+            table.add_column(col)
+        for c in f.columns:
+            rule = ", ".join(
+                x
+                for x in (
+                    "codes " + "/".join(c.codes) if c.codes else "",
+                    f"≥ {c.minimum:g}" if c.minimum is not None else "",
+                    f"≤ {c.maximum:g}" if c.maximum is not None else "",
+                    f"~ {c.effective_pattern}" if c.effective_pattern else "",
+                )
+                if x
+            )
+            table.add_row(c.name, c.type, "yes" if c.required else "", rule, c.description)
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,53 @@
+"""Where things live. Runtime data under $UTFALL_HOME; project files beside the package."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def project_dir() -> Path:
+    """The project root (dags/, dbt/, expectations/, seeds/); $UTFALL_PROJECT_DIR overrides."""
+    env = os.environ.get("UTFALL_PROJECT_DIR")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> "Paths":
+        return cls(Path(os.environ.get("UTFALL_HOME", "data")).resolve())
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def archive(self) -> Path:
+        """Loaded (and duplicate) files, kept: nothing delivered is ever deleted."""
+        return self.home / "archive"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+
+def expectations_dir() -> Path:
+    return project_dir() / "expectations"
+
+
+def dbt_dir() -> Path:
+    return project_dir() / "dbt"
