@@ -84,6 +84,19 @@ def pseudonymise(
         raise typer.Exit(1)
 
 
+@app.command()
+def load(
+    feed: Annotated[Optional[str], typer.Option(help="Only this feed's inbox folder")] = None,
+) -> None:
+    """Load new files from $UTFALL_HOME/inbox/<feed>/ into the warehouse (schema raw).
+
+    Exit 0: everything loaded or nothing new. 1: at least one file quarantined. 2: usage error.
+    """
+    from utfall.cli_load import run_load
+
+    raise typer.Exit(run_load(feed, console, err))
+
+
 @contracts_app.command("export")
 def contracts_export() -> None:
     """Write the GX suites and dbt sources derived from the feed contracts."""

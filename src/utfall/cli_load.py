@@ -1,0 +1,74 @@
+"""`utfall load` presentation: progress while files load, a summary table at the end."""
+
+from __future__ import annotations
+
+import logging
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from utfall.config import Paths
+from utfall.loader import LoadReport, UsageError, load, pending_files
+
+STATUS_STYLE = {"loaded": "green", "quarantined": "bold red", "duplicate": "yellow", "superseded": "cyan"}
+
+
+def run_load(feed: str | None, console: Console, err: Console) -> int:
+    paths = Paths.from_env()
+    configure_logging(err)
+    try:
+        files = pending_files(paths, feed)
+        total_bytes = sum(p.stat().st_size for _, p in files)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+            console=err, disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("loading", total=total_bytes)
+
+            def advance(path, outcome) -> None:
+                progress.update(task, advance=outcome.stored_path.stat().st_size, description=path.name)
+
+            report = load(paths, feed, on_file=advance)
+    except UsageError as e:
+        err.print(f"[red]{e}[/red]")
+        return 2
+    print_summary(report, console)
+    return report.exit_code
+
+
+def configure_logging(err: Console) -> None:
+    """Our own progress at INFO; libraries (GX is chatty) only when they warn."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=err, show_path=False)])
+    logging.getLogger("utfall").setLevel(logging.INFO)
+
+
+def print_summary(report: LoadReport, console: Console) -> None:
+    """Per feed: files by status and rows; then every file that needs a look."""
+    if not report.outcomes:
+        console.print("Nothing new in the inbox.")
+        return
+    statuses = ("loaded", "superseded", "duplicate", "quarantined")
+    per_feed: dict[str, dict[str, int]] = {}
+    for o in report.outcomes:
+        counts = per_feed.setdefault(o.feed or "(okänt flöde)", dict.fromkeys((*statuses, "rows"), 0))
+        counts[o.status] += 1
+        counts["rows"] += o.rows_loaded
+    table = Table(title="Load summary")
+    table.add_column("feed")
+    for s in statuses:
+        table.add_column(s, justify="right", style=STATUS_STYLE[s])
+    table.add_column("rows loaded", justify="right")
+    for feed, counts in per_feed.items():
+        table.add_row(feed, *(str(counts[s]) for s in statuses), f"{counts['rows']:,}")
+    if len(per_feed) > 1:
+        table.add_row("total", *(str(sum(c[s] for c in per_feed.values())) for s in statuses),
+                      f"{sum(c['rows'] for c in per_feed.values()):,}", style="bold")
+    console.print(table)
+    for o in report.outcomes:
+        if o.status == "quarantined":
+            console.print(f"[red]quarantined[/red] {o.file_name}: {o.reason}\n  reason: {o.stored_path}.reason.txt")
+        elif o.reason:
+            console.print(f"[{STATUS_STYLE[o.status]}]{o.status}[/] {o.file_name} (load {o.load_id}): {o.reason}")

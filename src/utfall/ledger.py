@@ -1,0 +1,118 @@
+"""The raw schema: one table per feed and the ledger `raw.loads` of every file seen.
+
+Also the one way to open the warehouse for writing: DuckDB allows a single writer
+process, so we wait (and say so in the log) while another process holds the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from pathlib import Path
+
+import duckdb
+
+from utfall.contracts import FEEDS, Feed
+
+log = logging.getLogger("utfall.ledger")
+
+LEDGER_COLUMNS: list[tuple[str, str, str]] = [
+    ("load_id", "BIGINT", "Id of this file's load attempt; raw rows carry it"),
+    ("feed", "VARCHAR", "Feed (inbox folder); null when the folder is no known feed"),
+    ("file_name", "VARCHAR", "Name of the delivered file"),
+    ("sha256", "VARCHAR", "SHA-256 of the file's bytes"),
+    ("file_size", "BIGINT", "Size in bytes"),
+    ("period", "VARCHAR", "YYYYMM for monthly feeds, YYYYMMDD extract date for register snapshots"),
+    ("forbund_id", "VARCHAR", "Förbund of a register snapshot (from the file name)"),
+    ("status", "VARCHAR", "loaded, quarantined, duplicate or superseded"),
+    ("rows_in_file", "BIGINT", "Data rows in the file (null when it could not be read)"),
+    ("rows_loaded", "BIGINT", "Rows written to raw"),
+    ("reason", "VARCHAR", "Why quarantined / duplicate / superseded"),
+    ("superseded_by", "BIGINT", "load_id of the correction that replaced this load"),
+    ("stored_path", "VARCHAR", "Where the file now lies (archive or quarantine)"),
+    ("loaded_at", "TIMESTAMP", "When the file was handled (UTC)"),
+]
+
+RAW_METADATA_COLUMNS: list[tuple[str, str, str]] = [
+    ("load_id", "BIGINT", "The load (raw.loads) that brought this row"),
+    ("source_line", "BIGINT", "Line in the delivered file (row number for Parquet)"),
+]
+
+STATUSES = ("loaded", "quarantined", "duplicate", "superseded")
+
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+class WarehouseLockTimeout(RuntimeError):
+    pass
+
+
+def connect_for_writing(path: Path, timeout_s: float | None = None, poll_s: float = 2.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write, waiting while another process holds it."""
+    timeout_s = float(os.environ.get("UTFALL_LOCK_TIMEOUT", "900")) if timeout_s is None else timeout_s
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            waited = time.monotonic() - started
+            holder = _LOCK_PID.search(str(e))
+            who = f"process {holder.group(1)}" if holder else "another process"
+            if waited >= timeout_s:
+                raise WarehouseLockTimeout(
+                    f"warehouse {path} still locked by {who} after {waited:.0f} s; giving up"
+                ) from e
+            log.warning(
+                "warehouse %s is locked by %s (only one writer at a time); waiting, attempt %d, %.0f s of %.0f s",
+                path, who, attempt, waited, timeout_s,
+            )
+            time.sleep(poll_s)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, ledger and feed tables; add columns a contract gained since."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SEQUENCE IF NOT EXISTS raw.load_id_seq START 1")
+    cols = ", ".join(f"{n} {t}" for n, t, _ in LEDGER_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.loads ({cols}, PRIMARY KEY (load_id))")
+    for feed in FEEDS.values():
+        ensure_feed_table(con, feed)
+
+
+def ensure_feed_table(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
+    wanted = [(n, t) for n, t, _ in RAW_METADATA_COLUMNS] + [(c.name, c.storage_type) for c in feed.columns]
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+            [feed.name],
+        ).fetchall()
+    }
+    if not existing:
+        con.execute(f"CREATE TABLE raw.{feed.name} ({', '.join(f'{n} {t}' for n, t in wanted)})")
+        return
+    for name, type_ in wanted:
+        if name not in existing:
+            con.execute(f"ALTER TABLE raw.{feed.name} ADD COLUMN {name} {type_}")
+
+
+def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT nextval('raw.load_id_seq')").fetchone()[0]
+
+
+def record(con: duckdb.DuckDBPyConnection, **values) -> None:
+    names = [n for n, _, _ in LEDGER_COLUMNS]
+    unknown = set(values) - set(names)
+    if unknown:
+        raise ValueError(f"not ledger columns: {sorted(unknown)}")
+    con.execute(
+        f"INSERT INTO raw.loads ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        [values.get(n) for n in names],
+    )

@@ -1,0 +1,303 @@
+"""Take delivered files from the inbox into the raw schema, whole or not at all.
+
+For each file in $UTFALL_HOME/inbox/<feed>/ (oldest first):
+  * same bytes seen before          → ledger row 'duplicate', file to archive, nothing loaded;
+  * not a delivery / breaks a rule  → ledger row 'quarantined', file and <file>.reason.txt
+                                      to quarantine/<feed>/, nothing loaded;
+  * valid                           → rows and ledger row in ONE transaction; an earlier
+                                      load of the same feed and period (or förbund snapshot)
+                                      becomes 'superseded' in that same transaction; then the
+                                      file moves to archive/<feed>/.
+The ledger row names where the file is going before it moves, so a process killed
+between commit and move is finished by the next run instead of counted twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from utfall import ledger
+from utfall.config import Paths
+from utfall.contracts import FEEDS
+from utfall.deliveries import Delivery, DeliveryNameError, identify
+from utfall.validation import STAGED, FileRefused, Violation, check_rules, q, stage
+
+log = logging.getLogger("utfall.loader")
+
+UNKNOWN_FEED_FOLDER = "_okand_flode"  # quarantine folder for files outside any feed folder
+MAX_LISTED_VIOLATIONS = 100
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    feed: str | None
+    file_name: str
+    status: str  # loaded, quarantined, duplicate, superseded (loaded but an equal-or-newer one exists)
+    load_id: int | None
+    rows_in_file: int | None
+    rows_loaded: int
+    reason: str | None
+    stored_path: Path
+    recovered: bool = False  # an interrupted earlier run had committed it; only the move was left
+
+
+@dataclass
+class LoadReport:
+    outcomes: list[FileOutcome]
+
+    @property
+    def quarantined(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "quarantined"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.quarantined else 0
+
+
+class UsageError(ValueError):
+    pass
+
+
+def pending_files(paths: Paths, feed: str | None = None) -> list[tuple[str | None, Path]]:
+    """Files waiting in the inbox as (feed folder, path), oldest delivery first."""
+    if not paths.inbox.exists():
+        return []
+    found: list[tuple[str | None, Path]] = []
+    for entry in sorted(paths.inbox.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file():
+            if feed is None:
+                found.append((None, entry))
+            continue
+        if feed is not None and entry.name != feed:
+            continue
+        found.extend((entry.name, p) for p in entry.iterdir() if p.is_file() and not p.name.startswith("."))
+    # Delivery order decides which correction wins: modification time, then name.
+    return sorted(found, key=lambda fp: (fp[0] or "", fp[1].stat().st_mtime_ns, fp[1].name))
+
+
+def load(
+    paths: Paths,
+    feed: str | None = None,
+    today: date | None = None,
+    on_file: Callable[[Path, FileOutcome], None] | None = None,
+) -> LoadReport:
+    if feed is not None and feed not in FEEDS:
+        raise UsageError(f"unknown feed {feed!r}; known feeds: {', '.join(FEEDS)}")
+    today = today or date.today()
+    files = pending_files(paths, feed)
+    report = LoadReport([])
+    if not files:
+        log.info("nothing new in %s", paths.inbox / (feed or ""))
+        return report
+    con = ledger.connect_for_writing(paths.warehouse)
+    try:
+        ledger.ensure_schema(con)
+        for folder, path in files:
+            outcome = load_file(con, paths, folder, path, today)
+            report.outcomes.append(outcome)
+            if on_file:
+                on_file(path, outcome)
+    finally:
+        con.close()
+    return report
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, path: Path, today: date) -> FileOutcome:
+    sha = sha256_of(path)
+    prior = con.execute(
+        "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? ORDER BY load_id", [sha]
+    ).fetchall()
+    for load_id, file_name, status, stored in prior:
+        if file_name == path.name and stored and not Path(stored).exists():
+            return _finish_interrupted(con, path, load_id)
+    load_id = ledger.next_load_id(con)
+    common = dict(load_id=load_id, feed=folder if folder in FEEDS else None, file_name=path.name, sha256=sha,
+                  file_size=path.stat().st_size)
+    if prior:
+        first_id, first_name, first_status, _ = prior[0]
+        reason = f"same content as load {first_id} ({first_name}, {first_status}); nothing loaded"
+        target = _free_path(paths.archive / (folder or UNKNOWN_FEED_FOLDER) / f"{load_id}__{path.name}")
+        _commit_record(con, status="duplicate", rows_in_file=None, rows_loaded=0, reason=reason,
+                       stored_path=str(target), **common)
+        _move(path, target)
+        log.info("%s: duplicate of load %s, nothing loaded", path.name, first_id)
+        return FileOutcome(folder, path.name, "duplicate", load_id, None, 0, reason, target)
+    try:
+        delivery = identify(path, folder or "", today) if folder else None
+        if delivery is None:
+            raise DeliveryNameError("unknown_feed", "file lies directly in the inbox, not in a feed folder")
+    except DeliveryNameError as e:
+        return _quarantine(con, paths, folder, path, common, None, [Violation(e.rule, str(e))], 1, None)
+    common.update(period=delivery.period, forbund_id=delivery.forbund_id)
+    rows: int | None = None
+    try:
+        rows = stage(con, delivery)
+        violations, total = check_rules(con, delivery, today, MAX_LISTED_VIOLATIONS)
+        if not violations:
+            from utfall.gx_check import validate_staged  # GX imports slowly; only when a file gets this far
+
+            violations, total = validate_staged(con, delivery.feed, MAX_LISTED_VIOLATIONS)
+        if violations:
+            return _quarantine(con, paths, folder, path, common, delivery, violations, total, rows)
+        return _insert(con, paths, delivery, common, rows)
+    except FileRefused as e:
+        return _quarantine(con, paths, folder, path, common, delivery, e.violations, e.total, rows)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {STAGED}")
+
+
+def _insert(con, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
+    feed = delivery.feed
+    load_id = common["load_id"]
+    target = _free_path(paths.archive / feed.name / f"{load_id}__{delivery.path.name}")
+    columns = ", ".join(q(c) for c in feed.column_names)
+    con.begin()
+    try:
+        ledger.ensure_feed_table(con, feed)
+        con.execute(
+            f"INSERT INTO {feed.raw_table} (load_id, source_line, {columns}) "
+            f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
+        )
+        loaded = con.execute(f"SELECT count(*) FROM {feed.raw_table} WHERE load_id = ?", [load_id]).fetchone()[0]
+        status, reason, superseded_by = _supersede(con, delivery, load_id)
+        ledger.record(con, status=status, rows_in_file=rows, rows_loaded=loaded, reason=reason,
+                      superseded_by=superseded_by, stored_path=str(target), loaded_at=_now(), **common)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    _move(delivery.path, target)
+    log.info("%s: %s rows loaded into %s (load %s)%s", delivery.path.name, loaded, feed.raw_table, load_id,
+             f"; {reason}" if reason else "")
+    return FileOutcome(feed.name, delivery.path.name, status, load_id, rows, loaded, reason, target)
+
+
+def _supersede(con, delivery: Delivery, load_id: int) -> tuple[str, str | None, int | None]:
+    """Mark what this file replaces; return this file's own (status, reason, superseded_by)."""
+    feed = delivery.feed
+    if feed.kind == "monthly":
+        scope_sql, scope_args = "period = ?", [delivery.period]
+        newer = []
+    else:
+        # A register snapshot replaces that förbund's older snapshots (by extract date).
+        scope_sql, scope_args = "forbund_id = ? AND period <= ?", [delivery.forbund_id, delivery.period]
+        newer = con.execute(
+            "SELECT load_id, period FROM raw.loads WHERE feed = ? AND forbund_id = ? AND period > ? "
+            "AND status = 'loaded' ORDER BY period DESC LIMIT 1",
+            [feed.name, delivery.forbund_id, delivery.period],
+        ).fetchall()
+    if newer:
+        return "superseded", f"a newer snapshot ({newer[0][1]}, load {newer[0][0]}) is already loaded", newer[0][0]
+    replaced = con.execute(
+        f"UPDATE raw.loads SET status = 'superseded', superseded_by = ?, "
+        f"reason = 'replaced by load ' || ? || ' (correction)' "
+        f"WHERE feed = ? AND status = 'loaded' AND {scope_sql} RETURNING load_id",
+        [load_id, load_id, feed.name, *scope_args],
+    ).fetchall()
+    if replaced:
+        ids = ", ".join(str(r[0]) for r in replaced)
+        return "loaded", f"correction: supersedes load {ids}", None
+    return "loaded", None, None
+
+
+def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict, delivery: Delivery | None,
+                violations: list[Violation], total: int, rows: int | None) -> FileOutcome:
+    target = _free_path(paths.quarantine / (folder or UNKNOWN_FEED_FOLDER) / path.name)
+    reason_path = target.with_name(target.name + ".reason.txt")
+    rules = sorted({v.rule for v in violations})
+    summary = f"refused: {', '.join(rules)} ({total} violation{'s' if total != 1 else ''})"
+    _write_atomically(reason_path, _reason_text(path, folder, common, violations, total))
+    _commit_record(con, status="quarantined", rows_in_file=rows, rows_loaded=0, reason=summary,
+                   stored_path=str(target), **common)
+    _move(path, target)
+    log.error(
+        "%s QUARANTINED: %s; reason in %s\n%s", path.name, summary, reason_path,
+        "\n".join("  " + v.describe() for v in violations[:10]),
+    )
+    return FileOutcome(folder, path.name, "quarantined", common["load_id"], rows, 0, summary, target)
+
+
+def _reason_text(path: Path, folder: str | None, common: dict, violations: list[Violation], total: int) -> str:
+    listed = len(violations)
+    by_rule: dict[str, int] = {}
+    for v in violations:
+        by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
+    lines = [
+        "Leveransen har inte lästs in (satt i karantän) / Delivery refused (quarantined)",
+        "",
+        f"File:     {path.name}",
+        f"Feed:     {folder or '(none)'}",
+        f"SHA-256:  {common['sha256']}",
+        f"Load id:  {common['load_id']}",
+        f"Refused:  {_now().isoformat(timespec='seconds')} UTC",
+        f"Rules:    {', '.join(f'{r} ({n} listed)' for r, n in sorted(by_rule.items()))}",
+        "",
+        f"Violations (first {listed} of {total}; line 1 is the header):",
+        *(f"  {v.describe()}" for v in violations),
+        "",
+        "Nothing from this file was loaded. Fix the file and deliver it again to the inbox.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _commit_record(con, **values) -> None:
+    con.begin()
+    try:
+        ledger.record(con, loaded_at=_now(), **values)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _finish_interrupted(con, path: Path, load_id: int) -> FileOutcome:
+    feed, status, rows_in, rows_loaded, reason, stored = con.execute(
+        "SELECT feed, status, rows_in_file, rows_loaded, reason, stored_path FROM raw.loads WHERE load_id = ?",
+        [load_id],
+    ).fetchone()
+    _move(path, Path(stored))
+    log.warning("%s: load %s was committed by an interrupted run; moved the file to %s", path.name, load_id, stored)
+    return FileOutcome(feed, path.name, status, load_id, rows_in, rows_loaded, reason, Path(stored), recovered=True)
+
+
+def _free_path(path: Path) -> Path:
+    if not path.exists():
+        return path
+    n = 2
+    while (candidate := path.with_name(f"{path.stem}.{n}{path.suffix}")).exists():
+        n += 1
+    return candidate
+
+
+def _move(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), str(target))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
