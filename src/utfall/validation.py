@@ -146,11 +146,15 @@ def _read_csv_with_lines(con, path: Path, names: list[str], physical_lines: int)
             auto_detect=false, quote='"', escape='"', strict_mode=true, null_padding=false,
             store_rejects=true)"""
     )
+    # DuckDB reports a short line once per missing field: keep the first per line.
+    per_line = """SELECT line, error_type, arg_min(column_name, column_idx) AS column_name,
+                         arg_min(error_message, column_idx) AS error_message
+                  FROM reject_errors GROUP BY line, error_type"""
     rejects = con.execute(
-        "SELECT line, column_name, error_type, error_message FROM reject_errors ORDER BY line LIMIT 100"
+        f"SELECT line, column_name, error_type, error_message FROM ({per_line}) ORDER BY line LIMIT 100"
     ).fetchall()
     if rejects:
-        total = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+        total = con.execute(f"SELECT count(*) FROM ({per_line})").fetchone()[0]
         raise FileRefused([_reject_violation(*r) for r in rejects], total)
     rows = con.execute(f"SELECT count(*) FROM {STAGED}_file").fetchone()[0]
     if rows + 1 != physical_lines:
@@ -164,7 +168,7 @@ def _reject_violation(line: int, column: str | None, error_type: str, message: s
     )
     text = message.split("\n")[0]
     if rule == "too_few_fields":
-        text += " (a truncated or incomplete line?)"
+        text = f"the line ends before this column; {text.lower()} (a truncated or incomplete line?)"
     return Violation(rule, text, line, column)
 
 

@@ -1,0 +1,52 @@
+"""Shared fixtures: a fresh $UTFALL_HOME per test and helpers to deliver files into it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from utfall.config import Paths
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = REPO / ".venv" / "bin"
+
+
+def pid(n: int) -> str:
+    """A pseudonymised person_id (64 lowercase hex), as agencies deliver them."""
+    return hashlib.sha256(f"test-person-{n}".encode()).hexdigest()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    monkeypatch.setenv("UTFALL_HOME", str(tmp_path / "home"))
+    paths = Paths(tmp_path / "home")
+    paths.inbox.mkdir(parents=True)
+    return paths
+
+
+def deliver(paths: Paths, feed: str, name: str, text: str | bytes) -> Path:
+    """Put a file into inbox/<feed>/ as an agency would."""
+    folder = paths.inbox / feed
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(text, str):
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_bytes(text)
+    return path
+
+
+def query(paths: Paths, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def cli_env(paths: Paths) -> dict[str, str]:
+    env = dict(os.environ)
+    env["UTFALL_HOME"] = str(paths.home)
+    env["COLUMNS"] = "200"
+    return env
