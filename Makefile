@@ -20,6 +20,7 @@ demo: venv
 	$(BIN)/python -m utfall.demo
 
 test: venv
+	bash scripts/install-test-deps.sh
 	$(BIN)/python -m pytest -q
 
 contracts: venv

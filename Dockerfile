@@ -1,0 +1,18 @@
+# Airflow with Utfall installed. The tag must match apache-airflow in constraints.txt
+# (tests/test_compose.py checks), so the image's Airflow is the one the lock was built for.
+FROM apache/airflow:3.3.2-python3.11
+
+USER root
+# The data volume mounts here; created in the image so the volume starts owned by airflow
+# (a path the image lacks would be created root-owned and unwritable for the tasks).
+RUN mkdir -p /opt/utfall/data && chown airflow:0 /opt/utfall/data
+USER airflow
+
+WORKDIR /opt/utfall/src-build
+COPY --chown=airflow:0 pyproject.toml constraints.txt ./
+COPY --chown=airflow:0 src/ ./src/
+# psycopg2 is the driver named in AIRFLOW__DATABASE__SQL_ALCHEMY_CONN (Postgres metadata DB);
+# pinned here because the lock (constraints.txt) is for the local venv, which has no Postgres.
+RUN pip install --no-cache-dir -c constraints.txt . psycopg2-binary==2.9.13
+
+WORKDIR /opt/airflow

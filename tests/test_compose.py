@@ -1,0 +1,298 @@
+"""docker-compose.yml and Dockerfile: the deployment shape, checked without a Docker engine.
+
+No engine runs where the tests run, so the file is checked for what would break at
+`docker compose up`: wrong Airflow option names, mounts of missing folders, services that
+depend on services that do not exist, an image that does not match the pinned Airflow.
+`docker-compose config -q` checks the file itself; scripts/install-test-deps.sh installs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = REPO / "docker-compose.yml"
+DOCKERFILE = REPO / "Dockerfile"
+
+AIRFLOW_COMMANDS = {
+    "airflow-apiserver": "api-server",
+    "airflow-scheduler": "scheduler",
+    "airflow-dag-processor": "dag-processor",
+    "airflow-triggerer": "triggerer",
+}
+AIRFLOW_SERVICES = {"airflow-init", *AIRFLOW_COMMANDS}
+PROJECT_FOLDERS = ("dags", "dbt", "expectations", "seeds")
+POOL = "warehouse_writer"  # the DAGs' pool for writers of the DuckDB warehouse
+# Values compose must get from the environment (.env), never from the file.
+SECRETS = {"AIRFLOW_JWT_SECRET": "test-jwt-secret", "AIRFLOW_FERNET_KEY": "test-fernet-key"}
+INSTALL_HINT = "docker-compose is missing: run scripts/install-test-deps.sh (as root)"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict) -> dict[str, dict]:
+    return compose["services"]
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):  # the `- KEY=value` form
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def command_text(service: dict) -> str:
+    command = service.get("command", "")
+    return " ".join(command) if isinstance(command, list) else command
+
+
+def mounts(service: dict) -> list[tuple[str, str]]:
+    """(source, container path) of each short-syntax volume."""
+    return [tuple(volume.split(":")[:2]) for volume in service.get("volumes", [])]
+
+
+def is_bind(source: str) -> bool:
+    return source.startswith((".", "/", "~"))
+
+
+def depends_on(service: dict) -> dict[str, str]:
+    """Service name → condition (the list form means service_started)."""
+    deps = service.get("depends_on", {})
+    if isinstance(deps, list):
+        return {name: "service_started" for name in deps}
+    return {name: spec.get("condition", "service_started") for name, spec in deps.items()}
+
+
+def airflow_options() -> set[tuple[str, str]]:
+    """(section, option) of every option the installed Airflow knows.
+
+    Read from its config.yml rather than by importing airflow, which would write an
+    airflow.cfg into $AIRFLOW_HOME as a side effect.
+    """
+    package = Path(importlib.util.find_spec("airflow").submodule_search_locations[0])
+    sections = yaml.safe_load((package / "config_templates" / "config.yml").read_text(encoding="utf-8"))
+    return {(section, option) for section, spec in sections.items() for option in spec["options"]}
+
+
+def pinned_version(package: str) -> str:
+    text = (REPO / "constraints.txt").read_text(encoding="utf-8")
+    match = re.search(rf"^{re.escape(package)}==(\S+)$", text, re.MULTILINE)
+    assert match, f"{package} is not pinned in constraints.txt"
+    return match.group(1)
+
+
+# --- services -------------------------------------------------------------------------
+
+
+def test_required_services_run_the_right_commands(services: dict) -> None:
+    assert {"postgres", *AIRFLOW_SERVICES} <= services.keys()
+    assert services["postgres"]["image"] == "postgres:16"
+    for name, command in AIRFLOW_COMMANDS.items():
+        assert command_text(services[name]) == command, name
+    init = command_text(services["airflow-init"])
+    assert "airflow db migrate" in init
+    # The pool is created once, with one slot, so only one task at a time writes DuckDB.
+    assert re.search(rf"airflow pools set {POOL} 1 ", init), init
+
+
+def test_airflow_services_run_the_project_image_built_here(services: dict) -> None:
+    images = {services[name]["image"] for name in AIRFLOW_SERVICES}
+    assert len(images) == 1, images
+    for name in AIRFLOW_SERVICES:
+        build = services[name]["build"]
+        context = build if isinstance(build, str) else build["context"]
+        assert (REPO / context / "Dockerfile").resolve() == DOCKERFILE, name
+
+
+def test_dags_use_only_the_pools_the_init_creates(services: dict) -> None:
+    init = command_text(services["airflow-init"])
+    created = set(re.findall(r"airflow pools set (\S+)", init)) | {"default_pool"}
+    # pool="…" in a DAG, or a constant such as WAREHOUSE_WRITER_POOL = "…" it imports.
+    assignment = re.compile(r"""pool\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+    for path in [*(REPO / "dags").rglob("*.py"), *(REPO / "src" / "utfall").rglob("*.py")]:
+        for pool in assignment.findall(path.read_text(encoding="utf-8")):
+            assert pool in created, f"{path.name} names pool {pool!r}, which airflow-init does not create"
+
+
+# --- environment ----------------------------------------------------------------------
+
+
+def test_airflow_settings(services: dict) -> None:
+    expected = {
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://airflow:airflow@postgres/airflow",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+        ),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://airflow-apiserver:8080/execution/",
+        "UTFALL_HOME": "/opt/utfall/data",
+        "UTFALL_PROJECT_DIR": "/opt/utfall",
+    }
+    for name in AIRFLOW_SERVICES:
+        env = environment(services[name])
+        assert {key: env.get(key) for key in expected} == expected, name
+
+
+def test_every_airflow_setting_names_a_real_option(services: dict) -> None:
+    options = airflow_options()
+    # The check would catch names that moved in Airflow 3 (not merely any typo).
+    assert ("database", "sql_alchemy_conn") in options and ("core", "sql_alchemy_conn") not in options
+    for name, service in services.items():
+        for key in environment(service):
+            if not key.startswith("AIRFLOW__"):
+                continue
+            match = re.fullmatch(r"AIRFLOW__([A-Z0-9_]+?)__([A-Z0-9_]+)", key)
+            assert match, f"{name}: {key} is not AIRFLOW__SECTION__OPTION"
+            section, option = match.group(1).lower(), match.group(2).lower()
+            version = pinned_version("apache-airflow")
+            assert (section, option) in options, f"{name}: {key} is no option of Airflow {version}"
+
+
+def test_execution_api_url_points_at_the_api_server(services: dict) -> None:
+    url = environment(services["airflow-scheduler"])["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
+    match = re.fullmatch(r"http://([\w-]+):(\d+)/execution/", url)
+    assert match, url
+    host, port = match.groups()
+    assert command_text(services[host]) == "api-server"
+    assert any(str(published).endswith(f":{port}") for published in services[host]["ports"])
+
+
+def test_secrets_come_from_the_environment(services: dict) -> None:
+    for name in AIRFLOW_SERVICES:
+        env = environment(services[name])
+        # Shared by all components: tokens signed by the scheduler are checked by the API server.
+        assert env["AIRFLOW__API_AUTH__JWT_SECRET"].startswith("${AIRFLOW_JWT_SECRET:?"), name
+        assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?"), name
+
+
+# --- mounts ---------------------------------------------------------------------------
+
+
+def test_bind_mounted_folders_exist_and_named_volumes_are_declared(compose: dict, services: dict) -> None:
+    declared = set(compose.get("volumes") or {})
+    for name, service in services.items():
+        for source, _ in mounts(service):
+            if is_bind(source):
+                assert (REPO / source).is_dir(), f"{name} mounts {source}, which is not a folder of the repo"
+            else:
+                assert source in declared, f"{name} uses volume {source!r}, not declared"
+
+
+def test_project_folders_are_mounted_where_the_settings_point(services: dict) -> None:
+    for name in AIRFLOW_SERVICES:
+        service = services[name]
+        env = environment(service)
+        binds = [(source, target) for source, target in mounts(service) if is_bind(source)]
+        by_source = {PurePosixPath(source).name: target for source, target in binds}
+        assert by_source["dags"] == env["AIRFLOW__CORE__DAGS_FOLDER"], name
+        # utfall.config finds dags/, dbt/, expectations/, seeds/ under UTFALL_PROJECT_DIR.
+        for folder in PROJECT_FOLDERS:
+            assert by_source[folder] == f"{env['UTFALL_PROJECT_DIR']}/{folder}", (name, folder)
+        assert env["UTFALL_HOME"] in {target for _, target in mounts(service)}, (
+            f"{name}: UTFALL_HOME is not a volume, so the warehouse would go with the container"
+        )
+
+
+# --- health and order -----------------------------------------------------------------
+
+
+def test_long_running_services_have_healthchecks(services: dict) -> None:
+    for name, service in services.items():
+        if name != "airflow-init":
+            assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
+    apiserver_check = " ".join(services["airflow-apiserver"]["healthcheck"]["test"])
+    assert "http://localhost:8080/api/v2/monitor/health" in apiserver_check
+    assert "8080:8080" in services["airflow-apiserver"]["ports"]
+
+
+def test_depends_on_names_existing_services_and_valid_conditions(services: dict) -> None:
+    for name, service in services.items():
+        for dependency, condition in depends_on(service).items():
+            assert dependency in services, f"{name} depends on unknown service {dependency}"
+            assert condition in {"service_started", "service_healthy", "service_completed_successfully"}
+            if condition == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{name} waits for {dependency} to be healthy"
+    assert depends_on(services["airflow-init"]) == {"postgres": "service_healthy"}
+    for name in AIRFLOW_COMMANDS:
+        # Nothing may start on a database that is not migrated yet.
+        assert depends_on(services[name])["airflow-init"] == "service_completed_successfully", name
+
+
+# --- Dockerfile ---------------------------------------------------------------------
+
+
+def test_dockerfile_extends_the_pinned_airflow() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    bases = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
+    airflow = pinned_version("apache-airflow")
+    assert airflow.startswith("3.3.")
+    assert bases == [f"apache/airflow:{airflow}-python3.11"]
+    requires_python = re.search(r'requires-python\s*=\s*"([^"]+)"', (REPO / "pyproject.toml").read_text())
+    assert "3.11" in requires_python.group(1)
+
+
+def test_dockerfile_installs_the_project_with_the_lock(services: dict) -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    for source in re.findall(r"^COPY\s+(?:--\S+\s+)*(.+)\s+\S+$", text, re.MULTILINE):
+        for path in source.split():
+            assert (REPO / path).exists(), f"Dockerfile copies {path}, which is not in the repo"
+    assert re.search(r"pip install .*-c constraints\.txt \.", text)
+    # The driver named in SQL_ALCHEMY_CONN must be in the image.
+    conn = environment(services["airflow-scheduler"])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert conn.startswith("postgresql+psycopg2://") and "psycopg2-binary" in text
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert users[-1] == "airflow", "the image must run as the official image's user"
+
+
+# --- compose itself -------------------------------------------------------------------
+
+
+# docker-compose 1.29 (Debian's package; scripts/install-test-deps.sh installs it) is the
+# validator we can count on here. Compose v2 is not packaged for this machine.
+COMPOSE_COMMANDS = [pytest.param(["docker-compose"], id="docker-compose")]
+
+
+def run_compose(command: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    # An empty env file: a developer's .env must not decide the outcome.
+    env_file = tmp_path / "empty.env"
+    env_file.write_text("")
+    return subprocess.run(
+        [*command, "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config", "-q"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def environment_without_secrets() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in SECRETS}
+
+
+@pytest.mark.parametrize("command", COMPOSE_COMMANDS)
+def test_compose_accepts_the_file(command: list[str], tmp_path: Path) -> None:
+    assert shutil.which(command[0]), INSTALL_HINT
+    result = run_compose(command, {**environment_without_secrets(), **SECRETS}, tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", COMPOSE_COMMANDS)
+def test_compose_refuses_to_run_without_the_secrets(command: list[str], tmp_path: Path) -> None:
+    assert shutil.which(command[0]), INSTALL_HINT
+    result = run_compose(command, environment_without_secrets(), tmp_path)
+    assert result.returncode != 0
+    assert "AIRFLOW_JWT_SECRET" in result.stderr or "AIRFLOW_FERNET_KEY" in result.stderr
