@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,15 @@ from utfall.config import Paths
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
+
+
+def pytest_configure(config) -> None:
+    """Airflow reads its configuration on first import: point it at a throw-away home first."""
+    airflow_home = Path(tempfile.mkdtemp(prefix="utfall-test-airflow-"))
+    os.environ["AIRFLOW_HOME"] = str(airflow_home)
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 
 def pid(n: int) -> str:

@@ -97,6 +97,31 @@ def load(
     raise typer.Exit(run_load(feed, console, err))
 
 
+@app.command()
+def ledger() -> None:
+    """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods."""
+    from utfall.config import Paths
+    from utfall.ledger_report import ledger_table
+
+    paths = Paths.from_env()
+    if not paths.warehouse.exists():
+        err.print(f"No warehouse at {paths.warehouse} yet: run `utfall load` first.")
+        raise typer.Exit(1)
+    console.print(ledger_table(paths))
+
+
+@app.command("airflow-env")
+def airflow_env() -> None:
+    """Print the environment for running Airflow locally: eval "$(utfall airflow-env)"."""
+    import shlex
+
+    from utfall.airflow_env import airflow_environment
+    from utfall.config import Paths
+
+    for key, value in airflow_environment(Paths.from_env()).items():
+        print(f"export {key}={shlex.quote(value)}")
+
+
 @contracts_app.command("export")
 def contracts_export() -> None:
     """Write the GX suites and dbt sources derived from the feed contracts."""

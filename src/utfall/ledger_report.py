@@ -1,0 +1,36 @@
+"""What the ledger says, per feed: for `utfall ledger`, the demo and the DAG logs."""
+
+from __future__ import annotations
+
+import duckdb
+from rich.table import Table
+
+from utfall.config import Paths
+
+SUMMARY_SQL = """
+SELECT feed,
+       count(*) FILTER (WHERE status = 'loaded')      AS loaded,
+       count(*) FILTER (WHERE status = 'superseded')  AS superseded,
+       count(*) FILTER (WHERE status = 'duplicate')   AS duplicate,
+       count(*) FILTER (WHERE status = 'quarantined') AS quarantined,
+       coalesce(sum(rows_loaded) FILTER (WHERE status = 'loaded'), 0) AS current_rows,
+       min(period) FILTER (WHERE status = 'loaded')   AS first_period,
+       max(period) FILTER (WHERE status = 'loaded')   AS last_period
+FROM raw.loads
+GROUP BY feed
+ORDER BY feed NULLS LAST
+"""
+
+
+def ledger_table(paths: Paths) -> Table:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        rows = con.execute(SUMMARY_SQL).fetchall()
+    table = Table(title=f"Warehouse ledger ({paths.warehouse})")
+    for name, justify in (("feed", "left"), ("loaded", "right"), ("superseded", "right"), ("duplicate", "right"),
+                          ("quarantined", "right"), ("current rows", "right"), ("periods", "left")):
+        table.add_column(name, justify=justify)
+    for feed, loaded, superseded, duplicate, quarantined, current_rows, first, last in rows:
+        periods = f"{first} – {last}" if first else ""
+        table.add_row(feed or "(okänt flöde)", str(loaded), str(superseded), str(duplicate),
+                      f"[red]{quarantined}[/red]" if quarantined else "0", f"{current_rows:,}", periods)
+    return table
