@@ -15,7 +15,7 @@ from functools import lru_cache
 import duckdb
 
 from utfall.contracts import Feed
-from utfall.derive import suite_path
+from utfall import derive
 from utfall.validation import STAGED, Violation, q
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no telemetry: this machine has no network
@@ -45,7 +45,7 @@ def validate_staged(con: duckdb.DuckDBPyConnection, feed: Feed, limit: int = 100
     columns = ", ".join(q(c) for c in feed.column_names)
     frame = con.execute(f"SELECT __line, {columns} FROM {STAGED} ORDER BY __line").df()
     lines = frame.pop("__line").to_numpy()
-    suite = load_suite(feed.name, str(suite_path(feed)))
+    suite = load_suite(feed.name, str(derive.suite_path(feed)))
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(suite, result_format={"result_format": "COMPLETE", "partial_unexpected_count": limit})
     violations: list[Violation] = []
