@@ -120,6 +120,19 @@ def airflow_env() -> None:
 
     for key, value in airflow_environment(Paths.from_env()).items():
         print(f"export {key}={shlex.quote(value)}")
+    # `airflow standalone` starts its components as `airflow` from PATH.
+    print(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
+
+
+@app.command("airflow-setup")
+def airflow_setup() -> None:
+    """Prepare local Airflow: migrate its metadata DB and create the warehouse writer pool."""
+    from utfall.airflow_env import prepare_airflow
+    from utfall.config import Paths
+
+    paths = Paths.from_env()
+    prepare_airflow(paths)
+    console.print(f"Airflow ready in {paths.airflow_home} (pool warehouse_writer, 1 slot)")
 
 
 @contracts_app.command("export")
