@@ -6,17 +6,62 @@ instead of eleven) against a SQLite metadata DB under $UTFALL_HOME/airflow.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 
 from utfall.config import Paths, project_dir
 
 DEMO_MARKER = ".utfall-demo"
-console = Console()
+# Piped output (make, CI) would otherwise be cut at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 110)
+
+
+@contextlib.contextmanager
+def output_to(log_path: Path):
+    """Send everything written to stdout/stderr (Airflow's task logs) to a file, at fd level."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def run_dag(bag, dag_id: str, paths: Paths) -> str:
+    log_path = paths.airflow_home / "demo-logs" / f"{dag_id}.log"
+    with output_to(log_path):
+        run = bag.dags[dag_id].test()
+    state = str(getattr(run, "state", "unknown"))
+    console.print(f"{dag_id:32} {'[green]' if state == 'success' else '[red]'}{state}[/]  log: {log_path}")
+    return state
+
+
+def deliver_correction(paths: Paths) -> Path:
+    """Re-deliver the latest FK month with one amount changed, as Försäkringskassan would."""
+    latest = max((paths.archive / "fk_utbetalningar").glob("*.csv"), key=lambda p: p.name.split("__")[1])
+    lines = latest.read_text(encoding="utf-8").splitlines()
+    fields = lines[1].split(";")
+    fields[5] = str(int(fields[5]) + 100)  # belopp_sek
+    lines[1] = ";".join(fields)
+    target = paths.inbox / "fk_utbetalningar" / latest.name.split("__")[1]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
 
 
 def reset_demo_home(paths: Paths) -> None:
@@ -63,13 +108,16 @@ def main() -> None:
         sys.exit(1)
     failed = []
     for dag_id in sorted(d for d in bag.dag_ids if d.startswith("ingest_")):
-        run = bag.dags[dag_id].test()
-        state = str(getattr(run, "state", "unknown"))
-        console.print(f"{dag_id:32} {state}")
-        if state != "success":
+        if run_dag(bag, dag_id, paths) != "success":
             failed.append(dag_id)
 
-    console.rule("4. Load summary")
+    console.rule("4. A corrected delivery supersedes the earlier file")
+    corrected = deliver_correction(paths)
+    console.print(f"Försäkringskassan re-delivers {corrected.name} with one amount changed")
+    if run_dag(bag, "ingest_fk_utbetalningar", paths) != "success":
+        failed.append("ingest_fk_utbetalningar (correction)")
+
+    console.rule("5. Load summary")
     from utfall.ledger_report import ledger_table
 
     console.print(ledger_table(paths))

@@ -22,15 +22,19 @@ ORDER BY feed NULLS LAST
 """
 
 
+def _period(period: str) -> str:
+    return f"{period[:4]}-{period[4:6]}" + (f"-{period[6:]}" if len(period) == 8 else "")
+
+
 def ledger_table(paths: Paths) -> Table:
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         rows = con.execute(SUMMARY_SQL).fetchall()
     table = Table(title=f"Warehouse ledger ({paths.warehouse})")
     for name, justify in (("feed", "left"), ("loaded", "right"), ("superseded", "right"), ("duplicate", "right"),
                           ("quarantined", "right"), ("current rows", "right"), ("periods", "left")):
-        table.add_column(name, justify=justify)
+        table.add_column(name, justify=justify, no_wrap=name in ("feed", "periods"))
     for feed, loaded, superseded, duplicate, quarantined, current_rows, first, last in rows:
-        periods = f"{first} – {last}" if first else ""
+        periods = f"{_period(first)} – {_period(last)}" if first else ""
         table.add_row(feed or "(okänt flöde)", str(loaded), str(superseded), str(duplicate),
                       f"[red]{quarantined}[/red]" if quarantined else "0", f"{current_rows:,}", periods)
     return table
