@@ -304,3 +304,35 @@ def test_every_delivered_file_is_kept_somewhere(home):
     for n in names:
         assert n in kept
     assert not any(p.is_file() for p in home.inbox.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "content,rows",
+    [
+        (GOOD_FK.replace("\n", "\r\n"), 3),  # made on Windows
+        (GOOD_FK + "\n\n", 3),  # blank lines after the last row: an export habit, nothing lost
+        (GOOD_FK.rstrip("\n"), 3),  # no newline after the last row
+    ],
+    ids=["crlf", "trailing_blank_lines", "no_final_newline"],
+)
+def test_harmless_file_shapes_load(home, content, rows):
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", content)
+    [outcome] = load(home).outcomes
+    assert (outcome.status, outcome.rows_loaded) == ("loaded", rows)
+    assert query(home, "SELECT max(skatt_sek)::INT FROM raw.fk_utbetalningar") == [(6000,)]  # no stray \r
+
+
+def test_blank_line_between_rows_is_refused_at_its_line(home):
+    exit_code, reason = refused_case(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv",
+                                     fk(FK_ROWS[0], "", FK_ROWS[1]))
+    assert exit_code == 1
+    assert "line 3: [blank_line]" in reason
+
+
+def test_quoted_value_holding_the_separator_is_one_value(home):
+    header = "person_id;manad;inskriven;sokandekategori;program;lonestod_typ;lonestod_sek"
+    deliver(home, "af_status", "af_status_202401.csv",
+            f'{header}\n{pid(1)};2024-01;J;11;"Steg 1; förberedande";;\n')
+    [outcome] = load(home).outcomes
+    assert outcome.status == "loaded"
+    assert query(home, "SELECT program FROM raw.af_status") == [("Steg 1; förberedande",)]

@@ -85,10 +85,23 @@ def scan_text(path: Path) -> TextScan:
             offset_lines += chunk.count(b"\n")
             last_byte = chunk[-1:]
         lines = offset_lines + (1 if last_byte not in (b"\n", b"") else 0)
+        lines -= _trailing_blank_lines(fh)
     if lines == 0:
         raise FileRefused([Violation("empty_file", "the file is empty; a delivery needs a header and data rows")])
     header_text = first_line.decode("utf-8").removeprefix("\ufeff").rstrip("\r")
     return TextScan(header=header_text.split(";"), physical_lines=lines)
+
+
+def _trailing_blank_lines(fh) -> int:
+    """Blank lines at the very end (an export habit; DuckDB skips them, and so may we)."""
+    size = fh.seek(0, 2)
+    fh.seek(max(0, size - 4096))
+    tail = fh.read()
+    content_end = len(tail.rstrip(b"\r\n"))
+    if content_end == 0:
+        return 0  # nothing but line breaks here: let the other checks speak
+    # After the last content byte come its own line ending, then one per blank line.
+    return max(tail.count(b"\n", content_end) - 1, 0)
 
 
 def check_header(feed: Feed, header: list[str]) -> list[Violation]:
