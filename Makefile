@@ -3,15 +3,20 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 export UTFALL_HOME ?= $(CURDIR)/data
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# Some machines' global pip config names local mirrors that are absent: pip warns once per
+# package. Hide only that line; every other message, and pip's exit code, stay.
+PIP_QUIET_FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
 
 .PHONY: demo test venv clean-data contracts
 
 $(BIN)/utfall: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip 2>&1 | { $(PIP_QUIET_FILTER); }
 	# constraints.txt pins every transitive package: the install is reproducible.
-	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]' 2>&1 | { $(PIP_QUIET_FILTER); }
 	touch $(BIN)/utfall
 
 venv: $(BIN)/utfall
