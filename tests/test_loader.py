@@ -336,3 +336,13 @@ def test_quoted_value_holding_the_separator_is_one_value(home):
     [outcome] = load(home).outcomes
     assert outcome.status == "loaded"
     assert query(home, "SELECT program FROM raw.af_status") == [("Steg 1; förberedande",)]
+
+
+def test_progress_is_reported_within_a_file_and_ends_complete(home):
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    seen: list[float] = []
+    finished: list[str] = []
+    load(home, on_progress=lambda path, fraction: seen.append(fraction),
+         on_file=lambda path, outcome: finished.append(outcome.status))
+    assert seen == sorted(seen) and seen[-1] == 1.0 and 0.5 in seen and 0.6 in seen
+    assert finished == ["loaded"]

@@ -26,11 +26,18 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
             console=err, disable=not err.is_terminal,
         ) as progress:
             task = progress.add_task("loading", total=total_bytes)
+            sizes = {p: p.stat().st_size for _, p in files}
+            done = 0
 
-            def advance(path, outcome) -> None:
-                progress.update(task, advance=outcome.stored_path.stat().st_size, description=path.name)
+            def within_file(path, fraction) -> None:
+                progress.update(task, completed=done + fraction * sizes[path], description=path.name)
 
-            report = load(paths, feed, on_file=advance)
+            def file_done(path, outcome) -> None:
+                nonlocal done
+                done += sizes[path]
+                progress.update(task, completed=done)
+
+            report = load(paths, feed, on_file=file_done, on_progress=within_file)
     except UsageError as e:
         err.print(f"[red]{e}[/red]")
         return 2

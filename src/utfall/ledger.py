@@ -58,7 +58,11 @@ def connect_for_writing(path: Path, timeout_s: float | None = None, poll_s: floa
     while True:
         attempt += 1
         try:
-            return duckdb.connect(str(path))
+            con = duckdb.connect(str(path))
+            # Progress of long statements, for the load's progress bar (never printed by DuckDB).
+            con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
+                        "SET progress_bar_time = 0")
+            return con
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
                 raise

@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -85,11 +87,15 @@ def pending_files(paths: Paths, feed: str | None = None) -> list[tuple[str | Non
     return sorted(found, key=lambda fp: (fp[0] or "", fp[1].stat().st_mtime_ns, fp[1].name))
 
 
+ProgressCallback = Callable[[Path, float], None]  # (file, fraction of it done)
+
+
 def load(
     paths: Paths,
     feed: str | None = None,
     today: date | None = None,
     on_file: Callable[[Path, FileOutcome], None] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> LoadReport:
     if feed is not None and feed not in FEEDS:
         raise UsageError(f"unknown feed {feed!r}; known feeds: {', '.join(FEEDS)}")
@@ -103,7 +109,7 @@ def load(
     try:
         ledger.ensure_schema(con)
         for folder, path in files:
-            outcome = load_file(con, paths, folder, path, today)
+            outcome = load_file(con, paths, folder, path, today, on_progress)
             report.outcomes.append(outcome)
             if on_file:
                 on_file(path, outcome)
@@ -120,7 +126,32 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, path: Path, today: date) -> FileOutcome:
+@contextmanager
+def _watch_progress(con, path: Path, on_progress: ProgressCallback | None, start: float, end: float) -> Iterator[None]:
+    """Report DuckDB's progress through a long statement as a share of the file's [start, end]."""
+    if on_progress is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.2):
+            percent = con.query_progress()
+            if percent >= 0:
+                on_progress(path, start + (end - start) * percent / 100)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+        on_progress(path, end)
+
+
+def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, path: Path, today: date,
+              on_progress: ProgressCallback | None = None) -> FileOutcome:
     sha = sha256_of(path)
     prior = con.execute(
         "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? ORDER BY load_id", [sha]
@@ -149,15 +180,21 @@ def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, 
     common.update(period=delivery.period, forbund_id=delivery.forbund_id)
     rows: int | None = None
     try:
-        rows = stage(con, delivery)
+        with _watch_progress(con, path, on_progress, 0.0, 0.5):
+            rows = stage(con, delivery)
         violations, total = check_rules(con, delivery, today, MAX_LISTED_VIOLATIONS)
+        if on_progress:
+            on_progress(path, 0.6)
         if not violations:
             from utfall.gx_check import validate_staged  # GX imports slowly; only when a file gets this far
 
             violations, total = validate_staged(con, delivery.feed, MAX_LISTED_VIOLATIONS)
         if violations:
             return _quarantine(con, paths, folder, path, common, delivery, violations, total, rows)
-        return _insert(con, paths, delivery, common, rows)
+        if on_progress:
+            on_progress(path, 0.8)
+        with _watch_progress(con, path, on_progress, 0.8, 1.0):
+            return _insert(con, paths, delivery, common, rows)
     except FileRefused as e:
         return _quarantine(con, paths, folder, path, common, delivery, e.violations, e.total, rows)
     finally:
