@@ -98,6 +98,21 @@ def load(
 
 
 @app.command()
+def build(
+    select: Annotated[Optional[str], typer.Option(help="dbt selection, e.g. 'staging' or '+fct_episodes'")] = None,
+) -> None:
+    """Build the warehouse: seeds, staging, intermediate models and marts, with their tests (dbt)."""
+    from utfall.build import build as run_build
+    from utfall.config import Paths
+
+    result = run_build(Paths.from_env(), select)
+    if not result.success:
+        err.print("[red]dbt build failed:[/red]\n" + "\n".join(result.failures))
+        raise typer.Exit(1)
+    console.print("[green]Warehouse built.[/green]")
+
+
+@app.command()
 def ledger() -> None:
     """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods."""
     from utfall.config import Paths

@@ -47,6 +47,17 @@ class Column:
     latest: Literal["today", "file_date"] | None = None
     # A column the sender may leave out of the header entirely (loaded as NULL).
     optional_in_header: bool = False
+    # Name in the staging models (English, analysts' vocabulary); default: as delivered.
+    english: str = ""
+
+    @property
+    def staging_name(self) -> str:
+        return self.english or self.name
+
+    @property
+    def is_flag(self) -> bool:
+        """J/N codes: staging turns them into booleans."""
+        return set(self.codes) == {"J", "N"}
 
     @property
     def storage_type(self) -> str:
@@ -106,17 +117,22 @@ class Feed:
     def raw_table(self) -> str:
         return f"raw.{self.name}"
 
+    @property
+    def staging_model(self) -> str:
+        """stg_<agency>__<feed>, the feed name without a repeated agency prefix."""
+        return f"stg_{self.agency}__{self.name.removeprefix(self.agency + '_')}"
+
 
 def _person() -> Column:
     return Column("person_id", "pseudonym", "Pseudonym: lowercase hex HMAC-SHA256 of the personnummer", required=True)
 
 
 def _month() -> Column:
-    return Column("manad", "month", "Month the row refers to (YYYY-MM)", required=True)
+    return Column("manad", "month", "Month the row refers to (YYYY-MM)", required=True, english="month_start")
 
 
-def _sek(name: str, description: str, required: bool = False) -> Column:
-    return Column(name, "amount", description, required=required, minimum=0)
+def _sek(name: str, description: str, required: bool = False, english: str = "") -> Column:
+    return Column(name, "amount", description, required=required, minimum=0, english=english)
 
 
 MONTHLY_SCHEDULE = "0 6 15 * *"  # agencies deliver the previous month by the 15th
@@ -134,19 +150,19 @@ FEEDS_LIST: tuple[Feed, ...] = (
             _person(),
             Column("forbund_id", "text", "Samordningsförbund id", required=True, pattern=FORBUND_ID_PATTERN),
             Column("insats_id", "text", "Insats (programme) id", required=True),
-            Column("kodatum", "date", "Date put on the waiting list (kö)", latest="file_date"),
-            Column("inskrivningsdatum", "date", "Date of entry (inskrivning); empty while waiting", latest="file_date"),
-            Column("avslutsdatum", "date", "Date of exit (avslut); empty while open", latest="file_date"),
-            Column("kon", "code", "Sex", required=True, codes=("K", "M")),
-            Column("fodelsear", "integer", "Year of birth", required=True, minimum=1900, maximum=2100),
-            Column("hemkommun", "text", "Home kommun, 4-digit SCB code", required=True, pattern=KOMMUN_PATTERN),
+            Column("kodatum", "date", "Date put on the waiting list (kö)", latest="file_date", english="queued_on"),
+            Column("inskrivningsdatum", "date", "Date of entry (inskrivning); empty while waiting", latest="file_date", english="entered_on"),
+            Column("avslutsdatum", "date", "Date of exit (avslut); empty while open", latest="file_date", english="exited_on"),
+            Column("kon", "code", "Sex", required=True, codes=("K", "M"), english="sex"),
+            Column("fodelsear", "integer", "Year of birth", required=True, minimum=1900, maximum=2100, english="birth_year"),
+            Column("hemkommun", "text", "Home kommun, 4-digit SCB code", required=True, pattern=KOMMUN_PATTERN, english="home_kommun_code"),
             Column(
                 "utbildningsniva",
                 "code",
                 "Highest education",
-                codes=("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand"),
+                codes=("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand"), english="education_level"
             ),
-            Column("status", "code", "Register status", required=True, codes=("vantar", "aktiv", "passiv", "avslutad")),
+            Column("status", "code", "Register status", required=True, codes=("vantar", "aktiv", "passiv", "avslutad"), english="register_status"),
             Column(
                 "avslutsorsak",
                 "code",
@@ -154,7 +170,7 @@ FEEDS_LIST: tuple[Feed, ...] = (
                 codes=(
                     "arbete", "arbete_subventionerat", "studier", "arbetssokande", "sjukskrivning",
                     "annan_insats", "flyttat", "avbrutit", "avliden", "felregistrering", "ovrigt",
-                ),
+                ), english="exit_reason"
             ),
         ),
         row_rules=(
@@ -206,12 +222,12 @@ FEEDS_LIST: tuple[Feed, ...] = (
         columns=(
             Column("insats_id", "text", "Insats id", required=True),
             Column("forbund_id", "text", "Samordningsförbund id", required=True, pattern=FORBUND_ID_PATTERN),
-            Column("namn", "text", "Name of the insats", required=True),
-            Column("metod", "code", "Method", required=True, codes=("IPS", "IPS_LITE", "SE", "SED", "ANNAN")),
-            Column("insatsagare", "text", "Organisation running the insats"),
-            Column("startdatum", "date", "Start date", required=True),
-            Column("slutdatum", "date", "End date (empty while running)"),
-            Column("malgrupp", "text", "Target group"),
+            Column("namn", "text", "Name of the insats", required=True, english="insats_name"),
+            Column("metod", "code", "Method", required=True, codes=("IPS", "IPS_LITE", "SE", "SED", "ANNAN"), english="method"),
+            Column("insatsagare", "text", "Organisation running the insats", english="operator"),
+            Column("startdatum", "date", "Start date", required=True, english="started_on"),
+            Column("slutdatum", "date", "End date (empty while running)", english="ended_on"),
+            Column("malgrupp", "text", "Target group", english="target_group"),
         ),
         row_rules=(
             RowRule(
@@ -231,16 +247,16 @@ FEEDS_LIST: tuple[Feed, ...] = (
         key=("insats_id", "ar"),
         columns=(
             Column("insats_id", "text", "Insats id", required=True),
-            Column("ar", "integer", "Year", required=True, minimum=1990, maximum=2100),
+            Column("ar", "integer", "Year", required=True, minimum=1990, maximum=2100, english="year"),
             _sek("budget_sek", "Budget for the year, SEK"),
-            _sek("kostnad_sek", "Actual cost for the year, SEK"),
-            Column("arsarbetare_coach", "decimal", "Coach FTE (årsarbetare)", minimum=0, maximum=1000),
-            Column("mal_andel_arbete", "decimal", "Goal: share of ended going to work", minimum=0, maximum=1),
-            Column("mal_andel_studier", "decimal", "Goal: share of ended going to studies", minimum=0, maximum=1),
+            _sek("kostnad_sek", "Actual cost for the year, SEK", english="cost_sek"),
+            Column("arsarbetare_coach", "decimal", "Coach FTE (årsarbetare)", minimum=0, maximum=1000, english="coach_fte"),
+            Column("mal_andel_arbete", "decimal", "Goal: share of ended going to work", minimum=0, maximum=1, english="goal_share_work"),
+            Column("mal_andel_studier", "decimal", "Goal: share of ended going to studies", minimum=0, maximum=1, english="goal_share_studies"),
             Column(
-                "mal_andel_sysselsattning", "decimal", "Goal: share to meaningful occupation", minimum=0, maximum=1
+                "mal_andel_sysselsattning", "decimal", "Goal: share to meaningful occupation", minimum=0, maximum=1, english="goal_share_occupation"
             ),
-            Column("mal_deltagare_per_coach", "decimal", "Goal: participants per coach", minimum=0, maximum=1000),
+            Column("mal_deltagare_per_coach", "decimal", "Goal: participants per coach", minimum=0, maximum=1000, english="goal_participants_per_coach"),
         ),
     ),
     Feed(
@@ -252,10 +268,11 @@ FEEDS_LIST: tuple[Feed, ...] = (
         key=("insats_id", "datum"),
         columns=(
             Column("insats_id", "text", "Insats id", required=True),
-            Column("datum", "date", "Date of the review", required=True, latest="file_date"),
-            Column("total_poang", "integer", "IPS-25 total score", required=True, minimum=25, maximum=125),
+            Column("datum", "date", "Date of the review", required=True, latest="file_date", english="reviewed_on"),
+            Column("total_poang", "integer", "IPS-25 total score", required=True, minimum=25, maximum=125, english="total_score"),
             *(
-                Column(f"i{i:02d}", "integer", f"IPS-25 item {i}", minimum=1, maximum=5, optional_in_header=True)
+                Column(f"i{i:02d}", "integer", f"IPS-25 item {i}", minimum=1, maximum=5, optional_in_header=True,
+                       english=f"item_{i:02d}")
                 for i in range(1, 26)
             ),
         ),
@@ -285,12 +302,12 @@ FEEDS_LIST: tuple[Feed, ...] = (
                 "Benefit: SJP sjukpenning, RHP rehabiliteringspenning, AKE aktivitetsersättning, SJE sjukersättning, "
                 "AKS aktivitetsstöd, UTV utvecklingsersättning, ETB etableringsersättning",
                 required=True,
-                codes=("SJP", "RHP", "AKE", "SJE", "AKS", "UTV", "ETB"),
+                codes=("SJP", "RHP", "AKE", "SJE", "AKS", "UTV", "ETB"), english="benefit_code"
             ),
-            Column("omfattning", "integer", "Extent in percent", required=True, codes=("25", "50", "75", "100")),
-            Column("dagar", "integer", "Days paid in the month", required=True, minimum=0, maximum=31),
-            _sek("belopp_sek", "Gross amount paid, SEK", required=True),
-            _sek("skatt_sek", "Tax withheld, SEK"),
+            Column("omfattning", "integer", "Extent in percent", required=True, codes=("25", "50", "75", "100"), english="extent_pct"),
+            Column("dagar", "integer", "Days paid in the month", required=True, minimum=0, maximum=31, english="days_paid"),
+            _sek("belopp_sek", "Gross amount paid, SEK", required=True, english="gross_sek"),
+            _sek("skatt_sek", "Tax withheld, SEK", english="tax_withheld_sek"),
         ),
     ),
     Feed(
@@ -303,16 +320,16 @@ FEEDS_LIST: tuple[Feed, ...] = (
         columns=(
             _person(),
             _month(),
-            Column("inskriven", "code", "Registered at Arbetsförmedlingen", required=True, codes=("J", "N")),
-            Column("sokandekategori", "text", "Job-seeker category code"),
-            Column("program", "text", "Labour market programme"),
+            Column("inskriven", "code", "Registered at Arbetsförmedlingen", required=True, codes=("J", "N"), english="is_registered"),
+            Column("sokandekategori", "text", "Job-seeker category code", english="jobseeker_category"),
+            Column("program", "text", "Labour market programme", english="programme"),
             Column(
                 "lonestod_typ",
                 "code",
                 "Wage subsidy type",
-                codes=("LONEBIDRAG", "NYSTARTSJOBB", "INTRODUKTIONSJOBB", "ANNAT"),
+                codes=("LONEBIDRAG", "NYSTARTSJOBB", "INTRODUKTIONSJOBB", "ANNAT"), english="wage_subsidy_type"
             ),
-            _sek("lonestod_sek", "Wage subsidy paid to the employer, SEK"),
+            _sek("lonestod_sek", "Wage subsidy paid to the employer, SEK", english="wage_subsidy_sek"),
         ),
     ),
     Feed(
@@ -325,9 +342,9 @@ FEEDS_LIST: tuple[Feed, ...] = (
         columns=(
             _person(),
             _month(),
-            Column("kommun", "text", "Paying kommun, 4-digit SCB code", required=True, pattern=KOMMUN_PATTERN),
-            _sek("belopp_sek", "Amount paid, SEK", required=True),
-            Column("forsorjningshinder", "text", "Main obstacle to self-support"),
+            Column("kommun", "text", "Paying kommun, 4-digit SCB code", required=True, pattern=KOMMUN_PATTERN, english="kommun_code"),
+            _sek("belopp_sek", "Amount paid, SEK", required=True, english="assistance_sek"),
+            Column("forsorjningshinder", "text", "Main obstacle to self-support", english="support_obstacle"),
         ),
     ),
     Feed(
@@ -340,8 +357,8 @@ FEEDS_LIST: tuple[Feed, ...] = (
         columns=(
             _person(),
             _month(),
-            Column("kommun", "text", "Kommun, 4-digit SCB code", required=True, pattern=KOMMUN_PATTERN),
-            Column("timmar", "decimal", "Hours of boendestöd delivered", required=True, minimum=0, maximum=744),
+            Column("kommun", "text", "Kommun, 4-digit SCB code", required=True, pattern=KOMMUN_PATTERN, english="kommun_code"),
+            Column("timmar", "decimal", "Hours of boendestöd delivered", required=True, minimum=0, maximum=744, english="hours"),
         ),
     ),
     Feed(
@@ -359,10 +376,10 @@ FEEDS_LIST: tuple[Feed, ...] = (
                 "code",
                 "Employer sector",
                 required=True,
-                codes=("PRIVAT", "KOMMUN", "REGION", "STAT", "IDEELL"),
+                codes=("PRIVAT", "KOMMUN", "REGION", "STAT", "IDEELL"), english="employer_sector"
             ),
-            _sek("bruttolon_sek", "Gross salary, SEK", required=True),
-            _sek("skatteavdrag_sek", "Tax deducted, SEK"),
+            _sek("bruttolon_sek", "Gross salary, SEK", required=True, english="gross_salary_sek"),
+            _sek("skatteavdrag_sek", "Tax deducted, SEK", english="tax_deducted_sek"),
         ),
     ),
     Feed(
@@ -380,10 +397,10 @@ FEEDS_LIST: tuple[Feed, ...] = (
                 "code",
                 "Form of study",
                 required=True,
-                codes=("KOMVUX", "FOLKHOGSKOLA", "HOGSKOLA", "SFI", "ANNAN"),
+                codes=("KOMVUX", "FOLKHOGSKOLA", "HOGSKOLA", "SFI", "ANNAN"), english="study_form"
             ),
-            _sek("bidrag_sek", "Grant, SEK"),
-            _sek("lan_sek", "Loan, SEK"),
+            _sek("bidrag_sek", "Grant, SEK", english="grant_sek"),
+            _sek("lan_sek", "Loan, SEK", english="loan_sek"),
         ),
     ),
     Feed(
@@ -396,8 +413,8 @@ FEEDS_LIST: tuple[Feed, ...] = (
         columns=(
             _person(),
             _month(),
-            Column("oppenvardsbesok", "integer", "Outpatient visits", required=True, minimum=0, maximum=100),
-            Column("slutenvardsdagar", "integer", "Inpatient days", required=True, minimum=0, maximum=31),
+            Column("oppenvardsbesok", "integer", "Outpatient visits", required=True, minimum=0, maximum=100, english="outpatient_visits"),
+            Column("slutenvardsdagar", "integer", "Inpatient days", required=True, minimum=0, maximum=31, english="inpatient_days"),
         ),
     ),
 )

@@ -17,7 +17,13 @@ from utfall.contracts import AGENCY_NAMES, FEEDS, Feed
 from utfall.ledger import LEDGER_COLUMNS, RAW_METADATA_COLUMNS
 
 NUMERIC_TYPES = ("integer", "amount", "decimal")
-SOURCES_FILE = Path("models") / "staging" / "_raw__sources.yml"
+STAGING_DIR = Path("models") / "staging"
+SOURCES_FILE = STAGING_DIR / "_raw__sources.yml"
+STAGING_YAML = STAGING_DIR / "_stg__models.yml"
+GENERATED = "Generated from src/utfall/contracts.py by `utfall contracts export`; do not edit."
+
+# How late a feed may be before dbt's freshness check warns / errors (days since the last load).
+FRESHNESS_DAYS = {"monthly": (45, 75), "snapshot": (14, 45)}
 
 
 def suite_name(feed: Feed) -> str:
@@ -102,12 +108,21 @@ def dbt_sources() -> dict:
         columns = [{"name": n, "data_type": t.lower(), "description": d} for n, t, d in RAW_METADATA_COLUMNS]
         for c in feed.columns:
             columns.append({"name": c.name, "data_type": c.storage_type.lower(), "description": c.description})
+        warn, error = FRESHNESS_DAYS[feed.kind]
         tables.append(
             {
                 "name": feed.name,
                 "description": f"{feed.description}. From {AGENCY_NAMES[feed.agency]}; {feed.kind} delivery; "
                 f"key {', '.join(feed.key)}.",
                 "meta": {"agency": feed.agency, "kind": feed.kind, "key": list(feed.key)},
+                "config": {
+                    "freshness": {
+                        "warn_after": {"count": warn, "period": "day"},
+                        "error_after": {"count": error, "period": "day"},
+                    },
+                    "loaded_at_query": f"select max(loaded_at) from raw.loads where feed = '{feed.name}' "
+                    "and status in ('loaded', 'superseded')",
+                },
                 "columns": columns,
             }
         )
@@ -125,16 +140,107 @@ def dbt_sources() -> dict:
     }
 
 
+def _staging_select(feed: Feed) -> list[str]:
+    columns = []
+    for c in feed.columns:
+        value = f"source.{c.name} = 'J'" if c.is_flag else f"source.{c.name}"
+        columns.append(value if c.staging_name == c.name and not c.is_flag else f"{value} as {c.staging_name}")
+    if feed.kind == "snapshot":
+        if not feed.forbund_column:
+            columns.append("current_loads.forbund_id")  # from the file name, via the ledger
+        columns.append("strptime(current_loads.period, '%Y%m%d')::date as extracted_on")
+    columns += ["source.load_id", "source.source_line"]
+    return columns
+
+
+def staging_sql(feed: Feed) -> str:
+    select = ",\n        ".join(_staging_select(feed))
+    return f"""-- {GENERATED}
+-- {feed.description}: the rows of current loads only (the latest correction of each
+-- period, or each förbund's newest snapshot), columns renamed to English.
+
+with
+
+source as (
+
+    select * from {{{{ source('raw', '{feed.name}') }}}}
+
+),
+
+current_loads as (
+
+    select load_id, forbund_id, period
+    from {{{{ source('raw', 'loads') }}}}
+    where status = 'loaded'
+
+),
+
+renamed as (
+
+    select
+        {select}
+
+    from source
+    inner join current_loads on source.load_id = current_loads.load_id
+
+)
+
+select * from renamed
+"""
+
+
+def _staging_column(c) -> dict:
+    column: dict = {"name": c.staging_name, "description": c.description + (f" (delivered as `{c.name}`)" if c.staging_name != c.name else "")}
+    tests: list = []
+    if c.required:
+        tests.append("not_null")
+    if c.codes and not c.is_flag:
+        values = [int(v) for v in c.codes] if c.type == "integer" else list(c.codes)
+        tests.append({"accepted_values": {"arguments": {"values": values, "quote": c.type != "integer"}}})
+    if tests:
+        column["data_tests"] = tests
+    return column
+
+
+def staging_models() -> dict:
+    models = []
+    for feed in FEEDS.values():
+        columns = [_staging_column(c) for c in feed.columns]
+        if feed.kind == "snapshot":
+            if not feed.forbund_column:
+                columns.append({"name": "forbund_id", "description": "Förbund, from the snapshot's file name",
+                                "data_tests": ["not_null"]})
+            columns.append({"name": "extracted_on", "description": "Extract date of the register snapshot"})
+        columns += [
+            {"name": "load_id", "description": "The load (raw.loads) that brought the row", "data_tests": ["not_null"]},
+            {"name": "source_line", "description": "Line in the delivered file"},
+        ]
+        key = [feed.column(k).staging_name for k in feed.key]
+        models.append({
+            "name": feed.staging_model,
+            "description": f"{feed.description} ({AGENCY_NAMES[feed.agency]}). Current loads only: the latest "
+            f"correction of each {'period' if feed.kind == 'monthly' else 'förbund snapshot'}. "
+            f"One row per {', '.join(key)}.",
+            "data_tests": [{"unique_combination": {"arguments": {"columns": key}}}],
+            "columns": columns,
+        })
+    return {"version": 2, "models": models}
+
+
 def derived_files() -> dict[Path, str]:
     files = {
         suite_path(feed): json.dumps(delivery_suite(feed), indent=2, ensure_ascii=False) + "\n"
         for feed in FEEDS.values()
     }
-    files[dbt_dir() / SOURCES_FILE] = (
-        "# Generated from src/utfall/contracts.py by `utfall contracts export`; do not edit.\n"
-        + yaml.safe_dump(dbt_sources(), sort_keys=False, allow_unicode=True, width=100)
-    )
+    files[dbt_dir() / SOURCES_FILE] = f"# {GENERATED}\n" + _yaml(dbt_sources())
+    files[dbt_dir() / STAGING_YAML] = f"# {GENERATED}\n" + _yaml(staging_models())
+    for feed in FEEDS.values():
+        files[dbt_dir() / STAGING_DIR / f"{feed.staging_model}.sql"] = staging_sql(feed)
     return files
+
+
+def _yaml(data: dict) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def write_derived_files() -> list[Path]:

@@ -1,0 +1,44 @@
+"""`utfall build`: dbt over the warehouse; staging shows current loads only, in English."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import deliver, pid, query
+from tests.test_loader import FK_ROWS, fk
+from utfall.build import build
+from utfall.loader import load
+
+
+def test_build_on_an_empty_warehouse_treats_missing_feeds_as_empty(home):
+    result = build(home)
+    assert result.success, result.failures
+    assert query(home, "SELECT count(*) FROM staging.stg_fk__utbetalningar") == [(0,)]
+    assert query(home, "SELECT count(*) FROM reference.kommuner WHERE kommun_kod = '0180'") == [(1,)]
+
+
+def test_staging_reads_the_latest_correction_only_with_english_names(home):
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", fk(*FK_ROWS))
+    deliver(home, "af_status", "af_status_202401.csv",
+            "person_id;manad;inskriven;sokandekategori;program;lonestod_typ;lonestod_sek\n"
+            f"{pid(1)};2024-01;J;11;;;\n{pid(2)};2024-01;N;;;LONEBIDRAG;9000\n")
+    load(home)
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", fk(FK_ROWS[0].replace(";20000;", ";21000;")))
+    load(home)
+    assert build(home).success
+    assert query(home, "SELECT person_id, month_start::VARCHAR, benefit_code, extent_pct, days_paid, "
+                       "gross_sek::INT, tax_withheld_sek::INT FROM staging.stg_fk__utbetalningar") == [
+        (pid(1), "2024-01-01", "SJP", 100, 31, 21000, 6000)
+    ]
+    assert query(home, "SELECT person_id, is_registered, wage_subsidy_sek::INT FROM staging.stg_af__status "
+                       "ORDER BY source_line") == [(pid(1), True, None), (pid(2), False, 9000)]
+
+
+def test_snapshot_staging_takes_the_forbund_from_the_file_name(home):
+    deliver(home, "insats_ar", "insats_ar_sf07_20250110.csv",
+            "insats_id;ar;budget_sek;kostnad_sek;arsarbetare_coach;mal_andel_arbete;mal_andel_studier;"
+            "mal_andel_sysselsattning;mal_deltagare_per_coach\nsf07-ips1;2024;2400000;2310000;3,5;0,2;0,2;0,1;20\n")
+    load(home)
+    assert build(home).success
+    assert query(home, "SELECT forbund_id, extracted_on::VARCHAR, year, coach_fte, cost_sek::INT "
+                       "FROM staging.stg_forbund__insats_ar") == [("sf07", "2025-01-10", 2024, 3.5, 2310000)]
