@@ -1,0 +1,39 @@
+-- Participation episodes from the förbund registers, with the derived facts of domain
+-- brief §4: waiting time (kodatum → inskrivningsdatum), months in the insats (30.4-day
+-- months from inskrivning to avslut, or to the register's extract date while open; a
+-- started month counts as one), age at inskrivning and the months the panel is read at.
+
+with
+
+participations as (
+
+    select * from {{ ref('stg_forbund__deltagare') }}
+
+)
+
+select
+    md5(concat_ws('|', forbund_id, insats_id, person_id, coalesce(queued_on::varchar, '-'),
+                  coalesce(entered_on::varchar, '-'))) as episode_id,
+    forbund_id,
+    insats_id,
+    person_id,
+    sex,
+    birth_year,
+    home_kommun_code,
+    education_level,
+    queued_on,
+    entered_on,
+    exited_on,
+    register_status,
+    exit_reason,
+    extracted_on,
+    case when queued_on is not null and entered_on is not null
+        then datediff('day', queued_on, entered_on) end as waiting_days,
+    case when entered_on is not null
+        then greatest(1, ceil((datediff('day', entered_on, coalesce(exited_on, extracted_on)) + 1) / 30.4375))::integer
+    end as months_in_insats,
+    year(entered_on) - birth_year as age_at_entry,
+    date_trunc('month', entered_on)::date as entry_month,
+    date_trunc('month', exited_on)::date as exit_month
+
+from participations
