@@ -1,0 +1,157 @@
+-- One row per participation episode with its outcomes (engineers' tier). Definitions:
+-- domain brief §4 and the doc blocks in models/docs.
+
+with
+
+period as (
+
+    select * from {{ ref('int_data_period') }}
+
+),
+
+episodes as (
+
+    select
+        int_episodes.*,
+        period.first_month,
+        period.last_complete_month,
+        -- observation for time to first work ends at exit or at the end of complete data
+        least(coalesce(int_episodes.exit_month, period.last_complete_month), period.last_complete_month)
+            as observed_until
+    from {{ ref('int_episodes') }} as int_episodes
+    cross join period
+
+),
+
+panel as (
+
+    select * from {{ ref('fct_person_months') }}
+
+),
+
+windows as (
+
+    select
+        episodes.episode_id,
+        sum(panel.support_fk_sek) filter (where panel.month_start < episodes.entry_month) as support_fk_sek_before,
+        sum(panel.support_af_sek) filter (where panel.month_start < episodes.entry_month) as support_af_sek_before,
+        sum(panel.support_kommun_sek) filter (where panel.month_start < episodes.entry_month)
+            as support_kommun_sek_before,
+        sum(panel.support_fte) filter (where panel.month_start < episodes.entry_month) as support_fte_before,
+        sum(panel.support_fk_sek) filter (where panel.month_start > episodes.exit_month) as support_fk_sek_after,
+        sum(panel.support_af_sek) filter (where panel.month_start > episodes.exit_month) as support_af_sek_after,
+        sum(panel.support_kommun_sek) filter (where panel.month_start > episodes.exit_month)
+            as support_kommun_sek_after,
+        sum(panel.support_fte) filter (where panel.month_start > episodes.exit_month) as support_fte_after,
+        min(panel.month_start) filter (
+            where panel.month_start between episodes.entry_month and episodes.observed_until
+              and (panel.is_work or panel.is_subsidised_work)
+        ) as first_work_month
+
+    from episodes
+    inner join panel
+        on panel.person_id = episodes.person_id
+        and (
+            panel.month_start between episodes.entry_month - interval 12 month and episodes.entry_month - interval 1 month
+            or panel.month_start between episodes.entry_month and episodes.observed_until
+            or panel.month_start between episodes.exit_month + interval 1 month and episodes.exit_month + interval 12 month
+        )
+    group by episodes.episode_id
+
+),
+
+joined as (
+
+    select
+        episodes.*,
+        windows.* exclude (episode_id),
+        before_entry.status as status_before_entry,
+        after_exit.status as status_after_exit,
+        after_exit.is_self_supporting as is_self_supporting_after_exit,
+        after_6.status as status_6m,
+        after_6.is_self_supporting as is_self_supporting_6m,
+        after_12.status as status_12m,
+        after_12.is_self_supporting as is_self_supporting_12m,
+        after_24.status as status_24m,
+        after_24.is_self_supporting as is_self_supporting_24m,
+        episodes.entry_month - interval 12 month >= episodes.first_month
+            and episodes.entry_month - interval 1 month <= episodes.last_complete_month as has_complete_before_window,
+        episodes.exit_month + interval 12 month <= episodes.last_complete_month as has_complete_after_window
+
+    from episodes
+    left join windows on windows.episode_id = episodes.episode_id
+    -- a follow-up month beyond the complete data finds no row: not yet followable
+    left join panel as before_entry
+        on before_entry.person_id = episodes.person_id
+        and before_entry.month_start = episodes.entry_month - interval 1 month
+        and before_entry.month_start <= episodes.last_complete_month
+    left join panel as after_exit
+        on after_exit.person_id = episodes.person_id
+        and after_exit.month_start = episodes.exit_month + interval 1 month
+        and after_exit.month_start <= episodes.last_complete_month
+    left join panel as after_6
+        on after_6.person_id = episodes.person_id
+        and after_6.month_start = episodes.exit_month + interval 6 month
+        and after_6.month_start <= episodes.last_complete_month
+    left join panel as after_12
+        on after_12.person_id = episodes.person_id
+        and after_12.month_start = episodes.exit_month + interval 12 month
+        and after_12.month_start <= episodes.last_complete_month
+    left join panel as after_24
+        on after_24.person_id = episodes.person_id
+        and after_24.month_start = episodes.exit_month + interval 24 month
+        and after_24.month_start <= episodes.last_complete_month
+
+)
+
+select
+    episode_id,
+    forbund_id,
+    insats_id,
+    person_id,
+    sex,
+    birth_year::integer as birth_year,
+    age_at_entry::integer as age_at_entry,
+    home_kommun_code,
+    education_level,
+    queued_on,
+    entered_on,
+    exited_on,
+    year(entered_on)::integer as entry_year,
+    year(exited_on)::integer as exit_year,
+    register_status,
+    exit_reason,
+    waiting_days::integer as waiting_days,
+    months_in_insats::integer as months_in_insats,
+    status_before_entry,
+    status_after_exit,
+    is_self_supporting_after_exit,
+    status_6m,
+    is_self_supporting_6m,
+    status_12m,
+    is_self_supporting_12m,
+    status_24m,
+    is_self_supporting_24m,
+    coalesce(has_complete_before_window, false) as has_complete_before_window,
+    {{ sek("case when has_complete_before_window then coalesce(support_fk_sek_before, 0) end") }} as support_fk_sek_before,
+    {{ sek("case when has_complete_before_window then coalesce(support_af_sek_before, 0) end") }} as support_af_sek_before,
+    {{ sek("case when has_complete_before_window then coalesce(support_kommun_sek_before, 0) end") }}
+        as support_kommun_sek_before,
+    case when has_complete_before_window then least(1.0, coalesce(support_fte_before, 0)) end as support_fte_before,
+    coalesce(has_complete_after_window, false) as has_complete_after_window,
+    {{ sek("case when has_complete_after_window then coalesce(support_fk_sek_after, 0) end") }} as support_fk_sek_after,
+    {{ sek("case when has_complete_after_window then coalesce(support_af_sek_after, 0) end") }} as support_af_sek_after,
+    {{ sek("case when has_complete_after_window then coalesce(support_kommun_sek_after, 0) end") }}
+        as support_kommun_sek_after,
+    case when has_complete_after_window then least(1.0, coalesce(support_fte_after, 0)) end as support_fte_after,
+    case
+        when entry_month is null or entry_month < first_month or entry_month > last_complete_month then null
+        when first_work_month is not null then datediff('month', entry_month, first_work_month)
+        else datediff('month', entry_month, observed_until)
+    end::integer as months_to_first_work,
+    case
+        when entry_month is null or entry_month < first_month or entry_month > last_complete_month then null
+        else first_work_month is null
+    end as first_work_censored
+
+from joined
