@@ -42,3 +42,17 @@ def test_snapshot_staging_takes_the_forbund_from_the_file_name(home):
     assert build(home).success
     assert query(home, "SELECT forbund_id, extracted_on::VARCHAR, year, coach_fte, cost_sek::INT "
                        "FROM staging.stg_forbund__insats_ar") == [("sf07", "2025-01-10", 2024, 3.5, 2310000)]
+
+
+def test_build_works_with_only_the_register_delivered(home):
+    """A missing feed acts as empty: episodes exist, nothing is followable yet, and no error."""
+    deliver(home, "deltagare", "deltagare_sf01_20250110.csv",
+            "person_id;forbund_id;insats_id;kodatum;inskrivningsdatum;avslutsdatum;kon;fodelsear;hemkommun;"
+            "utbildningsniva;status;avslutsorsak\n"
+            f"{pid(1)};sf01;sf01-ips1;2024-01-10;2024-02-01;2024-06-30;K;1990;0180;gymnasium;avslutad;arbete\n")
+    load(home)
+    result = build(home)
+    assert result.success, result.failures
+    assert query(home, "SELECT count(*) FROM core.fct_person_months") == [(0,)]
+    assert query(home, "SELECT waiting_days, months_in_insats, status_after_exit, months_to_first_work "
+                       "FROM core.fct_episodes") == [(22, 5, None, None)]
