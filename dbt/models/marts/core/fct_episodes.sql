@@ -145,12 +145,12 @@ select
         as support_kommun_sek_after,
     case when has_complete_after_window then least(1.0, coalesce(support_fte_after, 0)) end as support_fte_after,
     case
-        when entry_month is null or entry_month < first_month or entry_month > last_complete_month then null
+        when not coalesce(entry_month between first_month and last_complete_month, false) then null
         when first_work_month is not null then datediff('month', entry_month, first_work_month)
         else datediff('month', entry_month, observed_until)
     end::integer as months_to_first_work,
     case
-        when entry_month is null or entry_month < first_month or entry_month > last_complete_month then null
+        when not coalesce(entry_month between first_month and last_complete_month, false) then null
         else first_work_month is null
     end as first_work_censored
 
