@@ -1,0 +1,285 @@
+-- Who took part: persons per insats and year, by one dimension at a time (domain brief §5.2),
+-- person-free. A person takes part in a year when one of their episodes in the insats is
+-- active in it (inskrivning on or before 31 Dec, avslut none or on or after 1 Jan); persons
+-- only waiting are not participants.
+--
+-- A person is counted once per insats and year, described by their latest episode active
+-- in that year (latest inskrivning): so the categories of every one-valued dimension add up
+-- to the persons of the `total` row, even for the rare person who left and came back.
+-- support_at_start is the exception: one person can count in several kinds.
+--
+-- Only categories with at least one person have a row.
+
+with
+
+period as (
+
+    select * from {{ ref('int_data_period') }}
+
+),
+
+years as (
+
+    select distinct
+        year::integer as year,
+        make_date(year::integer, 1, 1) as year_start,
+        make_date(year::integer, 12, 31) as year_end
+    from {{ ref('int_month_spine') }}
+
+),
+
+episodes as (
+
+    select
+        episode_id,
+        forbund_id,
+        insats_id,
+        person_id,
+        sex,
+        age_at_entry,
+        home_kommun_code,
+        education_level,
+        entered_on,
+        exited_on,
+        date_trunc('month', entered_on)::date as entry_month,
+        months_in_insats
+    from {{ ref('fct_episodes') }}
+    where entered_on is not null
+
+),
+
+panel as (
+
+    select
+        person_id,
+        month_start,
+        has_public_support,
+        is_ohalsa,
+        is_labour_market_support,
+        is_social_assistance,
+        housing_support_hours
+    from {{ ref('fct_person_months') }}
+
+),
+
+age_groups as (
+
+    select * from {{ ref('age_groups') }}
+
+),
+
+months_in_insats_groups as (
+
+    select * from {{ ref('months_in_insats_groups') }}
+
+),
+
+kommuner as (
+
+    select * from {{ ref('kommuner') }}
+
+),
+
+-- support in the month before the inskrivning month; no panel row when that month lies
+-- outside the complete data (as for fct_episodes.status_before_entry): then 'unknown'
+support_at_start as (
+
+    select
+        episodes.episode_id,
+        case
+            when panel.person_id is null then ['unknown']
+            when not (panel.is_ohalsa or panel.is_labour_market_support or panel.is_social_assistance
+                      or panel.housing_support_hours > 0) then ['none']
+            else [
+                case when panel.is_ohalsa then 'ohalsa' end,
+                case when panel.is_labour_market_support then 'arbetsmarknadsstod' end,
+                case when panel.is_social_assistance then 'ekonomiskt_bistand' end,
+                case when panel.housing_support_hours > 0 then 'boendestod' end
+            ]
+        end as support_kinds
+
+    from episodes
+    cross join period
+    left join panel
+        on panel.person_id = episodes.person_id
+        and panel.month_start = episodes.entry_month - interval 1 month
+        and panel.month_start between period.first_month and period.last_complete_month
+
+),
+
+-- the five 12-month blocks before the inskrivning month (block 1 = the 12 months just
+-- before it); a block counts only when all of its months lie in the complete data, so
+-- support before the data began is not seen and the figure is a lower bound for people
+-- who entered less than five years after the first delivered month
+support_blocks as (
+
+    select
+        episodes.episode_id,
+        blocks.block,
+        (episodes.entry_month - to_months(12 * blocks.block))::date as block_start,
+        (episodes.entry_month - to_months(12 * (blocks.block - 1)) - interval 1 month)::date as block_end
+
+    from episodes
+    cross join range(1, 6) as blocks(block)
+    cross join period
+    where episodes.entry_month - to_months(12 * blocks.block) >= period.first_month
+      and episodes.entry_month - to_months(12 * (blocks.block - 1)) - interval 1 month <= period.last_complete_month
+
+),
+
+years_in_support as (
+
+    select
+        episodes.episode_id,
+        count(distinct support_blocks.block) filter (where panel.has_public_support) as years_in_support
+
+    from episodes
+    left join support_blocks on support_blocks.episode_id = episodes.episode_id
+    left join panel
+        on panel.person_id = episodes.person_id
+        and panel.month_start between support_blocks.block_start and support_blocks.block_end
+    group by episodes.episode_id
+
+),
+
+person_years as (
+
+    select
+        episodes.*,
+        years.year
+
+    from episodes
+    inner join years
+        on episodes.entered_on <= years.year_end
+        and (episodes.exited_on is null or episodes.exited_on >= years.year_start)
+    qualify row_number() over (
+        partition by episodes.forbund_id, episodes.insats_id, episodes.person_id, years.year
+        order by episodes.entered_on desc, episodes.episode_id desc
+    ) = 1
+
+),
+
+described as (
+
+    select
+        person_years.forbund_id,
+        person_years.insats_id,
+        person_years.year,
+        person_years.person_id,
+        person_years.sex,
+        coalesce(age_groups.age_group, 'other') as age_group,
+        person_years.home_kommun_code,
+        -- a missing education level counts as unknown, as the register's own 'okand'
+        coalesce(person_years.education_level, 'okand') as education_level,
+        support_at_start.support_kinds,
+        years_in_support.years_in_support::varchar as years_in_support,
+        months_in_insats_groups.months_group
+
+    from person_years
+    left join age_groups
+        on person_years.age_at_entry between age_groups.min_age and age_groups.max_age
+    left join months_in_insats_groups
+        on person_years.months_in_insats between months_in_insats_groups.min_months and months_in_insats_groups.max_months
+    left join support_at_start on support_at_start.episode_id = person_years.episode_id
+    left join years_in_support on years_in_support.episode_id = person_years.episode_id
+
+),
+
+categorised as (
+
+    select forbund_id, insats_id, year, person_id, 'total' as dimension, 'total' as category
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'sex', sex
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'age_group', age_group
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'home_kommun', home_kommun_code
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'education_level', education_level
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'support_at_start', unnest(support_kinds)
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'years_in_public_support_before_start', years_in_support
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'months_in_insats', months_group
+    from described
+
+),
+
+counted as (
+
+    select
+        forbund_id,
+        insats_id,
+        year,
+        dimension,
+        category,
+        count(distinct person_id) as persons
+
+    from categorised
+    -- the kinds of support not paid in the month before start leave nulls in the list
+    where category is not null
+    group by forbund_id, insats_id, year, dimension, category
+
+),
+
+-- Swedish labels for the report; home kommun takes its name from the seed
+labels (dimension, category, category_label) as (
+
+    values
+        ('total', 'total', 'Totalt'),
+        ('sex', 'K', 'Kvinnor'),
+        ('sex', 'M', 'Män'),
+        ('age_group', 'other', 'Under 18 eller över 65 år'),
+        ('education_level', 'grundskola', 'Grundskola'),
+        ('education_level', 'gymnasium', 'Gymnasium'),
+        ('education_level', 'eftergymnasial', 'Eftergymnasial utbildning'),
+        ('education_level', 'hogskola', 'Högskola'),
+        ('education_level', 'okand', 'Okänd'),
+        ('support_at_start', 'ohalsa', 'Ersättning vid ohälsa'),
+        ('support_at_start', 'arbetsmarknadsstod', 'Arbetsmarknadsstöd'),
+        ('support_at_start', 'ekonomiskt_bistand', 'Ekonomiskt bistånd'),
+        ('support_at_start', 'boendestod', 'Boendestöd'),
+        ('support_at_start', 'none', 'Inget av dessa'),
+        ('support_at_start', 'unknown', 'Okänt (månaden före start saknas i data)')
+
+),
+
+final as (
+
+    select
+        counted.forbund_id,
+        counted.insats_id,
+        counted.year,
+        counted.dimension,
+        counted.category,
+        coalesce(
+            labels.category_label,
+            kommuner.kommun_namn,
+            case counted.dimension
+                when 'age_group' then replace(counted.category, '-', '–') || ' år'
+                when 'years_in_public_support_before_start' then counted.category || ' år'
+                when 'months_in_insats' then replace(counted.category, '-', '–') || ' månader'
+            end,
+            counted.category
+        ) as category_label,
+        counted.persons::integer as persons
+
+    from counted
+    left join labels
+        on labels.dimension = counted.dimension
+        and labels.category = counted.category
+    left join kommuner
+        on counted.dimension = 'home_kommun'
+        and kommuner.kommun_kod = counted.category
+
+)
+
+select * from final

@@ -1,0 +1,91 @@
+-- Time to first work from inskrivning (domain brief §4): a Kaplan–Meier curve per insats,
+-- person-free. One row per month since the inskrivning month, from 0 to the longest time
+-- observed in the insats.
+--
+-- Convention (months_to_first_work = t from fct_episodes): the episode is at risk in months
+-- 0..t; if it found work (not censored) that is the event at t; a censored episode (exit or
+-- end of the complete data without work) still counts at risk at t and leaves after it.
+-- Episodes without months_to_first_work (still waiting, or begun before the delivered data)
+-- are left out.
+
+with
+
+episodes as (
+
+    select
+        forbund_id,
+        insats_id,
+        months_to_first_work,
+        first_work_censored
+    from {{ ref('fct_episodes') }}
+    where months_to_first_work is not null
+
+),
+
+curve_months as (
+
+    select
+        forbund_id,
+        insats_id,
+        unnest(range(0, max(months_to_first_work) + 1)) as month_since_entry
+    from episodes
+    group by forbund_id, insats_id
+
+),
+
+counted as (
+
+    select
+        curve_months.forbund_id,
+        curve_months.insats_id,
+        curve_months.month_since_entry,
+        count(*) as at_risk,
+        count(*) filter (
+            where episodes.months_to_first_work = curve_months.month_since_entry and not episodes.first_work_censored
+        ) as events,
+        count(*) filter (
+            where episodes.months_to_first_work = curve_months.month_since_entry and episodes.first_work_censored
+        ) as censored
+
+    from curve_months
+    -- every month of the curve is at most the longest time, so at least one episode is at risk
+    inner join episodes
+        on episodes.forbund_id = curve_months.forbund_id
+        and episodes.insats_id = curve_months.insats_id
+        and episodes.months_to_first_work >= curve_months.month_since_entry
+    group by curve_months.forbund_id, curve_months.insats_id, curve_months.month_since_entry
+
+),
+
+survival as (
+
+    select
+        *,
+        -- product() multiplies exactly in order; a factor 0 (all at risk found work) stays 0
+        product(1.0 - events::double / at_risk) over (
+            partition by forbund_id, insats_id
+            order by month_since_entry
+            rows between unbounded preceding and current row
+        ) as survival
+
+    from counted
+
+),
+
+final as (
+
+    select
+        forbund_id,
+        insats_id,
+        month_since_entry::integer as month_since_entry,
+        at_risk::integer as at_risk,
+        events::integer as events,
+        censored::integer as censored,
+        survival::double as survival,
+        (1 - survival)::double as share_in_work
+
+    from survival
+
+)
+
+select * from final
