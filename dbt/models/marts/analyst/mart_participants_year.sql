@@ -103,7 +103,7 @@ support_at_start as (
     left join panel
         on panel.person_id = episodes.person_id
         and panel.month_start = episodes.entry_month - interval 1 month
-        and panel.month_start between period.first_month and period.last_complete_month
+        and panel.month_start between period.first_complete_month and period.last_complete_month
 
 ),
 
@@ -122,7 +122,7 @@ support_blocks as (
     from episodes
     cross join range(1, 6) as blocks(block)
     cross join period
-    where episodes.entry_month - to_months(12 * blocks.block) >= period.first_month
+    where episodes.entry_month - to_months(12 * blocks.block) >= period.first_complete_month
       and episodes.entry_month - to_months(12 * (blocks.block - 1)) - interval 1 month <= period.last_complete_month
 
 ),

@@ -13,7 +13,7 @@ episodes as (
 
     select
         int_episodes.*,
-        period.first_month,
+        period.first_complete_month,
         period.last_complete_month,
         -- observation for time to first work ends at exit or at the end of complete data
         least(coalesce(int_episodes.exit_month, period.last_complete_month), period.last_complete_month)
@@ -74,33 +74,33 @@ joined as (
         after_12.is_self_supporting as is_self_supporting_12m,
         after_24.status as status_24m,
         after_24.is_self_supporting as is_self_supporting_24m,
-        episodes.entry_month - interval 12 month >= episodes.first_month
+        episodes.entry_month - interval 12 month >= episodes.first_complete_month
             and episodes.entry_month - interval 1 month <= episodes.last_complete_month as has_complete_before_window,
         episodes.exit_month + interval 12 month <= episodes.last_complete_month as has_complete_after_window
 
     from episodes
     left join windows on windows.episode_id = episodes.episode_id
-    -- a follow-up month beyond the complete data finds no row: not yet followable
+    -- a month outside the complete data finds no row: not (yet) followable
     left join panel as before_entry
         on before_entry.person_id = episodes.person_id
         and before_entry.month_start = episodes.entry_month - interval 1 month
-        and before_entry.month_start <= episodes.last_complete_month
+        and before_entry.month_start between episodes.first_complete_month and episodes.last_complete_month
     left join panel as after_exit
         on after_exit.person_id = episodes.person_id
         and after_exit.month_start = episodes.exit_month + interval 1 month
-        and after_exit.month_start <= episodes.last_complete_month
+        and after_exit.month_start between episodes.first_complete_month and episodes.last_complete_month
     left join panel as after_6
         on after_6.person_id = episodes.person_id
         and after_6.month_start = episodes.exit_month + interval 6 month
-        and after_6.month_start <= episodes.last_complete_month
+        and after_6.month_start between episodes.first_complete_month and episodes.last_complete_month
     left join panel as after_12
         on after_12.person_id = episodes.person_id
         and after_12.month_start = episodes.exit_month + interval 12 month
-        and after_12.month_start <= episodes.last_complete_month
+        and after_12.month_start between episodes.first_complete_month and episodes.last_complete_month
     left join panel as after_24
         on after_24.person_id = episodes.person_id
         and after_24.month_start = episodes.exit_month + interval 24 month
-        and after_24.month_start <= episodes.last_complete_month
+        and after_24.month_start between episodes.first_complete_month and episodes.last_complete_month
 
 )
 
@@ -145,12 +145,12 @@ select
         as support_kommun_sek_after,
     case when has_complete_after_window then least(1.0, coalesce(support_fte_after, 0)) end as support_fte_after,
     case
-        when not coalesce(entry_month between first_month and last_complete_month, false) then null
+        when not coalesce(entry_month between first_complete_month and last_complete_month, false) then null
         when first_work_month is not null then datediff('month', entry_month, first_work_month)
         else datediff('month', entry_month, observed_until)
     end::integer as months_to_first_work,
     case
-        when not coalesce(entry_month between first_month and last_complete_month, false) then null
+        when not coalesce(entry_month between first_complete_month and last_complete_month, false) then null
         else first_work_month is null
     end as first_work_censored
 
