@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
 from utfall.contracts import AGENCY_NAMES, FEEDS, Feed
-from utfall.ingest import WAREHOUSE_WRITER_POOL, raw_asset_name, raw_asset_uri
+from utfall.ingest import WAREHOUSE_WRITER_POOL, raw_asset
 
 
 def _doc(feed: Feed) -> str:
@@ -52,7 +52,7 @@ def ingest_dag(feed: Feed):
         @task(
             task_id="load",
             pool=WAREHOUSE_WRITER_POOL,
-            outlets=[Asset(name=raw_asset_name(feed), uri=raw_asset_uri(feed), group="utfall-raw")],
+            outlets=[raw_asset(feed)],
         )
         def load_feed() -> dict[str, int]:
             from utfall.ingest import run_feed_load

@@ -1,12 +1,15 @@
-"""`make demo` end to end: synthetic deliveries through the ingest DAGs into the warehouse."""
+"""`make demo` end to end: synthetic deliveries through the ingest DAGs into the warehouse, built and published."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 
+import duckdb
+
 from tests.conftest import REPO, VENV_BIN, query
 from utfall.config import Paths
+from utfall.publish import analyst_db_path
 
 
 def run_demo(home) -> subprocess.CompletedProcess:
@@ -16,12 +19,13 @@ def run_demo(home) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
-def test_demo_runs_every_ingest_dag_and_prints_the_load_summary(tmp_path):
+def test_demo_runs_every_dag_and_prints_the_load_summary_and_what_was_published(tmp_path):
     home = tmp_path / "demo"
     result = run_demo(home)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Demo complete" in result.stdout and "Warehouse ledger" in result.stdout
-    assert result.stdout.count(" success ") == 12  # 11 ingest DAGs + the correction run
+    assert result.stdout.count(" success ") == 13  # 11 ingest DAGs + the correction run + build_warehouse
+    assert "Published for analysts" in result.stdout
     paths = Paths(home)
     # 7 monthly feeds × 48 months + 4 register feeds × 2 förbund, and one correction on top.
     assert query(paths, "SELECT status, count(*) FROM raw.loads GROUP BY ALL ORDER BY 1") == [
@@ -31,6 +35,11 @@ def test_demo_runs_every_ingest_dag_and_prints_the_load_summary(tmp_path):
     assert reason.startswith("correction: supersedes load")
     # Airflow ran with its home inside the data folder and the DAG logs kept there.
     assert (home / "airflow" / "demo-logs" / "ingest_fk_utbetalningar.log").stat().st_size > 0
+    with duckdb.connect(str(analyst_db_path(paths)), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM reference.kommuner").fetchall() == [(290,)]
+        assert con.execute("SELECT row_count FROM manifest WHERE table_name = 'reference.kommuner'").fetchall() == [
+            (290,)
+        ]
 
 
 def test_demo_refuses_a_folder_with_real_data(tmp_path):

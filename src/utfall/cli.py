@@ -21,6 +21,9 @@ app.add_typer(contracts_app, name="contracts")
 
 console = Console(stderr=False)
 err = Console(stderr=True)
+# A terminal table longer than this is unreadable; --csv gives every row.
+SQL_TABLE_ROWS = 1000
+SQL_PIPED_WIDTH = 10_000
 
 
 @app.command()
@@ -101,15 +104,62 @@ def load(
 def build(
     select: Annotated[Optional[str], typer.Option(help="dbt selection, e.g. 'staging' or '+fct_episodes'")] = None,
 ) -> None:
-    """Build the warehouse: seeds, staging, intermediate models and marts, with their tests (dbt)."""
-    from utfall.build import build as run_build
+    """Build the warehouse (dbt: seeds, models, tests), then publish the analysts' copy."""
     from utfall.config import Paths
+    from utfall.publish import PublishRefused
+    from utfall.warehouse import build_and_publish
 
-    result = run_build(Paths.from_env(), select)
-    if not result.success:
-        err.print("[red]dbt build failed:[/red]\n" + "\n".join(result.failures))
+    try:
+        result = build_and_publish(Paths.from_env(), select)
+    except PublishRefused as e:
+        err.print(str(e), style="red", markup=False)
         raise typer.Exit(1)
-    console.print("[green]Warehouse built.[/green]")
+    if result.published is None:
+        err.print("[red]dbt build failed (nothing published):[/red]\n" + "\n".join(result.build.failures))
+        raise typer.Exit(1)
+    console.print(f"[green]Warehouse built.[/green] Published {len(result.published.tables)} tables "
+                  f"to {result.published.path}")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL, e.g. \"SELECT * FROM manifest\"")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout instead of a table")] = False,
+    db: Annotated[Optional[Path], typer.Option(help="Database file (default: the published analyst file)")] = None,
+) -> None:
+    """Query the published analyst database, read-only (never locked by a running load or build)."""
+    import duckdb
+
+    from utfall.config import Paths
+    from utfall.publish import analyst_db_path, query_published
+
+    try:
+        columns, rows = query_published(db or analyst_db_path(Paths.from_env()), query)
+    except (FileNotFoundError, duckdb.Error) as e:
+        err.print(str(e), style="red", markup=False)  # DuckDB messages hold [brackets]
+        raise typer.Exit(1)
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return
+    from decimal import Decimal
+
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table()
+    for i, name in enumerate(columns):
+        numeric = any(isinstance(row[i], (int, float, Decimal)) and not isinstance(row[i], bool) for row in rows)
+        table.add_column(name, justify="right" if numeric else "left")
+    for row in rows[:SQL_TABLE_ROWS]:
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # values are data, not markup
+    # Piped into a file or a pager there is no width to fit: never cut a value short.
+    (console if console.is_terminal else Console(width=SQL_PIPED_WIDTH)).print(table)
+    if len(rows) > SQL_TABLE_ROWS:
+        console.print(f"first {SQL_TABLE_ROWS:,} of {len(rows):,} rows; --csv gives all")
 
 
 @app.command()

@@ -1,7 +1,8 @@
-"""`make demo`: synthetic deliveries → the ingest DAGs run by real Airflow → a load summary.
+"""`make demo`: synthetic deliveries → the ingest DAGs and `build_warehouse` run by real
+Airflow → a load summary and what was published for analysts.
 
-Runs every `ingest_<feed>` DAG with `dag.test()` in one process (one Airflow start-up
-instead of eleven) against a SQLite metadata DB under $UTFALL_HOME/airflow.
+Runs every DAG with `dag.test()` in one process (one Airflow start-up instead of twelve)
+against a SQLite metadata DB under $UTFALL_HOME/airflow.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def reset_demo_home(paths: Paths) -> None:
         console.print(f"[red]{paths.home} holds data that is not from the demo; "
                       "set UTFALL_HOME to an empty folder for the demo.[/red]")
         sys.exit(2)
-    for name in ("inbox", "archive", "quarantine", "warehouse.duckdb", "warehouse.duckdb.wal"):
+    for name in ("inbox", "archive", "quarantine", "published", "warehouse.duckdb", "warehouse.duckdb.wal"):
         target = paths.home / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -78,6 +79,24 @@ def reset_demo_home(paths: Paths) -> None:
             target.unlink()
     paths.home.mkdir(parents=True, exist_ok=True)
     (paths.home / DEMO_MARKER).write_text("synthetic demo data; `make demo` may reset this folder\n")
+
+
+def print_headlines(paths: Paths) -> None:
+    """What analysts can query now: the published tables and their rows."""
+    from rich.table import Table
+
+    from utfall.publish import analyst_db_path, query_published
+
+    path = analyst_db_path(paths)
+    _, rows = query_published(path, "SELECT table_name, row_count, published_at FROM manifest ORDER BY 1")
+    table = Table(title=f"Published for analysts ({path})")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count, _ in rows:
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    if rows:
+        console.print(f"published {rows[0][2]:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def main() -> None:
@@ -121,11 +140,19 @@ def main() -> None:
     from utfall.ledger_report import ledger_table
 
     console.print(ledger_table(paths))
+
+    console.rule("6. Warehouse build (dbt) and the analysts' copy, run by Airflow")
+    if run_dag(bag, "build_warehouse", paths) == "success":
+        print_headlines(paths)
+    else:
+        failed.append("build_warehouse")
     if failed:
         console.print(f"[red]failed DAG runs: {', '.join(failed)}[/red]")
         sys.exit(1)
-    console.print("[green]Demo complete.[/green] Query the warehouse: "
-                  f"duckdb -readonly {paths.warehouse}  (or `utfall ledger`)")
+    from utfall.publish import analyst_db_path
+
+    console.print('[green]Demo complete.[/green] Query as an analyst: utfall sql "SELECT * FROM manifest"  '
+                  f"(or duckdb -readonly {analyst_db_path(paths)})")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,13 @@ def raw_asset_uri(feed: Feed) -> str:
     return f"x-utfall://warehouse/raw/{feed.name}"
 
 
+def raw_asset(feed: Feed):
+    """The Asset an ingest DAG updates and the warehouse build is scheduled on (one definition)."""
+    from airflow.sdk import Asset
+
+    return Asset(name=raw_asset_name(feed), uri=raw_asset_uri(feed), group="utfall-raw")
+
+
 def run_feed_load(feed_name: str) -> dict[str, int]:
     """Load the feed's new files. Good files are committed before a quarantine fails the task."""
     paths = Paths.from_env()

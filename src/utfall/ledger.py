@@ -49,19 +49,27 @@ class WarehouseLockTimeout(RuntimeError):
     pass
 
 
-def connect_for_writing(path: Path, timeout_s: float | None = None, poll_s: float = 2.0) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-write, waiting while another process holds it."""
+def connect(path: Path, read_only: bool = False, timeout_s: float | None = None,
+            poll_s: float = 2.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting (and saying so in the log) while another process holds it.
+
+    DuckDB allows one writing process, and no reader while it writes: writers wait for
+    each other and for readers, readers (publishing) for writers.
+    """
     timeout_s = float(os.environ.get("UTFALL_LOCK_TIMEOUT", "900")) if timeout_s is None else timeout_s
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run `utfall load` and `utfall build` first")
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     attempt = 0
     while True:
         attempt += 1
         try:
-            con = duckdb.connect(str(path))
-            # Progress of long statements, for the load's progress bar (never printed by DuckDB).
-            con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
-                        "SET progress_bar_time = 0")
+            con = duckdb.connect(str(path), read_only=read_only)
+            if not read_only:
+                # Progress of long statements, for the load's progress bar (never printed by DuckDB).
+                con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false; "
+                            "SET progress_bar_time = 0")
             return con
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
@@ -78,6 +86,10 @@ def connect_for_writing(path: Path, timeout_s: float | None = None, poll_s: floa
                 path, who, attempt, waited, timeout_s,
             )
             time.sleep(poll_s)
+
+
+def connect_for_writing(path: Path, timeout_s: float | None = None, poll_s: float = 2.0) -> duckdb.DuckDBPyConnection:
+    return connect(path, read_only=False, timeout_s=timeout_s, poll_s=poll_s)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

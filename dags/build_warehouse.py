@@ -1,0 +1,65 @@
+"""The `build_warehouse` DAG: dbt over the warehouse after any feed changed, then publish.
+
+Scheduled on the raw-feed Assets that the ingest DAGs update, it runs one `dbt build`
+(seeds, models, tests) and publishes the analysts' copy, like `utfall build`. Wiring
+only: the work is `utfall.warehouse.run_build_task`. Not named `dbt_*.py`: dbt's plugin
+loader would import such a file again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, AssetAny, dag, task
+
+from utfall.contracts import FEEDS
+from utfall.ingest import WAREHOUSE_WRITER_POOL, raw_asset
+from utfall.warehouse import MARTS_ASSET_NAME, MARTS_ASSET_URI
+
+RAW_ASSETS = [raw_asset(f) for f in FEEDS.values()]
+
+DOC = f"""### Build the warehouse and publish the analysts' copy
+
+* Runs after any of the {len(RAW_ASSETS)} raw feeds changed (Assets `raw.<feed>`, updated by
+  the `ingest_<feed>` DAGs). Feeds loaded while a build runs are collected into the next
+  single build (one active run at a time), not one build each. Trigger by hand to rebuild
+  after a change to the dbt project.
+* One `dbt build`: seeds, staging, intermediate and mart models with their tests, in
+  dependency order, in one process.
+* Then `$UTFALL_HOME/published/analyst.duckdb` is replaced (new file, renamed into place)
+  with the person-free schemas `marts` and `reference`; analysts query it, never the
+  warehouse. Updates the Asset `{MARTS_ASSET_NAME}` (`{MARTS_ASSET_URI}`).
+* **A failing model or dbt test fails the task at once, without retry** (running again
+  will not fix it), with the failures in the log; nothing is published, analysts keep the
+  last good file. Fix the data or the model, then clear the task. Other errors (e.g. the
+  warehouse held too long by another writer) are retried once.
+* Queues on the pool `{WAREHOUSE_WRITER_POOL}` (one slot: DuckDB has one writer).
+"""
+
+
+@dag(
+    dag_id="build_warehouse",
+    schedule=AssetAny(*RAW_ASSETS),
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["warehouse"],
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=5), "owner": "data-engineering"},
+    doc_md=DOC,
+)
+def build_warehouse():
+    @task(
+        task_id="build_and_publish",
+        pool=WAREHOUSE_WRITER_POOL,
+        outlets=[Asset(name=MARTS_ASSET_NAME, uri=MARTS_ASSET_URI)],
+    )
+    def build_and_publish(run_id: str | None = None) -> dict[str, int]:
+        from utfall.warehouse import run_build_task
+
+        return run_build_task(run_id)
+
+    build_and_publish()
+
+
+build_warehouse()

@@ -1,0 +1,139 @@
+"""The analysts' copy of the warehouse: `$UTFALL_HOME/published/analyst.duckdb`.
+
+DuckDB allows one writing process per file, and while it writes nobody else can open
+the file, not even read-only. So analysts never query the warehouse itself: after each
+successful build the person-free schemas are copied into a new file, which is then
+renamed onto `analyst.duckdb`. A rename is atomic: a reader sees the old file or the new
+one, never a half-written one, and a reader that has the old file open keeps reading it
+(the old inode lives on until it is closed). Nobody ever writes `analyst.duckdb` in
+place, so a load or a build never locks analysts out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from utfall import ledger
+from utfall.config import Paths
+
+log = logging.getLogger("utfall.publish")
+
+# Only these schemas are person-free by design: marts aggregate, reference holds code lists.
+PUBLISHED_SCHEMAS = ("marts", "reference")
+# A column of this name means row-level person data, which analysts never get.
+PERSON_COLUMN = "person_id"
+
+
+class PublishRefused(RuntimeError):
+    """A table meant for analysts holds person-level data; nothing was published."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    published_at: datetime
+    tables: list[tuple[str, int]]  # ("<schema>.<table>", rows), in publishing order
+
+
+def analyst_db_path(paths: Paths) -> Path:
+    return paths.home / "published" / "analyst.duckdb"
+
+
+def publish(paths: Paths, run_id: str | None = None) -> PublishResult:
+    """Copy every table and view of PUBLISHED_SCHEMAS into a new analyst file, then swap it in."""
+    target = analyst_db_path(paths)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    published_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
+    con = ledger.connect(paths.warehouse, read_only=True)
+    try:
+        try:
+            tables = _copy_into(con, tmp, published_at, run_id)
+        finally:
+            con.close()  # the warehouse is free for the next writer as soon as possible
+        _fsync(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    _fsync(target.parent)  # the rename itself survives a crash
+    log.info("published %d tables to %s", len(tables), target)
+    return PublishResult(target, published_at, tables)
+
+
+def _copy_into(con: duckdb.DuckDBPyConnection, tmp: Path, published_at: datetime,
+               run_id: str | None) -> list[tuple[str, int]]:
+    tables = _tables_to_publish(con)  # refuses before anything is written
+    con.execute(f"ATTACH {_literal(str(tmp))} AS published (READ_WRITE)")
+    for schema in sorted({s for s, _ in tables}):
+        con.execute(f"CREATE SCHEMA published.{_ident(schema)}")
+    counts = []
+    for schema, name in tables:
+        source, copy = f"{_ident(schema)}.{_ident(name)}", f"published.{_ident(schema)}.{_ident(name)}"
+        # Views become tables: the published file stands alone, without raw or staging.
+        con.execute(f"CREATE TABLE {copy} AS SELECT * FROM {source}")
+        counts.append((f"{schema}.{name}", con.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]))
+    con.execute("CREATE TABLE published.main.manifest (table_name VARCHAR, row_count BIGINT, "
+                "published_at TIMESTAMP, run_id VARCHAR)")
+    con.executemany("INSERT INTO published.main.manifest VALUES (?, ?, ?, ?)",
+                    [[name, rows, published_at, run_id] for name, rows in counts])
+    # Everything into the file itself, no WAL beside it: only the file is renamed.
+    con.execute("CHECKPOINT published")
+    con.execute("DETACH published")
+    return counts
+
+
+def query_published(path: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Run one query on a published file, read-only: it cannot change the file or lock it."""
+    if not path.exists():
+        raise FileNotFoundError(f"no published database at {path} yet: run `utfall build`")
+    with duckdb.connect(str(path), read_only=True) as con:
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or []]
+        return columns, cursor.fetchall() if columns else []
+
+
+def _tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Tables and views of the published schemas; refuses all of them if any holds person data."""
+    schemas = list(PUBLISHED_SCHEMAS)
+    placeholders = ", ".join("?" for _ in schemas)
+    personal = con.execute(
+        f"SELECT DISTINCT table_schema || '.' || table_name FROM information_schema.columns "
+        f"WHERE table_catalog = current_database() AND table_schema IN ({placeholders}) "
+        f"AND lower(column_name) = ? ORDER BY 1",
+        [*schemas, PERSON_COLUMN],
+    ).fetchall()
+    if personal:
+        raise PublishRefused(
+            f"not published: {', '.join(r[0] for r in personal)} has a column {PERSON_COLUMN}; "
+            f"the schemas {', '.join(PUBLISHED_SCHEMAS)} must be person-free (analysts get aggregates only)"
+        )
+    return con.execute(
+        f"SELECT table_schema, table_name FROM information_schema.tables "
+        f"WHERE table_catalog = current_database() AND table_schema IN ({placeholders}) ORDER BY 1, 2",
+        schemas,
+    ).fetchall()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,51 @@
+"""Build the warehouse, then publish the analysts' copy: `utfall build` and the `build_warehouse` DAG.
+
+Publishing happens only after a fully successful build, so analysts keep the last good
+published file while a build with failing tests waits for a fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from utfall.build import BuildResult, build
+from utfall.config import Paths
+from utfall.publish import PublishRefused, PublishResult, publish
+
+log = logging.getLogger("utfall.warehouse")
+
+MARTS_ASSET_NAME = "marts"
+MARTS_ASSET_URI = "x-utfall://warehouse/marts"
+
+
+@dataclass(frozen=True)
+class WarehouseResult:
+    build: BuildResult
+    published: PublishResult | None  # None when the build failed: nothing was published
+
+
+def build_and_publish(paths: Paths, select: str | None = None, run_id: str | None = None) -> WarehouseResult:
+    result = build(paths, select)
+    if not result.success:
+        return WarehouseResult(result, None)
+    return WarehouseResult(result, publish(paths, run_id))
+
+
+def run_build_task(run_id: str | None) -> dict[str, int]:
+    """What the `build_warehouse` DAG's task does; fails without retry when a retry cannot help."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        result = build_and_publish(Paths.from_env(), run_id=run_id)
+    except PublishRefused as e:
+        raise AirflowFailException(str(e)) from e
+    if result.published is None:
+        # A failing dbt test or a broken model will not fix itself by running again.
+        raise AirflowFailException(
+            "dbt build failed; nothing published (analysts keep the previous file):\n"
+            + "\n".join(result.build.failures)
+        )
+    summary = {"tables": len(result.published.tables), "rows": sum(n for _, n in result.published.tables)}
+    log.info("published %s: %d tables, %d rows", result.published.path, summary["tables"], summary["rows"])
+    return summary

@@ -1,0 +1,72 @@
+"""The `build_warehouse` DAG: after any raw feed, one dbt build in the writer pool, then publish."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+
+from tests.conftest import REPO, deliver, pid
+from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 - shared fixtures
+from utfall.contracts import FEEDS
+from utfall.ingest import WAREHOUSE_WRITER_POOL
+from utfall.loader import load
+from utfall.publish import analyst_db_path
+
+
+def test_build_warehouse_runs_after_any_raw_feed_in_the_writer_pool(dagbag):
+    from airflow.sdk import Asset, AssetAny
+
+    dag = dagbag.dags["build_warehouse"]
+    condition = dag.timetable.asset_condition
+    assert isinstance(condition, AssetAny)  # any one feed, not all of them
+    assert sorted(a.uri for a in condition.objects) == sorted(f"x-utfall://warehouse/raw/{f}" for f in FEEDS)
+    # exactly the Assets the ingest DAGs update
+    ingest_outlets = [o for d in dagbag.dags.values() if d.dag_id.startswith("ingest_") for t in d.tasks
+                      for o in t.outlets]
+    assert len(ingest_outlets) == len(FEEDS) == 11
+    assert set(condition.objects) == set(ingest_outlets)
+    [task] = dag.tasks
+    assert task.pool == WAREHOUSE_WRITER_POOL
+    assert task.retries == 1
+    assert task.outlets == [Asset(name="marts", uri="x-utfall://warehouse/marts")]
+    assert set(dag.tags) == {"warehouse"}
+    assert dag.max_active_runs == 1
+    assert "without retry" in dag.doc_md
+
+
+def test_build_warehouse_builds_and_publishes(airflow_db, dagbag, home):
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    deliver(home, "region_vard", "region_vard_202401.csv",
+            f"person_id;manad;oppenvardsbesok;slutenvardsdagar\n{pid(1)};2024-01;2;0\n")
+    load(home)
+    run = dagbag.dags["build_warehouse"].test()
+    assert str(run.state) == "success"
+    with duckdb.connect(str(analyst_db_path(home)), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM reference.kommuner").fetchall() == [(290,)]
+        assert con.execute("SELECT DISTINCT run_id FROM manifest").fetchall() == [(run.run_id,)]
+    with create_session() as session:
+        events = (
+            session.query(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.name == "marts", AssetEvent.source_run_id == run.run_id)
+            .count()
+        )
+    assert events == 1
+
+
+def test_a_failing_dbt_test_fails_at_once_and_publishes_nothing(airflow_db, dagbag, home, tmp_path, monkeypatch,
+                                                                 capfd):
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "dbt", project / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(REPO / "seeds", project / "seeds")
+    (project / "dbt" / "tests" / "always_fails.sql").write_text("-- one offending row\nSELECT 1 AS offending_row\n")
+    monkeypatch.setenv("UTFALL_PROJECT_DIR", str(project))
+    run = dagbag.dags["build_warehouse"].test()
+    assert str(run.state) == "failed"
+    assert _task_states(run) == {"build_and_publish": ("failed", 1)}  # not retried
+    out = capfd.readouterr().out
+    assert "dbt build failed; nothing published" in out and "test.utfall.always_fails: " in out
+    assert not analyst_db_path(home).exists()
