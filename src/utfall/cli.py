@@ -163,6 +163,20 @@ def sql(
 
 
 @app.command()
+def docs() -> None:
+    """Generate the dbt documentation (every model, column and measure) as one static page."""
+    from utfall.build import run_dbt
+    from utfall.config import Paths
+
+    paths = Paths.from_env()
+    result = run_dbt(paths, "docs", "generate", "--static")
+    if not result.success:
+        err.print("[red]dbt docs generate failed:[/red]\n" + "\n".join(result.failures))
+        raise typer.Exit(1)
+    console.print(f"Open {paths.home / 'dbt' / 'target' / 'static_index.html'} in a browser.")
+
+
+@app.command()
 def ledger() -> None:
     """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods."""
     from utfall.config import Paths

@@ -81,22 +81,51 @@ def reset_demo_home(paths: Paths) -> None:
     (paths.home / DEMO_MARKER).write_text("synthetic demo data; `make demo` may reset this folder\n")
 
 
+HEADLINES_SQL = """
+SELECT year, participants_active, new_entries, ended, direct_work_or_studies, share_direct_work_or_studies,
+       followable_12m, share_self_supporting_12m, episodes_with_complete_windows, support_fte_before,
+       support_fte_after
+FROM marts.mart_national_year
+WHERE forbund_id = 'riket'
+ORDER BY year
+"""
+
+
 def print_headlines(paths: Paths) -> None:
-    """What analysts can query now: the published tables and their rows."""
+    """What analysts can query now: the published tables, and the national headline figures."""
     from rich.table import Table
 
     from utfall.publish import analyst_db_path, query_published
 
     path = analyst_db_path(paths)
     _, rows = query_published(path, "SELECT table_name, row_count, published_at FROM manifest ORDER BY 1")
-    table = Table(title=f"Published for analysts ({path})")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
+    published = Table(title=f"Published for analysts ({path})")
+    published.add_column("table")
+    published.add_column("rows", justify="right")
     for name, count, _ in rows:
-        table.add_row(name, f"{count:,}")
-    console.print(table)
-    if rows:
-        console.print(f"published {rows[0][2]:%Y-%m-%d %H:%M:%S} UTC")
+        published.add_row(name, f"{count:,}")
+    console.print(published)
+
+    _, years = query_published(path, HEADLINES_SQL)
+    headlines = Table(title="Riket: headline figures per year (marts.mart_national_year)")
+    for name in ("year", "active", "new", "ended", "→ work/studies", "followable 12 m", "self-supp. 12 m",
+                 "hel.ekv. before", "hel.ekv. after"):
+        headlines.add_column(name, justify="right")
+
+    def share(value) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    for (year, active, new, ended, direct, direct_share, followable_12m, self_supporting_12m, complete,
+         fte_before, fte_after) in years:
+        headlines.add_row(
+            str(year), f"{active:,}", f"{new:,}", f"{ended:,}", f"{direct:,} ({share(direct_share)})",
+            f"{followable_12m:,}", share(self_supporting_12m),
+            f"{fte_before:,.1f}" if complete else "–", f"{fte_after:,.1f}" if complete else "–",
+        )
+    console.print(headlines)
+    console.print("→ work/studies: ended participants in work or studies the month after exit (SUS's headline); "
+                  "hel.ekv.: helårsekvivalenter of public support in the 12 months before inskrivning and after "
+                  "exit, over episodes with both windows in the data.")
 
 
 def main() -> None:
