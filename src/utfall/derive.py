@@ -148,7 +148,7 @@ def _staging_select(feed: Feed) -> list[str]:
     if feed.kind == "snapshot":
         if not feed.forbund_column:
             columns.append("current_loads.forbund_id")  # from the file name, via the ledger
-        columns.append("strptime(current_loads.period, '%Y%m%d')::date as extracted_on")
+        columns.append("current_loads.extracted_on")
     columns += ["source.load_id", "source.source_line"]
     return columns
 
@@ -169,9 +169,8 @@ source as (
 
 current_loads as (
 
-    select load_id, forbund_id, period
-    from {{{{ source('raw', 'loads') }}}}
-    where status = 'loaded'
+    select load_id, forbund_id, extracted_on
+    from {{{{ ref('stg_ledger__loads') }}}}
 
 ),
 

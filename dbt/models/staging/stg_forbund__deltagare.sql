@@ -12,9 +12,8 @@ source as (
 
 current_loads as (
 
-    select load_id, forbund_id, period
-    from {{ source('raw', 'loads') }}
-    where status = 'loaded'
+    select load_id, forbund_id, extracted_on
+    from {{ ref('stg_ledger__loads') }}
 
 ),
 
@@ -33,7 +32,7 @@ renamed as (
         source.utbildningsniva as education_level,
         source.status as register_status,
         source.avslutsorsak as exit_reason,
-        strptime(current_loads.period, '%Y%m%d')::date as extracted_on,
+        current_loads.extracted_on,
         source.load_id,
         source.source_line
 

@@ -12,9 +12,8 @@ source as (
 
 current_loads as (
 
-    select load_id, forbund_id, period
-    from {{ source('raw', 'loads') }}
-    where status = 'loaded'
+    select load_id, forbund_id, extracted_on
+    from {{ ref('stg_ledger__loads') }}
 
 ),
 
@@ -31,7 +30,7 @@ renamed as (
         source.mal_andel_sysselsattning as goal_share_occupation,
         source.mal_deltagare_per_coach as goal_participants_per_coach,
         current_loads.forbund_id,
-        strptime(current_loads.period, '%Y%m%d')::date as extracted_on,
+        current_loads.extracted_on,
         source.load_id,
         source.source_line
 

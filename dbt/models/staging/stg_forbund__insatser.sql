@@ -12,9 +12,8 @@ source as (
 
 current_loads as (
 
-    select load_id, forbund_id, period
-    from {{ source('raw', 'loads') }}
-    where status = 'loaded'
+    select load_id, forbund_id, extracted_on
+    from {{ ref('stg_ledger__loads') }}
 
 ),
 
@@ -29,7 +28,7 @@ renamed as (
         source.startdatum as started_on,
         source.slutdatum as ended_on,
         source.malgrupp as target_group,
-        strptime(current_loads.period, '%Y%m%d')::date as extracted_on,
+        current_loads.extracted_on,
         source.load_id,
         source.source_line
 

@@ -12,9 +12,8 @@ source as (
 
 current_loads as (
 
-    select load_id, forbund_id, period
-    from {{ source('raw', 'loads') }}
-    where status = 'loaded'
+    select load_id, forbund_id, extracted_on
+    from {{ ref('stg_ledger__loads') }}
 
 ),
 
@@ -50,7 +49,7 @@ renamed as (
         source.i24 as item_24,
         source.i25 as item_25,
         current_loads.forbund_id,
-        strptime(current_loads.period, '%Y%m%d')::date as extracted_on,
+        current_loads.extracted_on,
         source.load_id,
         source.source_line
 

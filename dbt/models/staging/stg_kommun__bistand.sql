@@ -12,9 +12,8 @@ source as (
 
 current_loads as (
 
-    select load_id, forbund_id, period
-    from {{ source('raw', 'loads') }}
-    where status = 'loaded'
+    select load_id, forbund_id, extracted_on
+    from {{ ref('stg_ledger__loads') }}
 
 ),
 

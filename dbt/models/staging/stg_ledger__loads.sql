@@ -1,5 +1,6 @@
--- The ledger's current loads: which feed delivered which month (monthly feeds) or which
--- förbund snapshot. Downstream uses it for the period the data covers.
+-- The ledger's current loads, defined here once: the latest correction of every monthly file
+-- and every förbund's newest snapshot (status 'loaded'). The staging models of the feeds keep
+-- only rows of these loads; downstream also reads the period the data cover from here.
 
 with
 
