@@ -47,7 +47,7 @@ def run_dbt(paths: Paths, *args: str) -> BuildResult:
 
 def build(paths: Paths, select: str | None = None) -> BuildResult:
     """Build and test every model; feeds never delivered act as empty tables."""
-    con = ledger.connect_for_writing(paths.warehouse)  # waits for another writer, like the loader
+    con = ledger.connect(paths.warehouse)  # waits for another writer, like the loader
     try:
         ledger.ensure_schema(con)
     finally:

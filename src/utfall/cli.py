@@ -256,9 +256,5 @@ def contracts_show(feed: Annotated[Optional[str], typer.Argument()] = None) -> N
     console.print(table)
 
 
-def main() -> None:  # pragma: no cover - entry point
+if __name__ == "__main__":
     app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -194,8 +194,7 @@ def _staging_column(c) -> dict:
     if c.required:
         tests.append("not_null")
     if c.codes and not c.is_flag:
-        values = [int(v) for v in c.codes] if c.type == "integer" else list(c.codes)
-        tests.append({"accepted_values": {"arguments": {"values": values, "quote": c.type != "integer"}}})
+        tests.append({"accepted_values": {"arguments": {"values": _code_values(c), "quote": c.type != "integer"}}})
     if tests:
         column["data_tests"] = tests
     return column

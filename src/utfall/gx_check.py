@@ -34,7 +34,7 @@ def _batch_definition():
 
 
 @lru_cache(maxsize=None)
-def load_suite(feed_name: str, path_text: str):
+def load_suite(path_text: str):
     import great_expectations as gx
 
     with open(path_text, encoding="utf-8") as fh:
@@ -45,7 +45,7 @@ def validate_staged(con: duckdb.DuckDBPyConnection, feed: Feed, limit: int = 100
     columns = ", ".join(q(c) for c in feed.column_names)
     frame = con.execute(f"SELECT __line, {columns} FROM {STAGED} ORDER BY __line").df()
     lines = frame.pop("__line").to_numpy()
-    suite = load_suite(feed.name, str(derive.suite_path(feed)))
+    suite = load_suite(str(derive.suite_path(feed)))
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(suite, result_format={"result_format": "COMPLETE", "partial_unexpected_count": limit})
     violations: list[Violation] = []

@@ -88,10 +88,6 @@ def connect(path: Path, read_only: bool = False, timeout_s: float | None = None,
             time.sleep(poll_s)
 
 
-def connect_for_writing(path: Path, timeout_s: float | None = None, poll_s: float = 2.0) -> duckdb.DuckDBPyConnection:
-    return connect(path, read_only=False, timeout_s=timeout_s, poll_s=poll_s)
-
-
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, ledger and feed tables; add columns a contract gained since."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")

@@ -105,7 +105,7 @@ def load(
     if not files:
         log.info("nothing new in %s", paths.inbox / (feed or ""))
         return report
-    con = ledger.connect_for_writing(paths.warehouse)
+    con = ledger.connect(paths.warehouse)
     try:
         ledger.ensure_schema(con)
         for folder, path in files:
@@ -172,9 +172,9 @@ def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, 
         log.info("%s: duplicate of load %s, nothing loaded", path.name, first_id)
         return FileOutcome(folder, path.name, "duplicate", load_id, None, 0, reason, target)
     try:
-        delivery = identify(path, folder or "", today) if folder else None
-        if delivery is None:
+        if folder is None:
             raise DeliveryNameError("unknown_feed", "file lies directly in the inbox, not in a feed folder")
+        delivery = identify(path, folder, today)
     except DeliveryNameError as e:
         return _quarantine(con, paths, folder, path, common, None, [Violation(e.rule, str(e))], 1, None)
     common.update(period=delivery.period, forbund_id=delivery.forbund_id)

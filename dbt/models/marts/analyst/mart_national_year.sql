@@ -7,6 +7,8 @@
 -- 'riket' sums the förbund's counts and recomputes its shares from those sums: a share is
 -- never averaged over förbund (a small förbund would weigh as much as a large one).
 
+{#- Outcome counts summed from mart_outcomes_year per förbund, then over förbund for riket. -#}
+{%- set outcome_counts = ['ended', 'direct_work_or_studies', 'followable_after_exit', 'followable_12m', 'self_supporting_12m', 'support_fte_before', 'support_fte_after', 'episodes_with_complete_windows'] %}
 with
 
 episodes as (
@@ -68,14 +70,9 @@ exits as (
     select
         forbund_id,
         exit_year as year,
-        sum(ended) as ended,
-        sum(direct_work_or_studies) as direct_work_or_studies,
-        sum(followable_after_exit) as followable_after_exit,
-        sum(followable_12m) as followable_12m,
-        sum(self_supporting_12m) as self_supporting_12m,
-        sum(support_fte_before) as support_fte_before,
-        sum(support_fte_after) as support_fte_after,
-        sum(episodes_with_complete_windows) as episodes_with_complete_windows
+        {%- for column in outcome_counts %}
+        sum({{ column }}) as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
 
     from outcomes
     group by forbund_id, exit_year
@@ -124,14 +121,9 @@ national as (
         'riket' as forbund_id,
         sum(participants_active) as participants_active,
         sum(new_entries) as new_entries,
-        sum(ended) as ended,
-        sum(direct_work_or_studies) as direct_work_or_studies,
-        sum(followable_after_exit) as followable_after_exit,
-        sum(followable_12m) as followable_12m,
-        sum(self_supporting_12m) as self_supporting_12m,
-        sum(support_fte_before) as support_fte_before,
-        sum(support_fte_after) as support_fte_after,
-        sum(episodes_with_complete_windows) as episodes_with_complete_windows
+        {%- for column in outcome_counts %}
+        sum({{ column }}) as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
 
     from per_forbund
     group by year

@@ -60,20 +60,19 @@ windows as (
 
 ),
 
+{#- The follow-up points after exit, defined once: column suffix and months after the exit month. -#}
+{%- set follow_ups = [('after_exit', 1), ('6m', 6), ('12m', 12), ('24m', 24)] %}
+
 joined as (
 
     select
         episodes.*,
         windows.* exclude (episode_id),
         before_entry.status as status_before_entry,
-        after_exit.status as status_after_exit,
-        after_exit.is_self_supporting as is_self_supporting_after_exit,
-        after_6.status as status_6m,
-        after_6.is_self_supporting as is_self_supporting_6m,
-        after_12.status as status_12m,
-        after_12.is_self_supporting as is_self_supporting_12m,
-        after_24.status as status_24m,
-        after_24.is_self_supporting as is_self_supporting_24m,
+        {%- for suffix, months in follow_ups %}
+        follow_up_{{ suffix }}.status as status_{{ suffix }},
+        follow_up_{{ suffix }}.is_self_supporting as is_self_supporting_{{ suffix }},
+        {%- endfor %}
         episodes.entry_month - interval 12 month >= episodes.first_complete_month
             and episodes.entry_month - interval 1 month <= episodes.last_complete_month as has_complete_before_window,
         episodes.exit_month + interval 12 month <= episodes.last_complete_month as has_complete_after_window
@@ -85,22 +84,12 @@ joined as (
         on before_entry.person_id = episodes.person_id
         and before_entry.month_start = episodes.entry_month - interval 1 month
         and before_entry.month_start between episodes.first_complete_month and episodes.last_complete_month
-    left join panel as after_exit
-        on after_exit.person_id = episodes.person_id
-        and after_exit.month_start = episodes.exit_month + interval 1 month
-        and after_exit.month_start between episodes.first_complete_month and episodes.last_complete_month
-    left join panel as after_6
-        on after_6.person_id = episodes.person_id
-        and after_6.month_start = episodes.exit_month + interval 6 month
-        and after_6.month_start between episodes.first_complete_month and episodes.last_complete_month
-    left join panel as after_12
-        on after_12.person_id = episodes.person_id
-        and after_12.month_start = episodes.exit_month + interval 12 month
-        and after_12.month_start between episodes.first_complete_month and episodes.last_complete_month
-    left join panel as after_24
-        on after_24.person_id = episodes.person_id
-        and after_24.month_start = episodes.exit_month + interval 24 month
-        and after_24.month_start between episodes.first_complete_month and episodes.last_complete_month
+    {%- for suffix, months in follow_ups %}
+    left join panel as follow_up_{{ suffix }}
+        on follow_up_{{ suffix }}.person_id = episodes.person_id
+        and follow_up_{{ suffix }}.month_start = episodes.exit_month + interval {{ months }} month
+        and follow_up_{{ suffix }}.month_start between episodes.first_complete_month and episodes.last_complete_month
+    {%- endfor %}
 
 )
 
