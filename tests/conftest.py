@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 import os
 import tempfile
 from pathlib import Path
@@ -60,3 +61,41 @@ def cli_env(paths: Paths) -> dict[str, str]:
     env["UTFALL_HOME"] = str(paths.home)
     env["COLUMNS"] = "200"
     return env
+
+
+# --- A generated, loaded warehouse for the quality-gate tests -----------------------------
+# Generating and loading ~300 files takes about a minute, so it happens once per session;
+# each test gets its own copy. The base lacks one Försäkringskassan month (GATE_HELD_BACK):
+# tests deliver it whole, halved or not at all, or deliver other faults, then build and gate.
+
+GATE_YEAR = 2023
+GATE_HELD_BACK = "fk_utbetalningar_202306.csv"
+
+
+@pytest.fixture(scope="session")
+def gate_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
+    """(home loaded with everything but GATE_HELD_BACK, folder holding that file)."""
+    from utfall.generate import generate
+    from utfall.loader import load
+
+    root = tmp_path_factory.mktemp("gate-base")
+    paths = Paths(root / "home")
+    generate(paths.inbox, forbund=2, participants=300, from_year=2022, to_year=2024, seed=7, progress=False)
+    held = root / "held"
+    held.mkdir()
+    (paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK).rename(held / GATE_HELD_BACK)
+    report = load(paths, today=date(2025, 3, 1))
+    assert not report.quarantined, "generated data must load cleanly"
+    return paths, held
+
+
+@pytest.fixture
+def gate_home(gate_base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Paths, Path]:
+    """A private copy of the gate base (home, held-back file folder), not yet built."""
+    import shutil
+
+    base, held = gate_base
+    paths = Paths(tmp_path / "home")
+    shutil.copytree(base.home, paths.home)
+    monkeypatch.setenv("UTFALL_HOME", str(paths.home))
+    return paths, held

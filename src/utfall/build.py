@@ -45,14 +45,17 @@ def run_dbt(paths: Paths, *args: str) -> BuildResult:
     return BuildResult(bool(result.success), failures)
 
 
-def build(paths: Paths, select: str | None = None) -> BuildResult:
-    """Build and test every model; feeds never delivered act as empty tables."""
+def build(paths: Paths, select: str | None = None, full_refresh: bool = False) -> BuildResult:
+    """Build and test every model; feeds never delivered act as empty tables.
+
+    The person-month panel is incremental; `full_refresh` rebuilds it from scratch.
+    """
     con = ledger.connect(paths.warehouse)  # waits for another writer, like the loader
     try:
         ledger.ensure_schema(con)
     finally:
         con.close()
-    args = ["build"] + (["--select", select] if select else [])
+    args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     result = run_dbt(paths, *args)
     for failure in result.failures:
         log.error("%s", failure)

@@ -1,4 +1,7 @@
 -- The person × month panel (engineers' tier): see int_person_months for the rules.
+-- A view with the public column types over int_person_months, the incremental table: a
+-- table here would copy every person-month again on each build.
+{{ config(materialized='view') }}
 
 select
     person_id,
