@@ -1,9 +1,10 @@
-"""The `build_warehouse` DAG: dbt over the warehouse after any feed changed, then publish.
+"""The `build_warehouse` DAG: dbt over the warehouse after any feed changed, publish, then the quality gate.
 
 Scheduled on the raw-feed Assets that the ingest DAGs update, it runs one `dbt build`
-(seeds, models, tests) and publishes the analysts' copy, like `utfall build`. Wiring
-only: the work is `utfall.warehouse.run_build_task`. Not named `dbt_*.py`: dbt's plugin
-loader would import such a file again.
+(seeds, models, tests) and publishes the analysts' copy, like `utfall build`, then runs
+the quality gate in warnings-only mode. Wiring only: the work is
+`utfall.warehouse.run_build_task` and `utfall.dq.gate.run_after_build_task`. Not named
+`dbt_*.py`: dbt's plugin loader would import such a file again.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ DOC = f"""### Build the warehouse and publish the analysts' copy
   will not fix it), with the failures in the log; nothing is published, analysts keep the
   last good file. Fix the data or the model, then clear the task. Other errors (e.g. the
   warehouse held too long by another writer) are retried once.
-* Queues on the pool `{WAREHOUSE_WRITER_POOL}` (one slot: DuckDB has one writer).
+* Then the **quality gate, warnings only**: every data-quality check for the latest year
+  whose December is delivered, stored in `dq.results` with a report under
+  `$UTFALL_HOME/dq/reports/`; failing checks are logged as warnings and never fail this
+  DAG (the annual evaluation is where the gate blocks). `utfall gate --year YYYY` runs it by hand.
+* Both tasks queue on the pool `{WAREHOUSE_WRITER_POOL}` (one slot: DuckDB has one writer).
 """
 
 
@@ -59,7 +64,13 @@ def build_warehouse():
 
         return run_build_task(run_id)
 
-    build_and_publish()
+    @task(task_id="quality_gate", pool=WAREHOUSE_WRITER_POOL)
+    def quality_gate() -> dict:
+        from utfall.dq.gate import run_after_build_task
+
+        return run_after_build_task()
+
+    build_and_publish() >> quality_gate()
 
 
 build_warehouse()

@@ -26,10 +26,12 @@ def test_build_warehouse_runs_after_any_raw_feed_in_the_writer_pool(dagbag):
                       for o in t.outlets]
     assert len(ingest_outlets) == len(FEEDS) == 11
     assert set(condition.objects) == set(ingest_outlets)
-    [task] = dag.tasks
-    assert task.pool == WAREHOUSE_WRITER_POOL
+    task, gate = dag.get_task("build_and_publish"), dag.get_task("quality_gate")
+    assert len(dag.tasks) == 2 and gate.upstream_task_ids == {"build_and_publish"}
+    assert task.pool == gate.pool == WAREHOUSE_WRITER_POOL
     assert task.retries == 1
     assert task.outlets == [Asset(name="marts", uri="x-utfall://warehouse/marts")]
+    assert "warnings only" in dag.doc_md
     assert set(dag.tags) == {"warehouse"}
     assert dag.max_active_runs == 1
     assert "without retry" in dag.doc_md
@@ -44,6 +46,10 @@ def test_build_warehouse_builds_and_publishes(airflow_db, dagbag, home):
     load(home)
     run = dagbag.dags["build_warehouse"].test()
     assert str(run.state) == "success"
+    # the gate ran after the build, warnings only: one month of one feed fails it, the DAG does not
+    assert _task_states(run) == {"build_and_publish": ("success", 1), "quality_gate": ("success", 1)}
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        assert con.execute("SELECT year, forbund_id, passed FROM dq.runs").fetchall() == [(2023, None, False)]
     with duckdb.connect(str(analyst_db_path(home)), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM reference.kommuner").fetchall() == [(290,)]
         assert con.execute("SELECT DISTINCT run_id FROM manifest").fetchall() == [(run.run_id,)]
@@ -66,7 +72,8 @@ def test_a_failing_dbt_test_fails_at_once_and_publishes_nothing(airflow_db, dagb
     monkeypatch.setenv("UTFALL_PROJECT_DIR", str(project))
     run = dagbag.dags["build_warehouse"].test()
     assert str(run.state) == "failed"
-    assert _task_states(run) == {"build_and_publish": ("failed", 1)}  # not retried
+    # not retried, and no gate after a failed build
+    assert _task_states(run) == {"build_and_publish": ("failed", 1), "quality_gate": ("upstream_failed", 0)}
     out = capfd.readouterr().out
     assert "dbt build failed; nothing published" in out and "test.utfall.always_fails: " in out
     assert not analyst_db_path(home).exists()

@@ -26,6 +26,9 @@ def test_demo_runs_every_dag_and_prints_the_load_summary_and_what_was_published(
     assert "Demo complete" in result.stdout and "Warehouse ledger" in result.stdout
     assert result.stdout.count(" success ") == 13  # 11 ingest DAGs + the correction run + build_warehouse
     assert "Published for analysts" in result.stdout
+    # the quality gate for the demo year: clean synthetic data pass
+    assert "Quality gate" in result.stdout and "PASSED (godkänd)" in result.stdout
+    assert "/dq/reports/" in result.stdout
     paths = Paths(home)
     # 7 monthly feeds × 48 months + 4 register feeds × 2 förbund, and one correction on top.
     assert query(paths, "SELECT status, count(*) FROM raw.loads GROUP BY ALL ORDER BY 1") == [

@@ -1,3 +1,4 @@
+{{ config(meta={'dq_check': 'warehouse_flows_balance'}) }}
 -- Each month's flows balance: active at the end = active at the start + new − ended.
 -- Rows returned are months where they do not.
 

@@ -1,3 +1,4 @@
+{{ config(meta={'dq_check': 'warehouse_flows_continuity'}) }}
 -- Months chain: active at the start of a month = active at the end of the month before,
 -- so flows for any period follow from its first and last month and the sums in between.
 -- Rows returned are months where the chain breaks (or a month is missing from the spine).

@@ -1,3 +1,4 @@
+{{ config(meta={'dq_check': 'warehouse_national_riket_sum'}) }}
 -- mart_national_year: for every year the 'riket' row equals the sum of that year's förbund
 -- rows, for every count column (and the helårsekvivalenter sums, to rounding), and there is
 -- a riket row exactly for the years that have förbund rows. Returns the years that differ.

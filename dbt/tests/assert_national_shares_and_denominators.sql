@@ -1,3 +1,4 @@
+{{ config(meta={'dq_check': 'warehouse_national_shares'}) }}
 -- mart_national_year: shares lie in 0..1, each is its own row's numerator over denominator
 -- (for riket: recomputed from the summed counts, never an average of förbund shares) and null
 -- exactly when the denominator is 0; followable ≤ ended, direct/self-supporting ≤ followable,

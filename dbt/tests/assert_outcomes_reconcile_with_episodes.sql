@@ -1,3 +1,4 @@
+{{ config(meta={'dq_check': 'warehouse_outcomes_match_episodes'}) }}
 -- The person-free marts must not lose or invent episodes: per förbund, insats and exit year,
 -- mart_outcomes_year's counts equal those of core.fct_episodes, and the transition matrix
 -- holds exactly the ended episodes with both a known status before and a known status at

@@ -1,3 +1,4 @@
+{{ config(meta={'dq_check': 'warehouse_outcomes_shares'}) }}
 -- mart_outcomes_year: every share lies in 0..1 and is its numerator over its own denominator
 -- (null exactly when the denominator is 0); nobody is followable who did not end, nobody
 -- self-supporting (or directly in work/studies) who was not followable; the six exit-reason

@@ -103,6 +103,7 @@ def load(
 @app.command()
 def build(
     select: Annotated[Optional[str], typer.Option(help="dbt selection, e.g. 'staging' or '+fct_episodes'")] = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild the incremental person-month panel from scratch")] = False,
 ) -> None:
     """Build the warehouse (dbt: seeds, models, tests), then publish the analysts' copy."""
     from utfall.config import Paths
@@ -110,7 +111,7 @@ def build(
     from utfall.warehouse import build_and_publish
 
     try:
-        result = build_and_publish(Paths.from_env(), select)
+        result = build_and_publish(Paths.from_env(), select, full_refresh=full_refresh)
     except PublishRefused as e:
         err.print(str(e), style="red", markup=False)
         raise typer.Exit(1)
@@ -174,6 +175,44 @@ def docs() -> None:
         err.print("[red]dbt docs generate failed:[/red]\n" + "\n".join(result.failures))
         raise typer.Exit(1)
     console.print(f"Open {paths.home / 'dbt' / 'target' / 'static_index.html'} in a browser.")
+
+
+@app.command()
+def gate(
+    year: Annotated[int, typer.Option("--year", help="Evaluation year, e.g. 2024")],
+    forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
+) -> None:
+    """Run the quality gate: every data-quality check for the scope, stored in dq.results, with a report.
+
+    Exit 0: passed (no blocking check failed or errored without a waiver). 1: not passed. 2: usage error.
+    """
+    from utfall.cli_gate import run_gate_command
+
+    raise typer.Exit(run_gate_command(year, forbund, console, err))
+
+
+@app.command()
+def waive(
+    check_id: Annotated[str, typer.Argument(metavar="CHECK_ID", help="Check id from the catalogue (seeds/dq_checks.csv)")],
+    year: Annotated[int, typer.Option("--year", help="Evaluation year the waiver is for")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the failure may pass (kept for audit)")],
+    by: Annotated[str, typer.Option("--by", help="Who decides (name)")],
+    forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
+) -> None:
+    """Record an audited waiver: that check's failure passes the gate for that year (and förbund).
+
+    Exit 0: recorded. 2: unknown check id, empty reason or name, unknown förbund.
+    """
+    from utfall.config import Paths
+    from utfall.dq.waivers import WaiverRefused, record_waiver
+
+    try:
+        w = record_waiver(Paths.from_env(), check_id, year, forbund, reason, by)
+    except WaiverRefused as e:
+        err.print(str(e), style="red", markup=False)
+        raise typer.Exit(2)
+    console.print(f"Undantag {w.waiver_id} registrerat: {w.check_id}, år {w.year}, "
+                  f"{w.forbund_id or 'alla förbund'}, av {w.waived_by}: {w.reason}", markup=False)
 
 
 @app.command()

@@ -128,6 +128,21 @@ def print_headlines(paths: Paths) -> None:
                   "exit, over episodes with both windows in the data.")
 
 
+def print_gate(paths: Paths, year: int) -> None:
+    """Run the gate as `utfall gate --year` does; its verdict is information here, not a demo failure."""
+    from utfall.dq.gate import describe, run_gate
+    from utfall.dq.model import Scope
+
+    with output_to(paths.airflow_home / "demo-logs" / "gate.log"):  # dbt's and GX's chatter
+        run = run_gate(paths, Scope(year))
+    for r in run.problems:
+        console.print(f"  {r.status:6} {r.check_id} {r.forbund_id or ''}: {describe(r)}", markup=False)
+    verdict = "[green]PASSED (godkänd)[/green]" if run.passed else \
+        f"[red]NOT PASSED (inte godkänd): {len(run.blocking)} blocking[/red]"
+    console.print(f"Quality gate {year}: {verdict}, {len(run.results)} results in dq.results (run {run.run_id})")
+    console.print(f"Report: {run.report_path}")
+
+
 def main() -> None:
     paths = Paths.from_env()
     from utfall.airflow_env import airflow_environment, prepare_airflow
@@ -178,6 +193,9 @@ def main() -> None:
     if failed:
         console.print(f"[red]failed DAG runs: {', '.join(failed)}[/red]")
         sys.exit(1)
+
+    console.rule(f"7. The quality gate for {to_year}")
+    print_gate(paths, to_year)
     from utfall.publish import analyst_db_path
 
     console.print('[green]Demo complete.[/green] Query as an analyst: utfall sql "SELECT * FROM manifest"  '

@@ -25,8 +25,9 @@ class WarehouseResult:
     published: PublishResult | None  # None when the build failed: nothing was published
 
 
-def build_and_publish(paths: Paths, select: str | None = None, run_id: str | None = None) -> WarehouseResult:
-    result = build(paths, select)
+def build_and_publish(paths: Paths, select: str | None = None, run_id: str | None = None,
+                      full_refresh: bool = False) -> WarehouseResult:
+    result = build(paths, select, full_refresh)
     if not result.success:
         return WarehouseResult(result, None)
     return WarehouseResult(result, publish(paths, run_id))

@@ -1,0 +1,135 @@
+"""Completeness level: are the deliveries the scope needs all there, current and whole?
+
+Three kinds of check, all SQL over the ledger raw.loads (row counts per file are in it, so
+nothing person-level is read, at any scale):
+* months: every monthly feed has every month the year needs (see `dq.scope`);
+* register: each förbund has a loaded snapshot of each register feed, and the newest is no
+  older than `register_max_age_days` before the end of the latest delivered month;
+* volume: no month of a monthly feed has `volume_drop_max_share` fewer rows than the median
+  of the loaded months around it (`volume_neighbour_months` each side) — a silently truncated
+  delivery. Feeds so small that chance moves them that much (median below
+  `volume_min_median_rows`) are not judged.
+Parameters come from seeds/parameters.csv.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from utfall import ledger
+from utfall.config import Paths
+from utfall.dq.model import Measurement, Scope
+from utfall.dq.scope import (MONTHLY_FEEDS, SNAPSHOT_FEEDS, expected_months, forbund_in_scope,
+                             latest_delivered_month, month_label, month_ranges)
+from utfall.dq.timing import timed
+from utfall.reference import parameter
+
+MAX_EXAMPLES = 12
+
+MISSING_MONTHS_SQL = """
+SELECT expected.month::date AS missing_month
+FROM range(DATE '{first}', DATE '{last}' + INTERVAL 1 MONTH, INTERVAL 1 MONTH) AS expected(month)
+WHERE NOT EXISTS (
+    SELECT 1 FROM raw.loads l
+    WHERE l.feed = '{feed}' AND l.status = 'loaded' AND l.period = strftime(expected.month, '%Y%m')
+)
+ORDER BY 1
+""".strip()
+
+NEWEST_SNAPSHOT_SQL = """
+SELECT max(strptime(period, '%Y%m%d'))::date AS newest_extract
+FROM raw.loads
+WHERE feed = '{feed}' AND forbund_id = {forbund} AND status = 'loaded'
+""".strip()
+
+VOLUME_SQL = """
+WITH months AS (
+    SELECT strptime(period, '%Y%m')::date AS month, rows_loaded AS n
+    FROM raw.loads
+    WHERE feed = '{feed}' AND status = 'loaded' AND length(period) = 6
+),
+judged AS (
+    SELECT m.month, m.n,
+           (SELECT median(o.n) FROM months o
+            WHERE o.month <> m.month
+              AND o.month BETWEEN m.month - INTERVAL {k} MONTH AND m.month + INTERVAL {k} MONTH) AS median_around
+    FROM months m
+    WHERE m.month BETWEEN DATE '{first}' AND DATE '{last}'
+)
+SELECT month, n, median_around, n < (1 - {share}) * median_around AS truncated
+FROM judged
+WHERE median_around >= {min_rows}
+ORDER BY month
+""".strip()
+
+
+def measure(paths: Paths, scope: Scope) -> list[Measurement]:
+    con = ledger.connect(paths.warehouse, read_only=True)
+    try:
+        first, last = expected_months(con, scope)
+        results = [_months(con, feed, first, last) for feed in MONTHLY_FEEDS]
+        results += [_volume(con, feed, first, last) for feed in MONTHLY_FEEDS]
+        latest = latest_delivered_month(con)
+        reference_day = _month_end(latest) if latest else None
+        max_age = int(parameter("register_max_age_days"))
+        results += [_register(con, feed, fid, reference_day, max_age)
+                    for feed in SNAPSHOT_FEEDS for fid in forbund_in_scope(con, scope)]
+        return results
+    finally:
+        con.close()
+
+
+def _months(con: duckdb.DuckDBPyConnection, feed: str, first: date, last: date) -> Measurement:
+    sql = MISSING_MONTHS_SQL.format(feed=feed, first=first, last=last)
+    with timed() as t:
+        rows = con.execute(sql).fetchall()
+        expected = con.execute(
+            f"SELECT count(*) FROM range(DATE '{first}', DATE '{last}' + INTERVAL 1 MONTH, INTERVAL 1 MONTH)"
+        ).fetchone()[0]
+    missing = [r[0] for r in rows]
+    return Measurement(
+        check_id=f"completeness_months_{feed}", forbund_id=None, violated_rows=len(missing), denominator=expected,
+        query=sql, examples=[f"saknas: {label}" for label in month_ranges(missing)][:MAX_EXAMPLES],
+        started_at=t.started_at, duration_s=t.duration_s,
+    )
+
+
+def _volume(con: duckdb.DuckDBPyConnection, feed: str, first: date, last: date) -> Measurement:
+    sql = VOLUME_SQL.format(
+        feed=feed, first=first, last=last, k=int(parameter("volume_neighbour_months")),
+        share=parameter("volume_drop_max_share"), min_rows=parameter("volume_min_median_rows"),
+    )
+    with timed() as t:
+        rows = con.execute(sql).fetchall()
+    truncated = [(month, n, around) for month, n, around, bad in rows if bad]
+    return Measurement(
+        check_id=f"completeness_volume_{feed}", forbund_id=None, violated_rows=len(truncated), denominator=len(rows),
+        query=sql,
+        examples=[f"{month_label(m)}: {n} rader, median för månaderna runt omkring {around:g}"
+                  for m, n, around in truncated][:MAX_EXAMPLES],
+        not_applicable=not rows, started_at=t.started_at, duration_s=t.duration_s,
+    )
+
+
+def _register(con: duckdb.DuckDBPyConnection, feed: str, forbund_id: str, reference_day: date | None,
+              max_age: int) -> Measurement:
+    sql = NEWEST_SNAPSHOT_SQL.format(feed=feed, forbund="'" + forbund_id.replace("'", "''") + "'")
+    with timed() as t:
+        newest = con.execute(sql).fetchone()[0]
+    examples = []
+    if newest is None:
+        examples.append(f"{forbund_id}: inget inläst registerutdrag för {feed}")
+    elif reference_day is not None and (reference_day - newest).days > max_age:
+        examples.append(f"{forbund_id}: nyaste utdraget {newest} är {(reference_day - newest).days} dagar äldre än "
+                        f"{reference_day} (slutet av senast levererade månad; högst {max_age} dagar)")
+    return Measurement(
+        check_id=f"completeness_register_{feed}", forbund_id=forbund_id, violated_rows=len(examples), denominator=1,
+        query=sql, examples=examples, started_at=t.started_at, duration_s=t.duration_s,
+    )
+
+
+def _month_end(month: date) -> date:
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return following - timedelta(days=1)

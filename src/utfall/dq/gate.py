@@ -1,0 +1,222 @@
+"""The quality gate: run every check for a scope, store the results, write the report.
+
+`run_gate` is what `utfall gate` and the DAGs call; `require_passed` is the guard every
+publication of an evaluation calls first: it raises unless the latest gate run covering the
+scope passed and nothing was loaded since.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from utfall import __version__, ledger
+from utfall.config import Paths
+from utfall.dq import store
+from utfall.dq.catalogue import load_catalogue
+from utfall.dq.model import Scope
+from utfall.dq.runner import Result, judge, measure_all
+from utfall.dq.scope import known_forbund, latest_complete_year
+from utfall.dq.store import Waiver
+from utfall.dq.timing import utc_now
+from utfall.dq.waivers import apply_waivers
+
+log = logging.getLogger("utfall.dq")
+
+EARLIEST_YEAR = 1990
+
+
+class GateUsageError(ValueError):
+    """The gate cannot run for this scope (no warehouse, unknown förbund, impossible year)."""
+
+
+class GateNotPassed(RuntimeError):
+    """The scope's evaluation may not be published: its latest gate run did not pass (or is missing or stale)."""
+
+
+@dataclass
+class GateRun:
+    run_id: str
+    scope: Scope
+    started_at: datetime
+    finished_at: datetime
+    results: list[Result]
+    waivers: list[Waiver]  # the year's waivers that concern this scope (used or not)
+    report_path: Path
+    data_docs: Path | None = None  # GX Data Docs of the evaluation suites (None when none were built)
+
+    @property
+    def blocking(self) -> list[Result]:
+        return [r for r in self.results if r.blocks]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking
+
+    @property
+    def problems(self) -> list[Result]:
+        """Failed, warned and erroring results: unwaived blocking ones first."""
+        bad = [r for r in self.results if r.status in ("fail", "warn", "error")]
+        return sorted(bad, key=lambda r: (not r.blocks, r.waiver_id is None, r.severity != "blocking", r.level,
+                                          r.check_id, r.forbund_id or ""))
+
+
+def reports_dir(paths: Paths) -> Path:
+    return paths.home / "dq" / "reports"
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def check_scope(paths: Paths, scope: Scope) -> None:
+    if not paths.warehouse.exists():
+        raise GateUsageError(f"inget lager i {paths.warehouse}: kör `utfall load` och `utfall build` först")
+    if not EARLIEST_YEAR <= scope.year <= utc_now().year:
+        raise GateUsageError(f"år {scope.year} är inte mellan {EARLIEST_YEAR} och {utc_now().year}")
+    if scope.forbund_id:
+        con = ledger.connect(paths.warehouse, read_only=True)
+        try:
+            known = known_forbund(con)
+        finally:
+            con.close()
+        if scope.forbund_id not in known:
+            raise GateUsageError(f"okänt förbund {scope.forbund_id!r}; förbund med registerleveranser: "
+                                 f"{', '.join(known) or '(inga)'}")
+
+
+def run_gate(paths: Paths, scope: Scope) -> GateRun:
+    """Measure, judge, apply waivers; store run and results in one transaction with the report."""
+    from utfall.dq.evaluation import data_docs_index
+    from utfall.dq.report import write_report
+
+    check_scope(paths, scope)
+    catalogue = load_catalogue()
+    started_at = utc_now()
+    run_id = new_run_id(started_at)
+    # Levels open (and close) their own connections: none is held here while they run.
+    measured, failed_levels = measure_all(paths, scope)
+    results = judge(catalogue, measured, failed_levels)
+    report_path = reports_dir(paths) / run_id / "index.html"
+    con = ledger.connect(paths.warehouse)
+    try:
+        con.begin()
+        try:
+            store.ensure_tables(con)
+            waivers = [w for w in store.waivers_for_year(con, scope.year) if _concerns(w, scope)]
+            results = apply_waivers(results, waivers, scope)
+            run = GateRun(run_id, scope, started_at, utc_now(), results, waivers, report_path,
+                          data_docs_index(paths))
+            write_report(run, catalogue)
+            _insert(con, run)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            shutil.rmtree(report_path.parent, ignore_errors=True)
+            raise
+    finally:
+        con.close()
+    log.info("gate %s for %d/%s: %s (%d blocking), report %s", run_id, scope.year, scope.forbund_id or "alla",
+             "passed" if run.passed else "NOT passed", len(run.blocking), report_path)
+    return run
+
+
+def _concerns(waiver: Waiver, scope: Scope) -> bool:
+    return scope.forbund_id is None or waiver.forbund_id in (None, scope.forbund_id)
+
+
+def _insert(con, run: GateRun) -> None:
+    con.execute("INSERT INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        run.run_id, run.scope.year, run.scope.forbund_id, run.started_at, run.finished_at, run.passed,
+        len(run.blocking), str(run.report_path), __version__,
+    ])
+    con.executemany(
+        "INSERT INTO dq.results (run_id, check_id, level, forbund_id, year, kahn_category, kahn_subcategory, "
+        "severity, violated_rows, denominator, percent, threshold_pct, status, waiver_id, message, query, examples, "
+        "started_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run.run_id, r.check_id, r.level, r.forbund_id, run.scope.year, r.kahn_category, r.kahn_subcategory,
+          r.severity, r.violated_rows, r.denominator, r.percent, r.threshold_pct, r.status, r.waiver_id, r.message,
+          r.query, r.examples, r.started_at, r.duration_s] for r in run.results],
+    )
+
+
+def require_passed(paths: Paths, year: int, forbund_id: str | None = None) -> str:
+    """The run_id of the passed gate run the scope's evaluation rests on; GateNotPassed otherwise.
+
+    The latest run covering the scope counts (a run for every förbund covers each förbund),
+    and only when no file has been loaded since it started.
+    """
+    what = f"{year}, {'förbund ' + forbund_id if forbund_id else 'alla förbund'}"
+    if not paths.warehouse.exists():
+        raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: inget lager i {paths.warehouse}")
+    con = ledger.connect(paths.warehouse, read_only=True)
+    try:
+        if not store.has_tables(con):
+            raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: kör `utfall gate --year {year}`")
+        latest = con.execute(
+            "SELECT run_id, passed, blocking_failures, started_at, report_path FROM dq.runs "
+            "WHERE year = ? AND (forbund_id IS NULL OR forbund_id = ?) ORDER BY started_at DESC, run_id DESC LIMIT 1",
+            [year, forbund_id],
+        ).fetchone()
+        if latest is None:
+            raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: kör `utfall gate --year {year}`")
+        run_id, passed, blocking, started_at, report = latest
+        if not passed:
+            raise GateNotPassed(f"kvalitetsgrinden är inte godkänd för {what}: senaste körningen {run_id} har "
+                                f"{blocking} blockerande fel (rapport: {report}); rätta data eller besluta undantag "
+                                "med `utfall waive`, och kör `utfall gate` igen")
+        loaded_since = con.execute("SELECT count(*) FROM raw.loads WHERE status IN ('loaded', 'superseded') "
+                                   "AND loaded_at > ?", [started_at]).fetchone()[0]
+        if loaded_since:
+            raise GateNotPassed(f"kvalitetsgrinden för {what} (körning {run_id}) är inaktuell: {loaded_since} filer "
+                                "har lästs in sedan dess; bygg lagret och kör `utfall gate` igen")
+        return run_id
+    finally:
+        con.close()
+
+
+def run_after_build_task() -> dict:
+    """What `build_warehouse` runs after each build: the gate for the latest complete year, warnings only.
+
+    Stores results and the report and logs what failed; a failing check never fails the task
+    (the annual evaluation is where the gate blocks).
+    """
+    paths = Paths.from_env()
+    con = ledger.connect(paths.warehouse, read_only=True)
+    try:
+        year = latest_complete_year(con)
+    finally:
+        con.close()
+    if year is None:
+        log.warning("no monthly feed has been loaded: no year to check")
+        return {}
+    run = run_gate(paths, Scope(year))
+    for r in run.problems:
+        log.warning("%s %s%s: %s", r.status.upper(), r.check_id, f" ({r.forbund_id})" if r.forbund_id else "",
+                    describe(r))
+    summary = {"year": year, "run_id": run.run_id, "passed": run.passed, "blocking_failures": len(run.blocking),
+               "report": str(run.report_path)}
+    log.info("quality gate (warnings only) %s", summary)
+    return summary
+
+
+def describe(r: Result, examples: int = 3) -> str:
+    """One line on why a result is not a pass, for terminals and logs."""
+    parts = []
+    if r.violated_rows is not None and r.denominator:
+        parts.append(f"{r.violated_rows} av {r.denominator} ({r.percent:g} %, tillåtet {r.threshold_pct:g} %)")
+    if r.message:
+        parts.append(r.message)
+    if r.examples:
+        more = len(r.examples) - examples
+        parts.append("; ".join(r.examples[:examples]) + (f"; … {more} till" if more > 0 else ""))
+    if r.waiver_id is not None:
+        parts.append(f"undantag {r.waiver_id}")
+    return " — ".join(parts)
+
+
+__all__ = ["GateNotPassed", "GateRun", "GateUsageError", "require_passed", "run_gate"]

@@ -1,0 +1,111 @@
+"""What a gate scope covers: which förbund, and which months of the monthly feeds.
+
+One definition for every level:
+* förbund: the one asked for, or every förbund with a loaded register snapshot (any of the
+  four register feeds, so that a förbund missing its deltagare snapshot is still seen);
+* months: the evaluation year needs the 12 months before inskrivning of people starting in
+  it (from January of year − 1) and their follow-up (24 months: to December of year + 2).
+  Of the follow-up only what has been delivered can be expected; the year itself must be
+  complete.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from utfall.contracts import FEEDS
+from utfall.dq.model import Scope
+
+MONTHLY_FEEDS = tuple(name for name, feed in FEEDS.items() if feed.kind == "monthly")
+SNAPSHOT_FEEDS = tuple(name for name, feed in FEEDS.items() if feed.kind == "snapshot")
+FOLLOW_UP_YEARS = 2
+BEFORE_WINDOW_YEARS = 1
+
+
+def sql_list(names: tuple[str, ...]) -> str:
+    """Feed names as a SQL list literal (they come from the contracts, never from users)."""
+    return "(" + ", ".join(f"'{n}'" for n in names) + ")"
+
+
+def register_forbund(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every förbund with a loaded register snapshot."""
+    return [r[0] for r in con.execute(
+        f"SELECT DISTINCT forbund_id FROM raw.loads WHERE status = 'loaded' AND forbund_id IS NOT NULL "
+        f"AND feed IN {sql_list(SNAPSHOT_FEEDS)} ORDER BY 1"
+    ).fetchall()]
+
+
+def forbund_in_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    return [scope.forbund_id] if scope.forbund_id else register_forbund(con)
+
+
+def window_start(scope: Scope) -> date:
+    return date(scope.year - BEFORE_WINDOW_YEARS, 1, 1)
+
+
+def window_end(scope: Scope) -> date:
+    """The last month the scope could ever need (first day of that month)."""
+    return date(scope.year + FOLLOW_UP_YEARS, 12, 1)
+
+
+def latest_delivered_month(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest month any monthly feed has loaded (first day of the month)."""
+    return con.execute(
+        f"SELECT max(strptime(period, '%Y%m'))::date FROM raw.loads "
+        f"WHERE status = 'loaded' AND feed IN {sql_list(MONTHLY_FEEDS)}"
+    ).fetchone()[0]
+
+
+def expected_months(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[date, date]:
+    """(first, last) month every monthly feed must have loaded for the scope."""
+    latest = latest_delivered_month(con)
+    year_end = date(scope.year, 12, 1)
+    last = max(latest, year_end) if latest else year_end
+    return window_start(scope), min(last, window_end(scope))
+
+
+def month_label(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def month_ranges(months: list[date]) -> list[str]:
+    """Sorted months as compact labels: ['2023-06', '2024-01–2024-03']."""
+    labels: list[str] = []
+    run: list[date] = []
+    for m in sorted(months):
+        if run and (m.year * 12 + m.month) - (run[-1].year * 12 + run[-1].month) == 1:
+            run.append(m)
+            continue
+        if run:
+            labels.append(_run_label(run))
+        run = [m]
+    if run:
+        labels.append(_run_label(run))
+    return labels
+
+
+def _run_label(run: list[date]) -> str:
+    return month_label(run[0]) if len(run) == 1 else f"{month_label(run[0])}–{month_label(run[-1])}"
+
+
+def known_forbund(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every förbund the ledger has seen a register file of (also refused ones); [] before any load."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'loads'"
+    ).fetchone()[0]
+    if not exists:
+        return []
+    return [r[0] for r in con.execute(
+        f"SELECT DISTINCT forbund_id FROM raw.loads WHERE forbund_id IS NOT NULL "
+        f"AND feed IN {sql_list(SNAPSHOT_FEEDS)} ORDER BY 1"
+    ).fetchall()]
+
+
+def latest_complete_year(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The latest year whose December some monthly feed has loaded (the next year to evaluate)."""
+    latest = latest_delivered_month(con)
+    if latest is None:
+        return None
+    return latest.year if latest.month == 12 else latest.year - 1

@@ -1,0 +1,99 @@
+"""The gate's tables in the warehouse (schema dq): runs, results and waivers.
+
+Engineers' tier: results name files, months and förbund, never a person. Written only
+through `utfall.ledger.connect`, which waits for DuckDB's single writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS dq.runs (
+    run_id VARCHAR PRIMARY KEY,
+    year INTEGER NOT NULL,
+    forbund_id VARCHAR,              -- null: every förbund
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    passed BOOLEAN NOT NULL,         -- no blocking check failed or errored without a waiver
+    blocking_failures INTEGER NOT NULL,
+    report_path VARCHAR,
+    utfall_version VARCHAR
+)"""
+
+RESULTS_DDL = """
+CREATE TABLE IF NOT EXISTS dq.results (
+    run_id VARCHAR NOT NULL,
+    check_id VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    forbund_id VARCHAR,              -- null: a national check (e.g. a national monthly feed)
+    year INTEGER NOT NULL,
+    kahn_category VARCHAR,           -- null only for a check missing from the catalogue
+    kahn_subcategory VARCHAR,
+    severity VARCHAR NOT NULL,
+    violated_rows BIGINT,
+    denominator BIGINT,
+    percent DOUBLE,
+    threshold_pct DOUBLE,
+    status VARCHAR NOT NULL,         -- pass, fail, warn, not_applicable, error
+    waiver_id BIGINT,                -- the waiver that lets this failure pass
+    message VARCHAR,                 -- why error / not applicable
+    query VARCHAR,
+    examples VARCHAR[],              -- offending keys (files, months, förbund); never a person_id
+    started_at TIMESTAMP,
+    duration_s DOUBLE
+)"""
+
+WAIVERS_DDL = """
+CREATE TABLE IF NOT EXISTS dq.waivers (
+    waiver_id BIGINT PRIMARY KEY,
+    check_id VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    forbund_id VARCHAR,              -- null: every förbund of the year
+    reason VARCHAR NOT NULL,
+    waived_by VARCHAR NOT NULL,
+    waived_at TIMESTAMP NOT NULL
+)"""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    waiver_id: int
+    check_id: str
+    year: int
+    forbund_id: str | None
+    reason: str
+    waived_by: str
+    waived_at: datetime
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS dq")
+    for ddl in (RUNS_DDL, RESULTS_DDL, WAIVERS_DDL):
+        con.execute(ddl)
+    con.execute("CREATE SEQUENCE IF NOT EXISTS dq.waiver_id_seq START 1")
+
+
+def has_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq' AND table_name = 'runs'"
+    ).fetchone()[0] > 0
+
+
+def add_waiver(con: duckdb.DuckDBPyConnection, check_id: str, year: int, forbund_id: str | None, reason: str,
+               waived_by: str, waived_at: datetime) -> int:
+    waiver_id = con.execute("SELECT nextval('dq.waiver_id_seq')").fetchone()[0]
+    con.execute("INSERT INTO dq.waivers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [waiver_id, check_id, year, forbund_id, reason, waived_by, waived_at])
+    return waiver_id
+
+
+def waivers_for_year(con: duckdb.DuckDBPyConnection, year: int) -> list[Waiver]:
+    rows = con.execute(
+        "SELECT waiver_id, check_id, year, forbund_id, reason, waived_by, waived_at FROM dq.waivers "
+        "WHERE year = ? ORDER BY waiver_id", [year]
+    ).fetchall()
+    return [Waiver(*r) for r in rows]

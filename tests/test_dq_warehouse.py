@@ -1,0 +1,223 @@
+"""The quality gate's warehouse level (dbt tests) and evaluation level (GX suites on the marts).
+
+One clean warehouse is built per module (the gate base with its held-back FK month delivered)
+and copied for each test; each fault is injected into a copy and must make the level's
+measure() fail on exactly the check that names it, for the förbund it concerns — and, run
+through the whole gate, make it refuse (exit 1) naming exactly that check.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import GATE_HELD_BACK, GATE_YEAR, deliver, query
+from utfall.build import build, run_dbt
+from utfall.config import Paths
+from utfall.dq import evaluation, warehouse
+from utfall.dq.catalogue import load_catalogue
+from utfall.dq.gate import run_gate
+from utfall.dq.model import Scope
+from utfall.loader import load
+from utfall.warehouse import build_and_publish
+
+
+@pytest.fixture(scope="module")
+def clean_built(gate_base, tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """The gate base with every month delivered, loaded and built: clean data."""
+    base, held = gate_base
+    paths = Paths(tmp_path_factory.mktemp("dq-clean") / "home")
+    shutil.copytree(base.home, paths.home)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("UTFALL_HOME", str(paths.home))
+    try:
+        shutil.copy(held / GATE_HELD_BACK, paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK)
+        assert not load(paths, today=date(2025, 3, 1)).quarantined
+        assert build(paths).success
+    finally:
+        mp.undo()
+    return paths
+
+
+@pytest.fixture
+def built(clean_built: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A private copy of the clean, built warehouse."""
+    paths = Paths(tmp_path / "home")
+    shutil.copytree(clean_built.home, paths.home)
+    monkeypatch.setenv("UTFALL_HOME", str(paths.home))
+    return paths
+
+
+def failing(measurements) -> set[tuple[str, str | None]]:
+    return {(m.check_id, m.forbund_id) for m in measurements if m.violated_rows or m.error}
+
+
+def gate_blocks(paths: Paths, scope: Scope) -> set[tuple[str, str | None]]:
+    """The whole gate's blocking results (every level), as (check, förbund)."""
+    run = run_gate(paths, scope)
+    assert run.passed == (not run.blocking)
+    return {(r.check_id, r.forbund_id) for r in run.blocking}
+
+
+def by_key(measurements) -> dict[tuple[str, str | None], object]:
+    return {(m.check_id, m.forbund_id): m for m in measurements}
+
+
+def assert_no_person_ids(measurements, person_ids: set[str]) -> None:
+    text = " ".join(e for m in measurements for e in m.examples)
+    assert "person_id" not in text
+    assert not any(p in text for p in person_ids)
+
+
+# --- the catalogue mapping --------------------------------------------------------------------
+
+
+def test_every_dbt_test_and_expectation_maps_to_exactly_one_catalogue_check(tmp_path, monkeypatch):
+    paths = Paths(tmp_path / "home")
+    monkeypatch.setenv("UTFALL_HOME", str(paths.home))
+    assert run_dbt(paths, "parse").success
+    manifest = warehouse.read_artifact(paths, "manifest.json")
+    catalogue = load_catalogue()
+    nodes = {**manifest["nodes"], **manifest.get("sources", {})}
+    tests = warehouse.data_tests(manifest)
+    assert len(tests) > 150  # the project's tests, not an empty parse
+
+    mapped = {uid: warehouse.check_id_for(t, nodes) for uid, t in tests.items()}
+    not_in_catalogue = {uid: cid for uid, cid in mapped.items() if cid not in catalogue}
+    assert not not_in_catalogue, f"dbt tests without a catalogue entry: {not_in_catalogue}"
+    wrong_level = {uid: cid for uid, cid in mapped.items() if catalogue[cid].level != "warehouse"}
+    assert not wrong_level
+    warehouse_entries = {cid for cid, e in catalogue.items() if e.level == "warehouse"}
+    assert warehouse_entries - set(mapped.values()) == set(), "warehouse checks no dbt test runs"
+
+    expectation_checks = [e["meta"]["dq_check"] for p in evaluation.suite_paths()
+                          for e in evaluation.load_suite_dict(p)["expectations"]]
+    assert {p.stem for p in evaluation.suite_paths()} == {
+        "mart_flows_month", "mart_outcomes_year", "mart_participants_year", "mart_transitions_year",
+        "mart_time_to_work", "mart_national_year"}
+    assert all(catalogue[c].level == "evaluation" for c in expectation_checks)
+    evaluation_entries = {cid for cid, e in catalogue.items() if e.level == "evaluation"}
+    assert set(expectation_checks) == evaluation_entries
+
+
+# --- clean data --------------------------------------------------------------------------------
+
+
+def test_clean_warehouse_passes_every_warehouse_and_evaluation_check(built: Paths):
+    scope = Scope(GATE_YEAR)
+    measured = warehouse.measure(built, scope) + evaluation.measure(built, scope)
+    assert failing(measured) == set()
+    assert not [m for m in measured if m.not_applicable]
+    catalogue = load_catalogue()
+    mine = {cid for cid, e in catalogue.items() if e.level in ("warehouse", "evaluation")}
+    assert {m.check_id for m in measured} == mine
+    # per förbund where the failing rows can say which förbund: both generated förbund
+    assert {m.forbund_id for m in measured if m.check_id == "warehouse_episode_insats_known"} == {"sf01", "sf02"}
+    assert {m.forbund_id for m in measured if m.check_id == "evaluation_national_riket_sum"} == {None}
+    # denominators: e.g. the insats check counts each förbund's episodes
+    episodes = dict(query(built, "SELECT forbund_id, count(*) FROM core.fct_episodes GROUP BY 1"))
+    insats = by_key(measured)
+    assert insats[("warehouse_episode_insats_known", "sf01")].denominator == episodes["sf01"]
+    assert insats[("warehouse_episode_insats_known", "sf02")].denominator == episodes["sf02"]
+    # Data Docs of the evaluation suites' results
+    index = evaluation.data_docs_index(built)
+    assert index is not None and index.parent == built.home / "dq" / "data_docs"
+    assert "evaluation__mart_outcomes_year" in index.read_text(encoding="utf-8")
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+
+def test_episode_of_an_unknown_insats_fails_the_relationships_check_and_still_publishes(built: Paths):
+    """A corrected sf01 register in which one ended episode points at an insats sf01 does not have."""
+    archived = next((built.archive / "deltagare").glob("*__deltagare_sf01_*.csv"))
+    rows = list(csv.DictReader(io.StringIO(archived.read_text(encoding="utf-8")), delimiter=";"))
+    moved = next(r for r in rows if r["status"] == "avslutad" and r["inskrivningsdatum"] >= "2022-01-01")
+    moved["insats_id"] = "sf01-okand"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=";", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    deliver(built, "deltagare", "deltagare_sf01_20250115.csv", out.getvalue())
+    assert not load(built, today=date(2025, 3, 1)).quarantined
+    # only warns during the build: the analysts' marts are still published
+    assert build_and_publish(built).published is not None
+
+    measured = warehouse.measure(built, Scope(GATE_YEAR))
+    # the one episode is unknown in sf01's register; its entry (inside the data) is lost from
+    # mart_flows_month, which has rows only for registered insatser: the reconciliation says so
+    assert failing(measured) == {("warehouse_episode_insats_known", "sf01"), ("warehouse_reconcile_episodes", "sf01")}
+    m = by_key(measured)
+    assert m[("warehouse_episode_insats_known", "sf01")].violated_rows == 1
+    assert m[("warehouse_episode_insats_known", "sf02")].violated_rows == 0
+    assert any("insats_id=sf01-okand" in e for e in m[("warehouse_episode_insats_known", "sf01")].examples)
+    recon = m[("warehouse_reconcile_episodes", "sf01")]
+    assert recon.violated_rows == 1
+    assert any("insats_id=sf01-okand" in e and "measure=new_entries" in e for e in recon.examples)
+    assert_no_person_ids(measured, {moved["person_id"]})
+    # the gate refuses the year naming these two checks; scoped to the other förbund it passes
+    assert gate_blocks(built, Scope(GATE_YEAR)) == failing(measured)
+    assert gate_blocks(built, Scope(GATE_YEAR, "sf02")) == set()
+
+
+def test_sek_that_do_not_reconcile_fail_the_reconciliation_check(built: Paths):
+    """A deliberately broken fixture: one person-month's FK support in the panel off by 1,000 SEK.
+
+    (The gate runs `dbt test`, not a build, so the tampered panel is what the tests see.)"""
+    person, month, forbund = query(built, """
+        SELECT p.person_id, p.month_start, min(e.forbund_id)
+        FROM core.fct_person_months AS p JOIN core.fct_episodes AS e USING (person_id)
+        WHERE p.support_fk_sek > 0 AND p.year = 2023
+        GROUP BY 1, 2 HAVING count(DISTINCT e.forbund_id) = 1
+        ORDER BY 1, 2 LIMIT 1""")[0]
+    # the panel's stored table: core.fct_person_months, or the incremental int_person_months under its view
+    (schema, table), = query(built, """
+        SELECT table_schema, table_name FROM information_schema.tables
+        WHERE table_type = 'BASE TABLE' AND (table_schema, table_name) IN
+              (('core', 'fct_person_months'), ('intermediate', 'int_person_months'))""")
+    with duckdb.connect(str(built.warehouse)) as con:
+        con.execute(f"UPDATE {schema}.{table} SET support_fk_sek = support_fk_sek + 1000 "
+                    "WHERE person_id = ? AND month_start = ?", [person, month])
+
+    measured = warehouse.measure(built, Scope(GATE_YEAR))
+    # one förbund × month × payer cell no longer adds up; the other förbund's are untouched
+    assert failing(measured) == {("warehouse_reconcile_support_sek", forbund)}
+    other = "sf02" if forbund == "sf01" else "sf01"
+    m = by_key(measured)
+    assert m[("warehouse_reconcile_support_sek", forbund)].violated_rows == 1
+    assert m[("warehouse_reconcile_support_sek", other)].violated_rows == 0
+    (example,) = m[("warehouse_reconcile_support_sek", forbund)].examples
+    assert f"month_start={month}" in example and "payer=FK" in example
+    delivered = float(example.split("delivered_sek=")[1].split(",")[0])
+    panel = float(example.split("panel_sek=")[1])
+    assert panel - delivered == 1000
+    assert_no_person_ids(measured, {person})
+    assert gate_blocks(built, Scope(GATE_YEAR)) == {("warehouse_reconcile_support_sek", forbund)}
+
+
+def test_mart_share_above_one_fails_the_evaluation_check(built: Paths):
+    """A deliberately broken fixture: one insats's 12-month self-support share set to 1.5."""
+    forbund, insats = query(built, f"""
+        SELECT forbund_id, insats_id FROM marts.mart_outcomes_year
+        WHERE exit_year = {GATE_YEAR} AND followable_12m > 0 ORDER BY 1, 2 LIMIT 1""")[0]
+    with duckdb.connect(str(built.warehouse)) as con:
+        con.execute("UPDATE marts.mart_outcomes_year SET share_self_supporting_12m = 1.5 "
+                    "WHERE forbund_id = ? AND insats_id = ? AND exit_year = ?", [forbund, insats, GATE_YEAR])
+
+    measured = evaluation.measure(built, Scope(GATE_YEAR))
+    assert failing(measured) == {("evaluation_outcomes_shares_0_1", forbund)}
+    m = by_key(measured)[("evaluation_outcomes_shares_0_1", forbund)]
+    rows = query(built, f"SELECT count(*) FROM marts.mart_outcomes_year "
+                        f"WHERE exit_year = {GATE_YEAR} AND forbund_id = ?", [forbund])[0][0]
+    assert (m.violated_rows, m.denominator) == (1, rows)
+    assert m.examples == [f"forbund_id={forbund}, insats_id={insats}, exit_year={GATE_YEAR}, "
+                          f"share_self_supporting_12m=1.5"]
+    # another year is not this year's problem
+    assert failing(evaluation.measure(built, Scope(GATE_YEAR - 1))) == set()
+    assert gate_blocks(built, Scope(GATE_YEAR)) == {("evaluation_outcomes_shares_0_1", forbund)}
