@@ -220,4 +220,6 @@ def test_mart_share_above_one_fails_the_evaluation_check(built: Paths):
                           f"share_self_supporting_12m=1.5"]
     # another year is not this year's problem
     assert failing(evaluation.measure(built, Scope(GATE_YEAR - 1))) == set()
-    assert gate_blocks(built, Scope(GATE_YEAR)) == {("evaluation_outcomes_shares_0_1", forbund)}
+    # the gate's warehouse level sees it too: the dbt test on the mart's shares
+    assert gate_blocks(built, Scope(GATE_YEAR)) == {("evaluation_outcomes_shares_0_1", forbund),
+                                                    ("warehouse_outcomes_shares", forbund)}
