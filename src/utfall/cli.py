@@ -215,6 +215,32 @@ def waive(
                   f"{w.forbund_id or 'alla förbund'}, av {w.waived_by}: {w.reason}", markup=False)
 
 
+def _socioeconomic_param_help() -> str:
+    from utfall.socioeconomic import PARAMETER_SPECS  # light: no DuckDB, no warehouse
+
+    return "NAMN=VÄRDE, upprepas. Standardvärden ur seeds: " + "; ".join(
+        f"{s.name} ({s.source})" for s in PARAMETER_SPECS)
+
+
+@app.command()
+def socioeconomic(
+    persons: Annotated[Path, typer.Argument(metavar="PERSONS.csv", help="En rad per person, månadsbelopp i kr; ';' eller ','")],
+    param: Annotated[Optional[list[str]], typer.Option("--param", metavar="NAMN=VÄRDE", help=_socioeconomic_param_help())] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON i stället för tabell")] = False,
+) -> None:
+    """Samhällsekonomisk kalkyl för personer som gått till arbete, studier eller sysselsättning.
+
+    Kolumner (se README): person_id, utfall (arbete/studier/sysselsattning), fk_fore_sek, af_fore_sek, kommun_fore_sek, skatt_fore_sek, lon_sek, lonestod_sek, boendestod_fore_tim_vecka, boendestod_efter_tim_vecka.
+
+    Bara summor skrivs ut, aldrig person_id.
+
+    Slutkod 0: beräknad. 2: felaktig fil eller parameter (fil, rad, kolumn och regel anges).
+    """
+    from utfall.cli_socioeconomic import run_socioeconomic_command
+
+    raise typer.Exit(run_socioeconomic_command(persons, param or [], as_json, console, err))
+
+
 @app.command()
 def ledger() -> None:
     """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods."""
