@@ -3,18 +3,38 @@
 # is missing, so `make test` can call it every time.
 #   docker-compose — tests/test_compose.py validates docker-compose.yml with
 #                    `docker-compose config -q` (no Docker engine is needed for that).
+#   poppler-utils  — tests/test_evaluation_render.py reads the evaluation PDF back with
+#                    `pdftotext` (and `pdftoppm` for page images).
+#   chromium, chromium-driver — tests/test_evaluation_render.py opens the evaluation HTML
+#                    in headless Chromium (no console errors, every chart drawn).
 set -euo pipefail
 
-if command -v docker-compose >/dev/null 2>&1; then
+# command that proves the package is there -> Debian package
+declare -A NEEDED=(
+    [docker-compose]=docker-compose
+    [pdftotext]=poppler-utils
+    [chromium]=chromium
+    [chromedriver]=chromium-driver
+)
+
+missing=()
+for cmd in "${!NEEDED[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "docker-compose is missing; run $0 as root (or: sudo apt-get install docker-compose)" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "missing: ${missing[*]}; this is not a Debian-like system; install them by hand" >&2
     exit 1
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "docker-compose is missing and this is not a Debian-like system; install it by hand" >&2
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo -n)  # -n: fail rather than hang on a password prompt in CI
+else
+    echo "missing: ${missing[*]}; run $0 as root (or: apt-get install ${missing[*]})" >&2
     exit 1
 fi
 
@@ -26,6 +46,5 @@ quietly() {
         return 1
     fi
 }
-export DEBIAN_FRONTEND=noninteractive
-quietly apt-get update -qq
-quietly apt-get install -y -qq docker-compose
+quietly "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+quietly "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 import os
+import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -92,10 +93,41 @@ def gate_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
 @pytest.fixture
 def gate_home(gate_base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Paths, Path]:
     """A private copy of the gate base (home, held-back file folder), not yet built."""
-    import shutil
-
     base, held = gate_base
     paths = Paths(tmp_path / "home")
     shutil.copytree(base.home, paths.home)
     monkeypatch.setenv("UTFALL_HOME", str(paths.home))
     return paths, held
+
+
+@pytest.fixture(scope="session")
+def gate_clean_built(gate_base, tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """The gate base with GATE_HELD_BACK delivered, loaded and built once: clean data.
+
+    Tests copy it (`clean_home`) rather than build their own: a build is ~25 s.
+    """
+    from utfall.build import build
+    from utfall.loader import load
+
+    base, held = gate_base
+    paths = Paths(tmp_path_factory.mktemp("gate-clean") / "home")
+    shutil.copytree(base.home, paths.home)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("UTFALL_HOME", str(paths.home))
+    try:
+        shutil.copy(held / GATE_HELD_BACK, paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK)
+        assert not load(paths, today=date(2025, 3, 1)).quarantined
+        result = build(paths)
+        assert result.success, result.failures
+    finally:
+        mp.undo()
+    return paths
+
+
+@pytest.fixture
+def clean_home(gate_clean_built: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A private copy of the clean, built gate data, UTFALL_HOME set."""
+    paths = Paths(tmp_path / "home")
+    shutil.copytree(gate_clean_built.home, paths.home)
+    monkeypatch.setenv("UTFALL_HOME", str(paths.home))
+    return paths

@@ -77,3 +77,20 @@ def test_a_failing_dbt_test_fails_at_once_and_publishes_nothing(airflow_db, dagb
     out = capfd.readouterr().out
     assert "dbt build failed; nothing published" in out and "test.utfall.always_fails: " in out
     assert not analyst_db_path(home).exists()
+
+
+def test_annual_evaluation_gates_then_evaluates_a_year_given_or_the_previous_one(dagbag):
+    from utfall.evaluation.tasks import evaluation_year
+
+    dag = dagbag.dags["annual_evaluation"]
+    assert {t.task_id for t in dag.tasks} == {"scope", "quality_gate.run_checks", "quality_gate.verdict", "evaluate"}
+    assert "quality_gate" in dag.task_group.children  # the gate is a task group
+    assert dag.get_task("quality_gate.verdict").upstream_task_ids == {"quality_gate.run_checks", "scope"}
+    assert dag.get_task("evaluate").upstream_task_ids == {"quality_gate.verdict", "scope"}
+    assert dag.get_task("quality_gate.verdict").retries == 0  # a failed gate does not pass by retrying
+    assert dag.get_task("quality_gate.run_checks").pool == dag.get_task("evaluate").pool == WAREHOUSE_WRITER_POOL
+    assert set(dag.params.keys()) == {"year", "forbund"}
+    assert dag.schedule == "0 6 15 3 *"  # 15 March, when the follow-up months are in
+    # run in March 2026 without a year: 2025; a past year on request
+    assert evaluation_year(None, 2026) == 2025
+    assert evaluation_year(2021, 2026) == 2021

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import date
 
 import duckdb
 
@@ -24,11 +25,19 @@ def test_demo_runs_every_dag_and_prints_the_load_summary_and_what_was_published(
     result = run_demo(home)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Demo complete" in result.stdout and "Warehouse ledger" in result.stdout
-    assert result.stdout.count(" success ") == 13  # 11 ingest DAGs + the correction run + build_warehouse
+    # 11 ingest DAGs + the correction run + build_warehouse + annual_evaluation
+    assert result.stdout.count(" success ") == 14
     assert "Published for analysts" in result.stdout
     # the quality gate for the demo year: clean synthetic data pass
     assert "Quality gate" in result.stdout and "PASSED (godkänd)" in result.stdout
     assert "/dq/reports/" in result.stdout
+    # every synthetic förbund's evaluation of the demo year is in the outbox
+    year = date.today().year - 1
+    for forbund in ("sf01", "sf02"):
+        folder = home / "outbox" / forbund / str(year)
+        assert f"{forbund}: {folder}/ utvardering.html, utvardering.pdf, tabeller.xlsx, manifest.json" in result.stdout
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "manifest.json", "tabeller.xlsx", "utvardering.html", "utvardering.pdf"]
     paths = Paths(home)
     # 7 monthly feeds × 48 months + 4 register feeds × 2 förbund, and one correction on top.
     assert query(paths, "SELECT status, count(*) FROM raw.loads GROUP BY ALL ORDER BY 1") == [

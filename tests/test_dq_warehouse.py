@@ -1,7 +1,6 @@
 """The quality gate's warehouse level (dbt tests) and evaluation level (GX suites on the marts).
 
-One clean warehouse is built per module (the gate base with its held-back FK month delivered)
-and copied for each test; each fault is injected into a copy and must make the level's
+Each test gets a copy of the clean warehouse built once per session (conftest `clean_home`); each fault is injected into a copy and must make the level's
 measure() fail on exactly the check that names it, for the förbund it concerns — and, run
 through the whole gate, make it refuse (exit 1) naming exactly that check.
 """
@@ -10,15 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import GATE_HELD_BACK, GATE_YEAR, deliver, query
-from utfall.build import build, run_dbt
+from tests.conftest import GATE_YEAR, deliver, query
+from utfall.build import run_dbt
 from utfall.config import Paths
 from utfall.dq import evaluation, warehouse
 from utfall.dq.catalogue import load_catalogue
@@ -28,30 +25,10 @@ from utfall.loader import load
 from utfall.warehouse import build_and_publish
 
 
-@pytest.fixture(scope="module")
-def clean_built(gate_base, tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    """The gate base with every month delivered, loaded and built: clean data."""
-    base, held = gate_base
-    paths = Paths(tmp_path_factory.mktemp("dq-clean") / "home")
-    shutil.copytree(base.home, paths.home)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("UTFALL_HOME", str(paths.home))
-    try:
-        shutil.copy(held / GATE_HELD_BACK, paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK)
-        assert not load(paths, today=date(2025, 3, 1)).quarantined
-        assert build(paths).success
-    finally:
-        mp.undo()
-    return paths
-
-
 @pytest.fixture
-def built(clean_built: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """A private copy of the clean, built warehouse."""
-    paths = Paths(tmp_path / "home")
-    shutil.copytree(clean_built.home, paths.home)
-    monkeypatch.setenv("UTFALL_HOME", str(paths.home))
-    return paths
+def built(clean_home: Paths) -> Paths:
+    """A private copy of the clean, built gate data (conftest: built once per session)."""
+    return clean_home
 
 
 def failing(measurements) -> set[tuple[str, str | None]]:

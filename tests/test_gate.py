@@ -64,10 +64,8 @@ def assert_no_person_id(paths, run_id: str, report_path) -> None:
     assert not HEX64.search(report_path.read_text(encoding="utf-8").replace(run_id, ""))
 
 
-def test_clean_data_passes_every_check_runs_and_the_guard_follows(gate_home):
-    paths, held = gate_home
-    deliver_held(paths, held)
-    load_and_build(paths)
+def test_clean_data_passes_every_check_runs_and_the_guard_follows(clean_home):
+    paths = clean_home  # the held month delivered, loaded and built
     result = gate_cli(paths, "gate", "--year", str(GATE_YEAR))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "GODKÄND" in result.stdout and "index.html" in result.stdout
@@ -101,7 +99,8 @@ def test_clean_data_passes_every_check_runs_and_the_guard_follows(gate_home):
     with pytest.raises(GateNotPassed, match="har inte körts"):
         require_passed(paths, GATE_YEAR + 1)
     # … and stale as soon as a file loads after the run
-    corrected = (held / GATE_HELD_BACK).read_text(encoding="utf-8").replace(";100;", ";50;", 1)
+    archived = next((paths.archive / "fk_utbetalningar").glob(f"*__{GATE_HELD_BACK}"))
+    corrected = archived.read_text(encoding="utf-8").replace(";100;", ";50;", 1)
     (paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK).write_text(corrected, encoding="utf-8")
     assert load(paths, today=TODAY).exit_code == 0
     with pytest.raises(GateNotPassed, match="inaktuell"):

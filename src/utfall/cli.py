@@ -242,6 +242,34 @@ def socioeconomic(
 
 
 @app.command()
+def evaluate(
+    year: Annotated[int, typer.Option("--year", help="Evaluation year, e.g. 2024")],
+    forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
+) -> None:
+    """Write the year's evaluation (HTML, PDF, Excel, manifest) for each förbund into the outbox.
+
+    Only when the quality gate passed for the scope. Exit 0: written. 1: the gate has not passed
+    (nothing written). 2: unknown förbund.
+    """
+    from utfall.config import Paths
+    from utfall.dq.gate import GateNotPassed
+    from utfall.evaluation.evaluate import evaluate as run_evaluate
+
+    try:
+        result = run_evaluate(Paths.from_env(), year, forbund)
+    except GateNotPassed as e:
+        err.print(f"Ingen utvärdering skrevs: {e}", style="red", markup=False)
+        raise typer.Exit(1)
+    if not result.delivered:
+        err.print(f"Inget förbund att utvärdera för {year}{' (' + forbund + ')' if forbund else ''}.",
+                  style="red", markup=False)
+        raise typer.Exit(2)
+    console.print(f"Utvärdering {year} (kvalitetsgrind {result.gate_run_id}):", markup=False)
+    for d in result.delivered:
+        console.print(f"  {d.forbund_id}: {d.folder}", markup=False)
+
+
+@app.command()
 def ledger() -> None:
     """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods."""
     from utfall.config import Paths

@@ -14,6 +14,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from rich.console import Console
 
 from utfall.config import Paths, project_dir
@@ -44,10 +46,10 @@ def output_to(log_path: Path):
             os.close(saved[1])
 
 
-def run_dag(bag, dag_id: str, paths: Paths) -> str:
+def run_dag(bag, dag_id: str, paths: Paths, conf: dict | None = None) -> str:
     log_path = paths.airflow_home / "demo-logs" / f"{dag_id}.log"
     with output_to(log_path):
-        run = bag.dags[dag_id].test()
+        run = bag.dags[dag_id].test(run_conf=conf)
     state = str(getattr(run, "state", "unknown"))
     console.print(f"{dag_id:32} {'[green]' if state == 'success' else '[red]'}{state}[/]  log: {log_path}")
     return state
@@ -129,18 +131,25 @@ def print_headlines(paths: Paths) -> None:
 
 
 def print_gate(paths: Paths, year: int) -> None:
-    """Run the gate as `utfall gate --year` does; its verdict is information here, not a demo failure."""
-    from utfall.dq.gate import describe, run_gate
-    from utfall.dq.model import Scope
+    """The verdict of the latest gate run for the year (the annual_evaluation DAG's task group)."""
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        run_id, passed, blocking, report = con.execute(
+            "SELECT run_id, passed, blocking_failures, report_path FROM dq.runs WHERE year = ? "
+            "ORDER BY started_at DESC LIMIT 1", [year]).fetchone()
+        results = con.execute("SELECT count(*) FROM dq.results WHERE run_id = ?", [run_id]).fetchone()[0]
+    verdict = "[green]PASSED (godkänd)[/green]" if passed else f"[red]NOT PASSED (inte godkänd): {blocking} blocking[/red]"
+    console.print(f"Quality gate {year}: {verdict}, {results} results in dq.results (run {run_id})")
+    console.print(f"Report: {report}")
 
-    with output_to(paths.airflow_home / "demo-logs" / "gate.log"):  # dbt's and GX's chatter
-        run = run_gate(paths, Scope(year))
-    for r in run.problems:
-        console.print(f"  {r.status:6} {r.check_id} {r.forbund_id or ''}: {describe(r)}", markup=False)
-    verdict = "[green]PASSED (godkänd)[/green]" if run.passed else \
-        f"[red]NOT PASSED (inte godkänd): {len(run.blocking)} blocking[/red]"
-    console.print(f"Quality gate {year}: {verdict}, {len(run.results)} results in dq.results (run {run.run_id})")
-    console.print(f"Report: {run.report_path}")
+
+def print_outbox(paths: Paths, year: int) -> None:
+    from utfall.evaluation.evaluate import REPORT_FILES, outbox_folder
+
+    for folder in sorted((paths.home / "outbox").glob(f"*/{year}")):
+        forbund_id = folder.parent.name
+        assert folder == outbox_folder(paths, forbund_id, year)
+        console.print(f"{forbund_id}: {folder}/ " + ", ".join(name for name in (*REPORT_FILES, "manifest.json")
+                                                              if (folder / name).exists()), markup=False)
 
 
 def main() -> None:
@@ -194,8 +203,13 @@ def main() -> None:
         console.print(f"[red]failed DAG runs: {', '.join(failed)}[/red]")
         sys.exit(1)
 
-    console.rule(f"7. The quality gate for {to_year}")
+    console.rule(f"7. The annual evaluation of {to_year}, run by Airflow: quality gate, then reports")
+    state = run_dag(bag, "annual_evaluation", paths, conf={"year": to_year})
     print_gate(paths, to_year)
+    if state != "success":
+        console.print("[red]annual_evaluation failed: see the gate report above and the log[/red]")
+        sys.exit(1)
+    print_outbox(paths, to_year)
     from utfall.publish import analyst_db_path
 
     console.print('[green]Demo complete.[/green] Query as an analyst: utfall sql "SELECT * FROM manifest"  '

@@ -6,6 +6,7 @@ process, so we wait (and say so in the log) while another process holds the file
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -47,6 +48,22 @@ _LOCK_PID = re.compile(r"PID (\d+)")
 
 class WarehouseLockTimeout(RuntimeError):
     pass
+
+
+@contextlib.contextmanager
+def transaction(path: Path):
+    """A writing connection in one transaction: committed when the block ends, rolled back on error."""
+    con = connect(path)
+    try:
+        con.begin()
+        try:
+            yield con
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        con.close()
 
 
 def connect(path: Path, read_only: bool = False, timeout_s: float | None = None,

@@ -37,24 +37,15 @@ def record_waiver(paths: Paths, check_id: str, year: int, forbund_id: str | None
         raise WaiverRefused("ange ett skäl (--reason): ett undantag utan skäl går inte att granska")
     if not waived_by.strip():
         raise WaiverRefused("ange vem som beslutar undantaget (--by)")
-    con = ledger.connect(paths.warehouse)
-    try:
-        con.begin()
-        try:
-            store.ensure_tables(con)
-            if forbund_id:
-                known = known_forbund(con)
-                if known and forbund_id not in known:
-                    raise WaiverRefused(f"okänt förbund {forbund_id!r}; kända förbund: {', '.join(known)}")
-            waived_at = utc_now()
-            waiver_id = store.add_waiver(con, check_id, year, forbund_id or None, reason.strip(), waived_by.strip(),
-                                         waived_at)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    finally:
-        con.close()
+    with ledger.transaction(paths.warehouse) as con:
+        store.ensure_tables(con)
+        if forbund_id:
+            known = known_forbund(con)
+            if known and forbund_id not in known:
+                raise WaiverRefused(f"okänt förbund {forbund_id!r}; kända förbund: {', '.join(known)}")
+        waived_at = utc_now()
+        waiver_id = store.add_waiver(con, check_id, year, forbund_id or None, reason.strip(), waived_by.strip(),
+                                     waived_at)
     return Waiver(waiver_id, check_id, year, forbund_id or None, reason.strip(), waived_by.strip(), waived_at)
 
 

@@ -1,0 +1,81 @@
+"""The `annual_evaluation` DAG: the quality gate, then each förbund's evaluation into the outbox.
+
+Wiring only: the work is `utfall.evaluation.tasks` (the same as `utfall gate` and
+`utfall evaluate` from the shell).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task, task_group
+
+from utfall.ingest import WAREHOUSE_WRITER_POOL
+
+DOC = f"""### The annual evaluation of every förbund
+
+* Runs every year on 15 March (when the previous year's deliveries and the follow-up months
+  are in) for the **previous year**; trigger by hand with the params `year` (e.g. to re-run
+  a past year) and `forbund` (one förbund; empty = all).
+* **Task group `quality_gate`** — `run_checks`: every data-quality check for the year (and
+  förbund), stored in `dq.results` with a report under `$UTFALL_HOME/dq/reports/`; `verdict`:
+  **a blocking failure fails the run here, without retry, naming the checks**: fix the data or record a waiver
+  (`utfall waive`), then clear the task.
+* **`evaluate`** — the evaluation tables are published to schema `published` with the gate
+  run id, and each förbund gets `$UTFALL_HOME/outbox/<forbund_id>/<year>/` with
+  `utvardering.html`, `utvardering.pdf`, `tabeller.xlsx` and `manifest.json`. The library
+  refuses on its own when the gate has not passed for the scope.
+* Both queue on the pool `{WAREHOUSE_WRITER_POOL}` (they write to the warehouse).
+"""
+
+
+@dag(
+    dag_id="annual_evaluation",
+    schedule="0 6 15 3 *",
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["evaluation"],
+    params={
+        "year": Param(None, type=["null", "integer"], description="Year to evaluate (default: the previous year)"),
+        "forbund": Param(None, type=["null", "string"], description="One förbund id (default: every förbund)"),
+    },
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=5), "owner": "data-engineering"},
+    doc_md=DOC,
+)
+def annual_evaluation():
+    @task(task_id="scope")
+    def scope(params=None, logical_date=None) -> dict:
+        from utfall.evaluation.tasks import evaluation_year
+
+        year = evaluation_year(params.get("year"), (logical_date or pendulum.now("UTC")).year)
+        return {"year": year, "forbund": params.get("forbund") or None}
+
+    @task_group(group_id="quality_gate")
+    def quality_gate(chosen: dict):
+        @task(task_id="run_checks", pool=WAREHOUSE_WRITER_POOL)
+        def run_checks(chosen: dict) -> dict:
+            from utfall.evaluation.tasks import run_gate_task
+
+            return run_gate_task(chosen["year"], chosen["forbund"])
+
+        @task(task_id="verdict", retries=0)
+        def verdict(run: dict, chosen: dict) -> str:
+            from utfall.evaluation.tasks import gate_verdict_task
+
+            return gate_verdict_task(run, chosen["year"], chosen["forbund"])
+
+        return verdict(run_checks(chosen), chosen)
+
+    @task(task_id="evaluate", pool=WAREHOUSE_WRITER_POOL)
+    def evaluate(chosen: dict, gate_run_id: str) -> dict:
+        from utfall.evaluation.tasks import run_evaluate_task
+
+        return run_evaluate_task(chosen["year"], chosen["forbund"])
+
+    chosen = scope()
+    evaluate(chosen, quality_gate(chosen))
+
+
+annual_evaluation()

@@ -1,0 +1,180 @@
+"""`utfall evaluate` and the `annual_evaluation` DAG: the year's evaluation for each förbund.
+
+Order, and why:
+1. The gate must have passed for the scope (`dq.gate.require_passed`): the guard lives here,
+   in the library, so no caller can publish around it. Refused → nothing is written.
+2. The evaluation tables (the marts' rows for the year and förbund) are published to the
+   warehouse schema `published` with the gate run id, replacing an earlier run's rows.
+3. For each förbund, into `$UTFALL_HOME/outbox/<forbund_id>/<year>/`: utvardering.html,
+   utvardering.pdf, tabeller.xlsx and manifest.json. The files are written into a fresh
+   folder beside it and renamed into place, so staff never see half a delivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from utfall import __version__, ledger
+from utfall.config import Paths
+from utfall.dq.gate import GateNotPassed, require_passed
+from utfall.dq.model import Scope
+from utfall.dq.scope import forbund_in_scope
+from utfall.reference import load_parameters
+
+log = logging.getLogger("utfall.evaluation")
+
+# The evaluation tables: each mart with the column that says which year a row belongs to
+# (None: the mart has no year, e.g. the time-to-work curve over all entries).
+EVALUATION_TABLES: dict[str, str | None] = {
+    "mart_flows_month": "year",
+    "mart_outcomes_year": "exit_year",
+    "mart_participants_year": "year",
+    "mart_transitions_year": "exit_year",
+    "mart_time_to_work": None,
+    "mart_national_year": "year",
+}
+
+REPORT_FILES = ("utvardering.html", "utvardering.pdf", "tabeller.xlsx")
+
+
+@dataclass(frozen=True)
+class Delivered:
+    forbund_id: str
+    folder: Path
+    files: list[Path]  # the report files and manifest.json
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    year: int
+    gate_run_id: str
+    delivered: list[Delivered]
+
+
+def outbox_folder(paths: Paths, forbund_id: str, year: int) -> Path:
+    return paths.home / "outbox" / forbund_id / str(year)
+
+
+def evaluate(paths: Paths, year: int, forbund_id: str | None = None) -> EvaluationResult:
+    """Gate guard → published tables → one report folder per förbund. GateNotPassed: nothing written."""
+    gate_run_id = require_passed(paths, year, forbund_id)
+    forbund = _forbund(paths, year, forbund_id)
+    publish_evaluation_tables(paths, year, forbund, gate_run_id)
+    delivered = [write_report_folder(paths, f, year, gate_run_id) for f in forbund]
+    return EvaluationResult(year, gate_run_id, delivered)
+
+
+def _forbund(paths: Paths, year: int, forbund_id: str | None) -> list[str]:
+    con = ledger.connect(paths.warehouse, read_only=True)
+    try:
+        return forbund_in_scope(con, Scope(year, forbund_id))
+    finally:
+        con.close()
+
+
+def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_run_id: str) -> None:
+    """published.<mart>: the rows the evaluation rests on, with the gate run that let them through.
+
+    A re-run for the same year and förbund replaces their rows (one transaction).
+    """
+    published_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    with ledger.transaction(paths.warehouse) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS published")
+        for mart, year_column in EVALUATION_TABLES.items():
+            # riket's row of the national table goes with every förbund's evaluation
+            scope = forbund + (["riket"] if mart == "mart_national_year" else [])
+            rows = f"SELECT * FROM marts.{mart} WHERE forbund_id IN (SELECT unnest(?))" + (
+                f" AND {year_column} = {int(year)}" if year_column else "")
+            con.execute(f"CREATE TABLE IF NOT EXISTS published.{mart} AS "
+                        f"SELECT *, NULL::INTEGER AS evaluation_year, NULL::VARCHAR AS gate_run_id, "
+                        f"NULL::TIMESTAMP AS published_at FROM marts.{mart} WHERE false")
+            con.execute(f"DELETE FROM published.{mart} WHERE evaluation_year = ? AND forbund_id IN (SELECT unnest(?))",
+                        [year, scope])
+            con.execute(f"INSERT INTO published.{mart} BY NAME SELECT *, ?::INTEGER AS evaluation_year, "
+                        f"? AS gate_run_id, ? AS published_at FROM ({rows})",
+                        [year, gate_run_id, published_at, scope])
+
+
+def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: str) -> Delivered:
+    from utfall.evaluation.render_excel import render_excel
+    from utfall.evaluation.render_html import render_html
+    from utfall.evaluation.render_pdf import render_pdf
+    from utfall.evaluation.tables import build_report
+
+    report = build_report(paths, forbund_id, year, gate_run_id)
+    html = render_html(report)
+    contents = {
+        "utvardering.html": html.encode("utf-8"),
+        "utvardering.pdf": render_pdf(html),
+        "tabeller.xlsx": render_excel(report),
+    }
+    manifest = {
+        "forbund_id": forbund_id,
+        "year": year,
+        "gate_run_id": gate_run_id,
+        "generated_at": report.generated_at,
+        "software_version": __version__,
+        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                  for name, data in contents.items()},
+        "data_months": data_months(paths),
+        "parameters": parameters_used(paths, year),
+    }
+    contents["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+    target = outbox_folder(paths, forbund_id, year)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for name, data in contents.items():
+        (staging / name).write_bytes(data)
+    # An earlier delivery of the same year is kept beside it until the new one is in place.
+    previous = target.with_name(f".{target.name}.previous-{os.getpid()}")
+    if target.exists():
+        target.rename(previous)
+    staging.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)
+    log.info("evaluation %s %d: %s", forbund_id, year, target)
+    return Delivered(forbund_id, target, [target / name for name in contents])
+
+
+def data_months(paths: Paths) -> dict[str, dict]:
+    """Per monthly feed: first and last delivered month and how many months (current loads)."""
+    con = ledger.connect(paths.warehouse, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT feed, strftime(min(month_start), '%Y-%m'), strftime(max(month_start), '%Y-%m'), "
+            "count(DISTINCT month_start) FROM staging.stg_ledger__loads WHERE month_start IS NOT NULL "
+            "GROUP BY feed ORDER BY feed").fetchall()
+    finally:
+        con.close()
+    return {feed: {"first_month": first, "last_month": last, "months": n} for feed, first, last, n in rows}
+
+
+def parameters_used(paths: Paths, year: int) -> dict[str, str]:
+    """seeds/parameters.csv, and the year's row of yearly_parameters as loaded in the warehouse."""
+    used = dict(load_parameters())
+    con = ledger.connect(paths.warehouse, read_only=True)
+    try:
+        cursor = con.execute("SELECT * FROM reference.yearly_parameters WHERE year = ?", [year])
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+    except duckdb.CatalogException:
+        row = None
+    finally:
+        con.close()
+    if row:
+        used.update({f"{name}_{year}": str(value) for name, value in zip(names, row) if name != "year"})
+    return used
+
+
+__all__ = ["EvaluationResult", "GateNotPassed", "evaluate", "outbox_folder"]

@@ -1,0 +1,212 @@
+"""The evaluation as one self-contained HTML file (utvardering.html), and the same HTML for the PDF.
+
+Self-contained: CSS inline, charts as data: URIs, no script, no link out — a förbund can
+mail the file or open it offline, and it fetches nothing that could tell a server who reads
+it. A Content-Security-Policy in the page makes a browser refuse anything else, should a
+paragraph ever carry a reference.
+
+What is rendered: each table's `Suppressed.display` and each chart from `numeric()`, the
+Report's texts and metadata — nothing else. Hidden cells are shown as given ('<5', '..');
+the legend for them closes the method section (the last section, see model.Report).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from utfall.evaluation.charts import alt_text, render_chart
+from utfall.evaluation.model import Chart, Report, ReportTable, Section
+from utfall.evaluation.render_format import MINUS, MUTED_COLOUR, PALETTE, THIN, TEXT_COLOUR, Kind, column_kind, format_value
+from utfall.suppression import HIDDEN, legend_sv
+
+LEGEND_ID = "teckenforklaring"
+
+
+def render_html(report: Report) -> str:
+    """The report as a complete HTML document (str, UTF-8 when written)."""
+    ids = _Ids()
+    sections = [_section_view(s, 1, ids) for s in report.sections]
+    return _environment().get_template("evaluation.html.j2").render(
+        report=report,
+        title=document_title(report),
+        sections=sections,
+        legend=legend_sv(report.suppression_threshold),
+        legend_id=LEGEND_ID,
+        accent=PALETTE[0],
+        text_colour=TEXT_COLOUR,
+        muted=MUTED_COLOUR,
+        generated=report.generated_at[:10],
+    )
+
+
+def document_title(report: Report) -> str:
+    """'Utvärdering 2025 – Samordningsförbundet X': the page title, the h1 and the PDF header."""
+    return f"Utvärdering {report.year} – {report.forbund_name}"
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("utfall.evaluation", "templates"),
+                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+
+
+# --- view model: what the template lays out, already formatted -------------------------------
+
+@dataclass
+class _Ids:
+    """Unique HTML ids from section keys (anchors of the table of contents)."""
+
+    used: set[str] = field(default_factory=set)
+
+    def make(self, key: str) -> str:
+        base = "avsnitt-" + (re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-") or "x")
+        out, n = base, 2
+        while out in self.used:
+            out, n = f"{base}-{n}", n + 1
+        self.used.add(out)
+        return out
+
+
+def _section_view(section: Section, level: int, ids: _Ids) -> dict:
+    blocks: list[dict] = []
+    charted: set[int] = set()
+    for table in section.tables:
+        # A chart goes right before the table it is drawn from: figure, then its numbers.
+        for i, chart in enumerate(section.charts):
+            if chart.table.key == table.key:
+                blocks.append(_chart_view(chart))
+                charted.add(i)
+        blocks.append(_table_view(table))
+    blocks += [_chart_view(c) for i, c in enumerate(section.charts) if i not in charted]
+    return {
+        "id": ids.make(section.key),
+        "key": section.key,
+        "title": section.title,
+        "level": level,
+        "paragraphs": section.paragraphs,
+        "blocks": blocks,
+        "subsections": [_section_view(s, level + 1, ids) for s in section.subsections],
+    }
+
+
+def _chart_view(chart: Chart) -> dict:
+    png = render_chart(chart)
+    return {"type": "chart", "title": chart.title, "alt": alt_text(chart),
+            "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
+
+
+def _table_view(table: ReportTable) -> dict:
+    display = table.suppressed.display
+    hidden = table.suppressed.hidden
+    kinds = {c: column_kind(table, c) for c in display.columns}
+    total_rows = set(table.suppressed.spec.total_rows)
+    show_index = has_row_labels(display)
+    rows = []
+    for i, label in enumerate(display.index):
+        cells = []
+        for j, col in enumerate(display.columns):
+            value = display.iat[i, j]
+            is_hidden = bool(hidden.iat[i, j])
+            css = ["hidden-cell"] if is_hidden else []
+            if kinds[col] is not Kind.TEXT or is_hidden:
+                css.append("num")
+            cells.append({"text": format_value(value, kinds[col]), "css": " ".join(css)})
+        rows.append({"label": str(label), "total": label in total_rows, "cells": cells})
+    return {
+        "type": "table",
+        "key": table.key,
+        "title": table.title,
+        "note": table.note,
+        "index_heading": str(display.index.name or "") if show_index else None,
+        "columns": [{"text": str(c), "num": kinds[c] is not Kind.TEXT} for c in display.columns],
+        "rows": rows,
+        "has_hidden": bool(hidden.to_numpy().any()),
+    }
+
+
+def has_row_labels(display: pd.DataFrame) -> bool:
+    """Whether the index names the rows (categories, 'Totalt') or is only positions 0..n-1."""
+    return not (isinstance(display.index, pd.RangeIndex) and display.index.name is None)
+
+
+# --- reading the tables back, for the disclosure scans in tests ------------------------------
+
+def read_html_tables(html: str) -> dict[str, pd.DataFrame]:
+    """Every report table in `html` as a DataFrame: key -> frame with the row labels as index,
+    the headings as columns, and figures parsed back to numbers ('23 %' -> 0.23, '1 234 kr' ->
+    1234); hidden cells stay '<5' / '..'. Feed it to `find_disclosures((frame, spec))`."""
+    parser = _TableReader()
+    parser.feed(html)
+    out = {}
+    for key, (header, rows, labelled) in parser.tables.items():
+        columns = header[1:] if labelled else header
+        index = [r[0] for r in rows] if labelled else None
+        body = [[parse_figure(v) for v in (r[1:] if labelled else r)] for r in rows]
+        out[key] = pd.DataFrame(body, columns=columns, index=index)
+    return out
+
+
+def parse_figure(text: str):
+    """A formatted figure back to a number (the inverse of `format_value`); other text as is."""
+    t = text.strip()
+    if t == HIDDEN or t.startswith("<") or t == "":
+        return t
+    compact = t.replace(THIN, "").replace("\u00a0", "").replace(" ", "").replace(MINUS, "-")
+    scale = 1.0
+    if compact.endswith("%"):
+        compact, scale = compact[:-1], 0.01
+    elif compact.endswith("kr"):
+        compact = compact[:-2]
+    compact = compact.replace(",", ".")
+    if re.fullmatch(r"-?\d+(\.\d+)?", compact):
+        v = float(compact) * scale
+        return int(v) if scale == 1.0 and "." not in compact else v
+    return t
+
+
+class _TableReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, tuple[list[str], list[list[str]], bool]] = {}
+        self._key: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and a.get("data-key"):
+            self._key = a["data-key"]
+            self.tables[self._key] = ([], [], a.get("data-row-labels") == "1")
+        elif self._key is None:
+            return
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if self._key is None:
+            return
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            header, rows, _ = self.tables[self._key]
+            (header.extend if self._in_head else rows.append)(self._row)
+            self._row = None
+        elif tag == "thead":
+            self._in_head = False
+        elif tag == "table":
+            self._key = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)

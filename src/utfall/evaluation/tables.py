@@ -1,0 +1,298 @@
+"""The evaluation table builder: the content of one förbund's annual report (issue 5, domain
+brief §5), as a `Report` whose every table has passed the suppression layer.
+
+    build_report(paths, forbund_id, year, gate_run_id) -> Report
+
+Order of building matters for privacy: a figure shown in two tables (an insats's ended count in
+its outcome table and in the summary) must be hidden in both if either hides it. So the insats
+sections are built first, recording what they hide (`Links`), and the summary and the national
+comparison are built after them with those cells forced hidden. The summary has no förbund
+total row: the förbund's totals are shown once, in the national comparison, where they are
+hidden whenever one of the insats figures they sum is hidden.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from utfall import __version__
+from utfall.config import Paths
+from utfall.evaluation import tables_data as data
+from utfall.evaluation.model import Chart, Report, ReportTable, Section
+from utfall.evaluation.tables_common import (
+    HIDDEN, LIGHT_RULE_SV, Links, fmt_count, fmt_share, light_for_ceiling, light_for_share, share, shown_number,
+    table, with_column,
+)
+from utfall.evaluation.tables_insats import (
+    fidelity_tables, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
+    participants_text, support_tables, time_to_work_table, transition_table,
+)
+from utfall.evaluation.tables_method import method_section
+from utfall.evaluation.tables_socio import socioeconomic_section
+from utfall.ledger import connect
+from utfall.socioeconomic import default_parameters
+from utfall.suppression import TableSpec, resolve_threshold
+
+
+def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, threshold: int | None = None,
+                 generated_at: datetime | None = None) -> Report:
+    """The report's content; reads the warehouse read-only. threshold: default the seed parameter."""
+    t = resolve_threshold(threshold)
+    con = connect(paths.warehouse, read_only=True)
+    try:
+        insatser = data.active_insatser(con, forbund_id, year)
+        src = {
+            "participants": data.participants(con, forbund_id, year),
+            "flows": data.flows(con, forbund_id, year),
+            "outcomes": data.outcomes(con, forbund_id, year),
+            "transitions": data.transitions(con, forbund_id, year),
+            "ttw": data.time_to_work(con, forbund_id),
+            "national": data.national(con, year),
+            "goals": data.goals(con, forbund_id, year),
+            "fidelity": data.fidelity(con, forbund_id, year),
+            "median_wait": data.median_wait_by_insats(con, forbund_id, year, t),
+            "socio_persons": data.socioeconomic_persons(con, forbund_id, year),
+        }
+        name = data.forbund_name(con, forbund_id)
+        method = method_section(con, forbund_id, year, gate_run_id, t)
+    finally:
+        con.close()
+
+    links = Links()
+    keys = _key_figures(insatser, src)
+    params = default_parameters()
+    sections = []
+    for ins in insatser:
+        sections.append(_insats_section(ins, src, keys.loc[ins.insats_id], year, t, links, params))
+    summary = _summary_section(insatser, keys, src, name, year, t, links)
+    national = _national_section(insatser, src, forbund_id, name, year, t, links)
+    summary = Section(key=summary.key, title=summary.title, paragraphs=summary.paragraphs, tables=summary.tables,
+                      charts=summary.charts, subsections=[*summary.subsections, national])
+    return Report(
+        forbund_id=forbund_id, forbund_name=name, year=year, gate_run_id=gate_run_id,
+        sections=[summary, *sections, method],
+        generated_at=(generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        software_version=__version__, suppression_threshold=t,
+    )
+
+
+def _key_figures(insatser, src) -> pd.DataFrame:
+    """Per insats the raw key figures from the marts (engineers' side; suppressed before use)."""
+    part, flows, out = src["participants"], src["flows"], src["outcomes"]
+    rows = {}
+    for ins in insatser:
+        tot = part[(part.insats_id == ins.insats_id) & (part.dimension == "total")]
+        f = flows[flows.insats_id == ins.insats_id].sort_values("month_start")
+        o = out[out.insats_id == ins.insats_id]
+        g = (lambda c: int(o[c].iloc[0]) if len(o) else 0)
+        rows[ins.insats_id] = {
+            "active": int(tot.persons.iloc[0]) if len(tot) else 0,
+            "new": int(f.new_entries.sum()), "ended_flow": int(f.ended.sum()),
+            "active_end": int(f.active_end.iloc[-1]) if len(f) else 0,
+            "coach_fte": f.coach_fte.iloc[-1] if len(f) else None,
+            "ended": g("ended"), "followable_after_exit": g("followable_after_exit"),
+            "direct_work_or_studies": g("direct_work_or_studies"),
+            "to_work": g("exit_work") + g("exit_subsidised_work"), "to_studies": g("exit_studies"),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _insats_section(ins, src, key, year: int, t: int, links: Links, params) -> Section:
+    out = src["outcomes"]
+    o = out[out.insats_id == ins.insats_id]
+    orow = o.iloc[0] if len(o) else None
+    p_tables, p_charts, p_left_out = participant_tables(ins, src["participants"], t, links)
+    mw = src["median_wait"].get(ins.insats_id)
+    f_tables, f_charts = flow_tables(ins, src["flows"], year, t, mw, key)
+    o_tables, o_charts = outcome_tables(ins, orow, t, links)
+    s_tables, s_charts = support_tables(ins, orow, t)
+    tr_tables, _ = transition_table(ins, src["transitions"], t)
+    k_tables, k_charts = time_to_work_table(ins, src["ttw"], t)
+    fi_tables, fi_charts, fi_text = fidelity_tables(ins, src["fidelity"], year, t)
+    goals = src["goals"]
+    cost = goals.loc[goals.insats_id == ins.insats_id, "cost_sek"]
+    socio = socioeconomic_section(ins, src["socio_persons"], cost.iloc[0] if len(cost) else None, params, t)
+    subs = [
+        Section(f"{ins.insats_id}_deltagare", "Deltagare", [participants_text(ins, p_tables, p_left_out)], p_tables, p_charts),
+        Section(f"{ins.insats_id}_floden", "Flöden, kö och personalresurser", [flows_text(ins, f_tables)],
+                f_tables, f_charts),
+        Section(f"{ins.insats_id}_utfall", "Utfall vid och efter avslut", [outcomes_text(ins, o_tables, t)],
+                o_tables, o_charts),
+        Section(f"{ins.insats_id}_fore_efter", "Offentlig försörjning före och efter",
+                ["Offentlig försörjning under de 12 månaderna före inskrivning jämförs med de 12 månaderna efter "
+                 "avslut, för samma personer.",
+                 "Övergångstabellen visar försörjningen före och ett år efter." if tr_tables else
+                 "Övergångarna mellan försörjning före och ett år efter visas inte: avsluten är för få för att "
+                 "fördelas på slag av försörjning utan att röja enskilda."], s_tables + tr_tables, s_charts),
+        Section(f"{ins.insats_id}_tid_arbete", "Tid till första arbete",
+                ["Kurvan visar hur stor andel av deltagarna som fått sitt första arbete efter ett visst antal "
+                 "månader i insatsen (Kaplan–Meier: den som avslutas utan arbete följs fram till avslutet)."],
+                k_tables, k_charts),
+        socio,
+        Section(f"{ins.insats_id}_programtrohet", "Programtrohet (IPS-25)", [fi_text], fi_tables, fi_charts),
+    ]
+    return Section(key=f"insats_{ins.insats_id}", title=f"{ins.name}", subsections=subs)
+
+
+# --- summary -----------------------------------------------------------------------------
+
+ACT, NEW, END, FOL, DIR, SH = ("Aktiva deltagare", "Nya", "Avslutade", "Följbara månaden efter avslut",
+                               "Till arbete eller studier", "Andel till arbete eller studier")
+
+
+def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t: int, links: Links) -> Section:
+    labels = {i.insats_id: i.name for i in insatser}
+    idx = [labels[i.insats_id] for i in insatser]
+    k = keys.reindex([i.insats_id for i in insatser])
+    frame = pd.DataFrame({
+        ACT: k.active.to_numpy() if len(k) else [], NEW: k.new.to_numpy() if len(k) else [],
+        END: k.ended.to_numpy() if len(k) else [], FOL: k.followable_after_exit.to_numpy() if len(k) else [],
+        DIR: k.direct_work_or_studies.to_numpy() if len(k) else [],
+    }, index=idx)
+    frame[SH] = [share(d, f) for d, f in zip(frame[DIR], frame[FOL])]
+    force = []
+    for ins in insatser:
+        lab = labels[ins.insats_id]
+        for measure, col in (("active", ACT), ("ended", END), ("followable_after_exit", FOL), ("direct_work_or_studies", DIR)):
+            if links.must_force(ins.insats_id, measure):
+                force.append((lab, col))
+    key_table = table("nyckeltal", f"Nyckeltal per insats {year}", frame,
+                      TableSpec(counts=[ACT, NEW, END, FOL, DIR], derived={SH: [DIR, FOL]}), t,
+                      percent=[SH], force_hidden=force,
+                      note="Aktiva = personer som deltog någon gång under året. Nya och avslutade = inskrivningar "
+                           "och avslut under året. Till arbete eller studier = enligt registren månaden efter avslut, "
+                           "av dem som kan följas dit (jämför SUS: nationellt ungefär en tredjedel).")
+    for ins in insatser:
+        links.record(key_table.suppressed, {(ins.insats_id, m): (labels[ins.insats_id], c) for m, c in
+                                            (("active", ACT), ("new", NEW), ("ended", END),
+                                             ("followable_after_exit", FOL), ("direct_work_or_studies", DIR))})
+    goal_table = _goal_table(insatser, keys, src["goals"], labels, year, t, links)
+    chart = Chart(title=f"Andel till arbete eller studier per insats {year}", kind="bar", table=key_table,
+                  series={SH: "Andel till arbete eller studier"}, percent=True, x_label="Insats",
+                  y_label="Andel av följbara avslutade",
+                  alt_text=f"Stapeldiagram: andel av de avslutade som gick till arbete eller studier per insats {year}.")
+    d = key_table.suppressed.display
+    prose = [f"{name} hade {len(insatser)} insatser med deltagare under {year}."]
+    for lab in d.index:
+        prose.append(f"{lab}: {fmt_count(d.at[lab, ACT])} aktiva deltagare, {fmt_count(d.at[lab, NEW])} nya och "
+                     f"{fmt_count(d.at[lab, END])} avslutade; {fmt_share(d.at[lab, SH])} av de följbara gick direkt "
+                     "till arbete eller studier.")
+    prose.append(LIGHT_RULE_SV)
+    return Section(key="sammanfattning", title="Sammanfattning", paragraphs=[" ".join(prose[:-1]), prose[-1]],
+                   tables=[key_table, goal_table], charts=[chart])
+
+
+def _goal_table(insatser, keys, goals: pd.DataFrame, labels, year: int, t: int, links: Links) -> ReportTable:
+    """Goal attainment against insats_ar, by reported exit reason and caseload at the year's end."""
+    g = goals.set_index("insats_id")
+    END_, W, WS, WG, ST, SS, SG, AE, FTE, CL, CG = (
+        "Avslutade", "Till arbete", "Andel till arbete", "Mål arbete", "Till studier", "Andel till studier",
+        "Mål studier", "Aktiva vid årets slut", "Årsarbetare coach", "Deltagare per årsarbetare", "Mål per årsarbetare")
+    rows, force = [], []
+    for ins in insatser:
+        k = keys.loc[ins.insats_id]
+        gg = g.loc[ins.insats_id] if ins.insats_id in g.index else pd.Series(dtype=object)
+        fte = k.coach_fte if k.coach_fte is not None and not pd.isna(k.coach_fte) and k.coach_fte else None
+        rows.append({
+            END_: int(k.ended), W: int(k.to_work), WS: share(k.to_work, k.ended), WG: gg.get("goal_share_work"),
+            ST: int(k.to_studies), SS: share(k.to_studies, k.ended), SG: gg.get("goal_share_studies"),
+            AE: int(k.active_end), FTE: fte, CL: None if fte is None else k.active_end / fte,
+            CG: gg.get("goal_participants_per_coach"),
+        })
+        lab = labels[ins.insats_id]
+        i = ins.insats_id
+        if links.must_force(i, "ended"):
+            force.append((lab, END_))
+        # 'Till arbete' = the reasons table's arbete + arbete med lönestöd: hidden if either is hidden
+        # there, or the other one could be worked out from it
+        if links.is_hidden(i, "exit_work") or links.is_hidden(i, "exit_subsidised_work"):
+            force.append((lab, W))
+        if links.must_force(i, "exit_studies"):
+            force.append((lab, ST))
+    frame = pd.DataFrame(rows, index=[labels[i.insats_id] for i in insatser],
+                         columns=[END_, W, WS, WG, ST, SS, SG, AE, FTE, CL, CG])
+    spec = TableSpec(counts=[END_, W, ST, AE], derived={WS: [W, END_], SS: [ST, END_], CL: [AE]})
+    rt = table("maluppfyllelse", f"Måluppfyllelse {year}", frame, spec, t, percent=[WS, WG, SS, SG], force_hidden=force,
+               note="Andelar av avslutade efter rapporterad avslutsorsak (arbete inklusive arbete med lönestöd). "
+                    "Mål enligt förbundets insatsplan (insats_ar). " + LIGHT_RULE_SV)
+    sup = rt.suppressed
+    d = sup.display
+    for col, value_col, goal_col, rule in (("Bedömning arbete", WS, WG, light_for_share),
+                                           ("Bedömning studier", SS, SG, light_for_share),
+                                           ("Bedömning deltagare per årsarbetare", CL, CG, light_for_ceiling)):
+        lights = {}
+        for r in d.index:
+            light = rule(shown_number(d.at[r, value_col]), shown_number(d.at[r, goal_col]))
+            lights[r] = HIDDEN if light is None else light
+        sup = with_column(sup, col, lights)
+    order = [END_, W, WS, WG, "Bedömning arbete", ST, SS, SG, "Bedömning studier", AE, FTE, CL, CG,
+             "Bedömning deltagare per årsarbetare"]
+    sup = type(sup)(display=sup.display[order], reasons=sup.reasons[order], spec=sup.spec, threshold=sup.threshold)
+    return ReportTable(key=rt.key, title=rt.title, suppressed=sup, note=rt.note, percent_columns=rt.percent_columns)
+
+
+# --- national comparison -------------------------------------------------------------------
+
+NAT = (("participants_active", "Aktiva deltagare", "active"), ("new_entries", "Nya", "new"),
+       ("ended", "Avslutade", "ended"), ("followable_after_exit", "Följbara månaden efter avslut", "followable_after_exit"),
+       ("direct_work_or_studies", "Till arbete eller studier", "direct_work_or_studies"),
+       ("followable_12m", "Följbara 12 månader efter", "followable_12m"),
+       ("self_supporting_12m", "Egen försörjning 12 månader efter", "self_supporting_12m"))
+NAT_SHARES = (("Andel till arbete eller studier", "Till arbete eller studier", "Följbara månaden efter avslut"),
+              ("Andel egen försörjning 12 månader efter", "Egen försörjning 12 månader efter", "Följbara 12 månader efter"))
+
+
+# Riket minus one förbund is the others' sum: with fewer than two others, that is one other
+# förbund's figures, which its own report may hide. Then no comparison is shown.
+MIN_OTHER_FORBUND = 2
+
+
+def _national_section(insatser, src, forbund_id: str, name: str, year: int, t: int, links: Links) -> Section:
+    nat = src["national"].set_index("forbund_id")
+    others = [f for f in nat.index if f not in ("riket", forbund_id)]
+    if len(others) < MIN_OTHER_FORBUND:
+        return Section(key="jamforelse_riket", title="Förbundet jämfört med riket", paragraphs=[
+            f"Jämförelsen med riket visas när minst {MIN_OTHER_FORBUND + 1} förbund finns i Utfall. Nu finns "
+            f"{len(others) + 1}, och riket minus förbundet vore ett annat enskilt förbunds siffror."])
+    own = nat.loc[forbund_id] if forbund_id in nat.index else None
+    riket = nat.loc["riket"] if "riket" in nat.index else None
+    OTHER, RIKET = "Övriga förbund", "Riket"
+    rows = {}
+    for label, base in ((name, own), (RIKET, riket)):
+        rows[label] = {col: int(base[c]) if base is not None and not pd.isna(base[c]) else 0 for c, col, _ in NAT}
+    rows[OTHER] = {col: rows[RIKET][col] - rows[name][col] for _, col, _ in NAT}
+    frame = pd.DataFrame.from_dict(rows, orient="index").reindex([name, OTHER, RIKET])
+    for sh, num, den in NAT_SHARES:
+        frame[sh] = [share(a, b) for a, b in zip(frame[num], frame[den])]
+    # The förbund's row is the sum of its insatser, shown in the summary and the sections: where one of
+    # them is hidden the förbund's figure is hidden too, and with it riket (riket − övriga = förbund).
+    # Where the other förbund's figure is small, riket is hidden too (förbund + övriga = riket).
+    force = []
+    ids = [i.insats_id for i in insatser]
+    for c, col, measure in NAT:
+        # The förbund figure read as the sum of its insatser. For active persons it is the distinct
+        # count (a person in two insatser once), which is not exactly that sum: when the labels do not
+        # fit, sum_exposes answers True and the figure is hidden.
+        if links.sum_exposes(ids, measure, rows[name][col], t):
+            force += [(name, col), (RIKET, col)]
+        elif 1 <= rows[OTHER][col] < t:
+            force.append((RIKET, col))
+    counts = [col for _, col, _ in NAT]
+    spec = TableSpec(counts=counts, derived={sh: [num, den] for sh, num, den in NAT_SHARES},
+                     total_rows={RIKET: [name, OTHER]})
+    rt = table("jamforelse_riket", f"{name} jämfört med riket {year}", frame, spec, t,
+               percent=[s for s, _, _ in NAT_SHARES], force_hidden=force,
+               note="Riket = summan av alla förbund i Utfall (en person aktiv i två förbund räknas två gånger). "
+                    "Övriga förbund = riket minus förbundet. Andelarna räknas om från summorna.")
+    d = rt.suppressed.display
+    sh0 = NAT_SHARES[0][0]
+    text = (f"Av förbundets följbara avslutade gick {fmt_share(d.at[name, sh0])} direkt till arbete eller studier, "
+            f"mot {fmt_share(d.at[RIKET, sh0])} i riket.")
+    chart = Chart(title=f"Förbundet jämfört med riket {year}", kind="bar", table=rt,
+                  series={s: s for s, _, _ in NAT_SHARES}, rows=(name, RIKET), percent=True, y_label="Andel",
+                  alt_text=(f"Stapeldiagram: andel till arbete eller studier efter avslut och andel i egen försörjning "
+                            f"12 månader efter, för {name} och för riket {year}."))
+    return Section(key="jamforelse_riket", title="Förbundet jämfört med riket", paragraphs=[text], tables=[rt],
+                   charts=[chart])

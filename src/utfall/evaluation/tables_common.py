@@ -1,0 +1,217 @@
+"""Helpers shared by the evaluation table builders: suppression with linked cells, Swedish
+number formatting for prose (always from display values), labels and the traffic light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from utfall.evaluation.model import ReportTable
+from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, suppress
+from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
+from utfall.suppression.audit import SMALL as SMALL_KIND
+from utfall.suppression.audit import exposed_cells
+from utfall.suppression.grid import Sum, build_grid
+
+MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+STATUS_SV = {  # labels as in the seed status_priority, capitalised for table headings
+    "arbete_subventionerat": "Arbete med lönestöd",
+    "arbete": "Arbete",
+    "studier": "Studier",
+    "ohalsa": "Ersättning vid ohälsa",
+    "arbetsmarknadsstod": "Arbetsmarknadsstöd",
+    "ekonomiskt_bistand": "Ekonomiskt bistånd",
+    "ingen": "Ingen registrerad försörjning",
+}
+STATUS_ORDER = tuple(STATUS_SV)
+
+# Traffic light for goal attainment (documented in the report's method text):
+# a share goal is met ('grön') at or above the goal, 'gul' at or above 75 % of it, else 'röd';
+# a caseload goal (at most N per coach) is 'grön' at or below N, 'gul' up to 125 % of N.
+LIGHT_GREEN, LIGHT_YELLOW, LIGHT_RED = "grön", "gul", "röd"
+LIGHT_NEAR = 0.75
+NO_GOAL = "–"
+LIGHT_RULE_SV = (
+    "Måluppfyllelse (grön/gul/röd): en andel som når målet är grön, en som når minst 75 % av målet "
+    "gul, annars röd. Deltagare per årsarbetare coach är grönt när antalet är högst målet, gult upp "
+    "till 125 % av målet, annars rött. Bedömningen görs på de visade talen; där talet är dolt "
+    f"({HIDDEN}) görs ingen bedömning, och – betyder att inget mål har rapporterats."
+)
+
+
+def light_for_share(value: float | None, goal: float | None) -> str | None:
+    if goal is None or pd.isna(goal):
+        return NO_GOAL
+    if value is None or pd.isna(value):
+        return None
+    if value >= goal:
+        return LIGHT_GREEN
+    return LIGHT_YELLOW if value >= LIGHT_NEAR * goal else LIGHT_RED
+
+
+def light_for_ceiling(value: float | None, goal: float | None) -> str | None:
+    if goal is None or pd.isna(goal) or not goal:
+        return NO_GOAL
+    if value is None or pd.isna(value):
+        return None
+    if value <= goal:
+        return LIGHT_GREEN
+    return LIGHT_YELLOW if value <= 1.25 * goal else LIGHT_RED
+
+
+@dataclass
+class Links:
+    """Figures that appear in more than one table (e.g. an insats's ended count in the summary
+    and in its outcome table). Whatever one table hides, the others must hide too, or a
+    reader could put the tables side by side. Key: (insats_id, measure)."""
+
+    hidden: dict[tuple[str, str], str] = field(default_factory=dict)  # -> '<5' or '..' as displayed
+    shown: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def record(self, sup: Suppressed, cells: Mapping[tuple[str, str], tuple[Hashable, str]]) -> None:
+        """cells: (insats_id, measure) -> (row label, column) of that figure in `sup`."""
+        for key, (row, col) in cells.items():
+            if row not in sup.display.index:
+                continue
+            value = sup.display.at[row, col]
+            if sup.hidden.at[row, col]:
+                # the weaker label wins: '..' tells a reader less than '<5'
+                self.hidden[key] = HIDDEN if self.hidden.get(key) == HIDDEN else str(value)
+                self.shown.pop(key, None)
+            elif key not in self.hidden and not _missing(value):
+                self.shown[key] = float(value)
+
+    def is_hidden(self, insats_id: str, measure: str) -> bool:
+        return (insats_id, measure) in self.hidden
+
+    def must_force(self, insats_id: str, measure: str) -> bool:
+        """Hidden elsewhere as `..`: a table showing the same figure must hide it too. (A `<5` needs
+        no forcing: the same small value is hidden by every table's own suppression.)"""
+        return self.hidden.get((insats_id, measure)) == HIDDEN
+
+    def sum_exposes(self, insats_ids: Iterable[str], measure: str, total: float, threshold: int) -> bool:
+        """Would showing `total`, the sum of `measure` over these insatser, let a reader work out
+        one of the hidden ones? Asked of the suppression layer's own audit, with the sum as a line."""
+        keys = [(i, measure) for i in insats_ids]
+        hidden = [k for k in keys if k in self.hidden]
+        if not hidden:
+            return False
+        if len(hidden) == 1:
+            return True
+        cells = {k: (n, "v") for n, k in enumerate(keys)}
+        total_cell = (len(keys), "v")
+        known = {cells[k]: self.shown.get(k, 0.0) for k in keys if k not in self.hidden}
+        known[total_cell] = float(total)
+        labels = {cells[k]: (SMALL_KIND if self.hidden[k] != HIDDEN else HIDDEN_KIND) for k in hidden}
+        try:
+            found = exposed_cells(known, labels, [Sum(total_cell, tuple(cells[k] for k in keys))], threshold,
+                                  big=10 * float(total) + 100 * threshold + 1000)
+        except ValueError:  # the labels do not fit the sum (e.g. a differently defined total): do not show it
+            return True
+        return bool(found)
+
+
+def suppress_table(
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    threshold: int,
+    force_hidden: Iterable[tuple[Hashable, str]] = (),
+) -> Suppressed:
+    """`suppress`, plus cells that must be hidden because another table hides the same figure.
+
+    A forced cell (and every derived cell computed from it) enters `suppress` as missing, so no
+    sum uses it, and leaves it as `..`. Only force cells in lines that stay protected: a table
+    without declared sums, or together with the total of the line (the callers do so).
+    Derived cells that were missing in `frame` (nothing to show) stay empty, not `..`.
+    """
+    forced = {(r, c) for r, c in force_hidden if r in frame.index}
+    work = frame.copy()
+    grid = build_grid(frame, spec)
+    position = {label: i for i, label in enumerate(frame.index)}
+    forced_pos = {(position[r], c) for r, c in forced}
+    forced_derived = {cell for cell, sources in grid.derived_sources.items() if forced_pos & set(sources)}
+    for i, c in forced_pos | forced_derived:
+        work[c] = work[c].astype(object)
+        work.iat[i, work.columns.get_loc(c)] = None
+    sup = suppress(work, spec, threshold)
+    display, reasons = sup.display.copy(), sup.reasons.copy()
+    for i, c in forced_pos | forced_derived:
+        j = display.columns.get_loc(c)
+        display.iat[i, j] = HIDDEN
+        reasons.iat[i, j] = Reason.SECONDARY if (i, c) in forced_pos else Reason.DERIVED
+    for (i, c) in grid.derived_sources:
+        j = frame.columns.get_loc(c)
+        if (i, c) not in forced_derived and _missing(frame.iat[i, j]) and reasons.iat[i, j] == Reason.DERIVED:
+            display.iat[i, j] = None  # nothing was there to hide
+            reasons.iat[i, j] = Reason.SHOWN
+    for c in display.columns:  # an empty cell is None, never NaN, for every renderer
+        display[c] = pd.Series([None if _missing(v) else v for v in display[c]], index=display.index, dtype=object)
+    return Suppressed(display=display, reasons=reasons, spec=sup.spec, threshold=sup.threshold)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
+
+
+def table(key: str, title: str, frame: pd.DataFrame, spec: TableSpec, threshold: int, *, note: str = "",
+          percent: Iterable[str] = (), sek: Iterable[str] = (), force_hidden=()) -> ReportTable:
+    spec = TableSpec(counts=spec.counts, derived=spec.derived, total_columns=spec.total_columns,
+                     total_rows=spec.total_rows, additive=spec.additive, name=spec.name or key)
+    return ReportTable(key=key[:31], title=title, suppressed=suppress_table(frame, spec, threshold, force_hidden),
+                       note=note, percent_columns=tuple(percent), sek_columns=tuple(sek))
+
+
+def with_column(sup: Suppressed, column: str, values: Mapping[Hashable, object]) -> Suppressed:
+    """Add a text column computed from display values (e.g. the traffic light) to a suppressed table."""
+    display, reasons = sup.display.copy(), sup.reasons.copy()
+    display[column] = [values.get(r) for r in display.index]
+    reasons[column] = [Reason.SHOWN if values.get(r) != HIDDEN else Reason.DERIVED for r in display.index]
+    return Suppressed(display=display, reasons=reasons, spec=sup.spec, threshold=sup.threshold)
+
+
+def shown_number(value) -> float | None:
+    """A display cell as a number, None when hidden or empty."""
+    if _missing(value) or isinstance(value, str):
+        return None
+    return float(value)
+
+
+def fmt_count(value) -> str:
+    """A display value of a count for prose: '12', '1 234', '<5' or '..'."""
+    if _missing(value):
+        return "–"
+    if isinstance(value, str):
+        return value
+    return f"{int(round(float(value))):,}".replace(",", "\u00a0")
+
+
+def fmt_share(value) -> str:
+    if _missing(value):
+        return "–"
+    if isinstance(value, str):
+        return value
+    return f"{round(float(value) * 100):d}\u00a0%"
+
+
+def fmt_sek(value) -> str:
+    if _missing(value):
+        return "–"
+    if isinstance(value, str):
+        return value
+    return f"{int(round(float(value))):,}".replace(",", "\u00a0") + "\u00a0kr"
+
+
+def fmt_number(value, decimals: int = 1) -> str:
+    if _missing(value):
+        return "–"
+    if isinstance(value, str):
+        return value
+    return f"{float(value):.{decimals}f}".replace(".", ",")
+
+
+def share(num, den) -> float | None:
+    return None if not den else float(num) / float(den)

@@ -1,0 +1,238 @@
+"""What the evaluation reads from the warehouse: the marts (person-free) and, for the
+socioeconomic analysis only, per-person monthly figures from the core tier, which never leave
+this module except through `socioeconomic.calculate()` (aggregates).
+
+All queries are read-only and ordered, so the same warehouse gives the same report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Insats:
+    insats_id: str
+    name: str
+    method: str
+
+
+def forbund_name(con: duckdb.DuckDBPyConnection, forbund_id: str) -> str:
+    # The registers carry no förbund name: the id is what the deliveries use.
+    return f"Samordningsförbundet {forbund_id}"
+
+
+def active_insatser(con: duckdb.DuckDBPyConnection, forbund_id: str, year: int) -> list[Insats]:
+    """Insatser of the förbund with a participant (an active episode) in the year."""
+    rows = con.execute(
+        """
+        SELECT DISTINCT i.insats_id, i.insats_name, i.method
+        FROM staging.stg_forbund__insatser i
+        JOIN marts.mart_participants_year p
+          ON p.forbund_id = i.forbund_id AND p.insats_id = i.insats_id
+        WHERE i.forbund_id = ? AND p.year = ? AND p.dimension = 'total' AND p.persons > 0
+        ORDER BY i.insats_id
+        """,
+        [forbund_id, year],
+    ).fetchall()
+    return [Insats(*r) for r in rows]
+
+
+def df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    return con.execute(sql, params).df()
+
+
+def participants(con, forbund_id: str, year: int) -> pd.DataFrame:
+    return df(con, """
+        SELECT insats_id, dimension, category, category_label, persons
+        FROM marts.mart_participants_year
+        WHERE forbund_id = ? AND year = ?
+        ORDER BY insats_id, dimension, category
+    """, [forbund_id, year])
+
+
+def flows(con, forbund_id: str, year: int) -> pd.DataFrame:
+    return df(con, """
+        SELECT insats_id, month_start, active_start, new_entries, ended, active_end, waiting_end,
+               median_wait_days, coach_fte, active_per_coach_fte
+        FROM marts.mart_flows_month
+        WHERE forbund_id = ? AND year = ?
+        ORDER BY insats_id, month_start
+    """, [forbund_id, year])
+
+
+def outcomes(con, forbund_id: str, year: int) -> pd.DataFrame:
+    return df(con, """
+        SELECT * FROM marts.mart_outcomes_year
+        WHERE forbund_id = ? AND exit_year = ?
+        ORDER BY insats_id
+    """, [forbund_id, year])
+
+
+def transitions(con, forbund_id: str, year: int) -> pd.DataFrame:
+    return df(con, """
+        SELECT insats_id, status_before, status_after, episodes
+        FROM marts.mart_transitions_year
+        WHERE forbund_id = ? AND exit_year = ?
+        ORDER BY insats_id, status_before, status_after
+    """, [forbund_id, year])
+
+
+def time_to_work(con, forbund_id: str) -> pd.DataFrame:
+    return df(con, """
+        SELECT insats_id, month_since_entry, at_risk, events, censored, survival, share_in_work
+        FROM marts.mart_time_to_work
+        WHERE forbund_id = ?
+        ORDER BY insats_id, month_since_entry
+    """, [forbund_id])
+
+
+def national(con, year: int) -> pd.DataFrame:
+    return df(con, "SELECT * FROM marts.mart_national_year WHERE year = ? ORDER BY forbund_id", [year])
+
+
+def goals(con, forbund_id: str, year: int) -> pd.DataFrame:
+    return df(con, """
+        SELECT insats_id, cost_sek, coach_fte, goal_share_work, goal_share_studies, goal_share_occupation,
+               goal_participants_per_coach
+        FROM staging.stg_forbund__insats_ar
+        WHERE forbund_id = ? AND year = ?
+        ORDER BY insats_id
+    """, [forbund_id, year])
+
+
+def fidelity(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """IPS-25 reviews up to the end of the year, newest first."""
+    return df(con, """
+        SELECT * EXCLUDE (load_id, source_line, extracted_on)
+        FROM staging.stg_forbund__programtrohet
+        WHERE forbund_id = ? AND reviewed_on <= make_date(?, 12, 31)
+        ORDER BY insats_id, reviewed_on DESC
+    """, [forbund_id, year])
+
+
+def data_period(con) -> dict:
+    row = con.execute(
+        "SELECT first_month, first_complete_month, last_month, last_complete_month FROM intermediate.int_data_period"
+    ).fetchone()
+    return dict(zip(("first_month", "first_complete_month", "last_month", "last_complete_month"), row or (None,) * 4))
+
+
+def sources(con, forbund_id: str) -> pd.DataFrame:
+    """Per feed: months covered (monthly feeds) or the register extract (the förbund's snapshots)."""
+    return df(con, """
+        SELECT feed,
+               min(month_start) AS first_month,
+               max(month_start) AS last_month,
+               count(DISTINCT month_start) AS months,
+               max(extracted_on) AS extracted_on,
+               count(*) AS files,
+               sum(rows_loaded) AS rows_loaded
+        FROM staging.stg_ledger__loads
+        WHERE month_start IS NOT NULL OR forbund_id = ?
+        GROUP BY feed
+        ORDER BY feed
+    """, [forbund_id])
+
+
+def gate(con, run_id: str, forbund_id: str, year: int) -> tuple[dict | None, pd.DataFrame, pd.DataFrame]:
+    """(the run, result counts by status for the förbund, waivers that apply); empty without dq tables."""
+    has = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq' AND table_name = 'runs'"
+    ).fetchone()[0]
+    if not has:
+        return None, pd.DataFrame(), pd.DataFrame()
+    run = con.execute(
+        "SELECT run_id, year, forbund_id, started_at, finished_at, passed, blocking_failures FROM dq.runs WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+    run_dict = None if run is None else dict(zip(
+        ("run_id", "year", "forbund_id", "started_at", "finished_at", "passed", "blocking_failures"), run))
+    results = df(con, """
+        SELECT status, count(*) AS checks
+        FROM dq.results
+        WHERE run_id = ? AND (forbund_id IS NULL OR forbund_id = ?)
+        GROUP BY status ORDER BY status
+    """, [run_id, forbund_id])
+    waivers = df(con, """
+        SELECT w.waiver_id, w.check_id, w.forbund_id, w.reason, w.waived_by, w.waived_at
+        FROM dq.waivers w
+        WHERE w.year = ? AND (w.forbund_id IS NULL OR w.forbund_id = ?)
+        ORDER BY w.waiver_id
+    """, [year, forbund_id])
+    return run_dict, results, waivers
+
+
+# --- the one person-level query (engineers' tier; aggregated by the caller) ---------------
+
+SOCIOECONOMIC_PERSONS_SQL = """
+-- Per ended episode of the year that was in work or studies 12 months after the exit month:
+-- monthly figures as `socioeconomic.Person` takes them. Before = the monthly mean of the 12
+-- months before the inskrivning month (months without a panel row count as 0: nothing paid);
+-- after = the month 12 months after the exit month. Only episodes whose before window lies
+-- in the complete data (fct_episodes.has_complete_before_window) and whose 12-month point is
+-- followable (status_12m known) are counted: otherwise 'before' or 'after' is unknown.
+WITH eps AS (
+    SELECT episode_id, insats_id, person_id,
+           date_trunc('month', entered_on)::date AS entry_month,
+           (date_trunc('month', exited_on) + INTERVAL 12 MONTH)::date AS after_month,
+           CASE WHEN status_12m IN ('arbete', 'arbete_subventionerat') THEN 'arbete' ELSE 'studier' END AS utfall
+    FROM core.fct_episodes
+    WHERE forbund_id = ? AND exit_year = ? AND register_status = 'avslutad'
+      AND has_complete_before_window
+      AND status_12m IN ('arbete', 'arbete_subventionerat', 'studier')
+),
+before AS (
+    SELECT eps.episode_id,
+           coalesce(sum(pm.support_fk_sek), 0) / 12 AS fk_fore_sek,
+           coalesce(sum(pm.support_af_sek), 0) / 12 AS af_fore_sek,
+           coalesce(sum(pm.support_kommun_sek), 0) / 12 AS kommun_fore_sek,
+           coalesce(sum(pm.support_tax_withheld_sek), 0) / 12 AS skatt_fore_sek,
+           -- hours per month -> hours per week: × 12 / 52
+           coalesce(sum(pm.housing_support_hours), 0) / 12 * 12 / 52 AS boendestod_fore_tim_vecka
+    FROM eps
+    LEFT JOIN core.fct_person_months pm
+      ON pm.person_id = eps.person_id
+     AND pm.month_start >= eps.entry_month - INTERVAL 12 MONTH
+     AND pm.month_start < eps.entry_month
+    GROUP BY eps.episode_id
+),
+after AS (
+    SELECT eps.episode_id,
+           coalesce(pm.salary_sek, 0) AS lon_sek,
+           coalesce(pm.wage_subsidy_sek, 0) AS lonestod_sek,
+           coalesce(pm.housing_support_hours, 0) * 12 / 52 AS boendestod_efter_tim_vecka
+    FROM eps
+    LEFT JOIN core.fct_person_months pm
+      ON pm.person_id = eps.person_id AND pm.month_start = eps.after_month
+)
+SELECT eps.insats_id, eps.utfall,
+       before.fk_fore_sek, before.af_fore_sek, before.kommun_fore_sek, before.skatt_fore_sek,
+       after.lon_sek, after.lonestod_sek,
+       before.boendestod_fore_tim_vecka, after.boendestod_efter_tim_vecka
+FROM eps
+JOIN before USING (episode_id)
+JOIN after USING (episode_id)
+ORDER BY eps.insats_id, eps.episode_id
+"""
+
+
+def socioeconomic_persons(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """Per-person monthly figures (no person_id column: it is not needed and must not travel)."""
+    return df(con, SOCIOECONOMIC_PERSONS_SQL, [forbund_id, year])
+
+
+def median_wait_by_insats(con, forbund_id: str, year: int, threshold: int) -> dict[str, float]:
+    """Median waiting days of the year's inskrivningar per insats: the flows mart's median
+    (fct_episodes.waiting_days of the episodes entering in the period) taken over the year.
+    A median over fewer than `threshold` waiting times is left out: it would be one person's wait."""
+    rows = con.execute("""
+        SELECT insats_id, CASE WHEN count(*) >= ? THEN median(waiting_days)::double END
+        FROM core.fct_episodes
+        WHERE forbund_id = ? AND year(entered_on) = ? AND waiting_days IS NOT NULL
+        GROUP BY insats_id ORDER BY insats_id
+    """, [threshold, forbund_id, year]).fetchall()
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,329 @@
+"""One insats's section of the annual evaluation: participants, flows, outcomes, before/after,
+transitions, time to first work and fidelity (the socioeconomic part is tables_socio.py).
+
+Every table is built from the marts and leaves through `suppress_table`; prose quotes display
+values only.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from utfall.evaluation.model import Chart, ReportTable
+from utfall.evaluation.tables_common import (
+    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, table,
+)
+from utfall.evaluation.tables_data import Insats
+from utfall.suppression import TableSpec
+
+TOTAL = "Totalt"
+P, A = "Personer", "Andel"
+
+# dimension -> (key suffix, Swedish title, category order or None = by label)
+DIMENSIONS = (
+    ("sex", "kon", "Kön", ("K", "M")),
+    ("age_group", "alder", "Ålder vid inskrivning", ("18-25", "26-33", "34-41", "42-49", "50-57", "58-65", "other")),
+    ("home_kommun", "kommun", "Hemkommun", None),
+    ("education_level", "utbildning", "Utbildningsnivå",
+     ("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand")),
+    ("support_at_start", "stod_start", "Försörjning månaden före start (en person kan ha flera slag)",
+     ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "boendestod", "none", "unknown")),
+    ("years_in_public_support_before_start", "ar_i_stod", "År med offentlig försörjning de fem åren före start",
+     ("0", "1", "2", "3", "4", "5")),
+    ("months_in_insats", "manader", "Månader i insatsen", ("1-3", "4-6", "7-9", "10-12", "13-17", "18+")),
+)
+MULTI_VALUED = {"support_at_start"}  # categories do not add up to the total
+
+FOLLOW_UP_CHECKPOINTS = (0, 3, 6, 9, 12, 18, 24, 36)
+
+
+def _ordered(sub: pd.DataFrame, order) -> pd.DataFrame:
+    if order is None:
+        return sub.sort_values(["category_label", "category"])
+    rank = {c: i for i, c in enumerate(order)}
+    return sub.assign(_r=sub["category"].map(lambda c: rank.get(c, len(rank)))).sort_values(["_r", "category"])
+
+
+def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
+    """Distribution tables (persons and share of the insats's participants) with bar charts.
+
+    The total is in every table and shown in most: a table whose suppression had to hide a
+    total of at least the threshold (it counted on the total being unknown) is left out, and
+    the returned list of left-out titles says which."""
+    mine = part[part.insats_id == ins.insats_id]
+    total_rows = mine[mine.dimension == "total"]
+    total = int(total_rows.persons.iloc[0]) if len(total_rows) else 0
+    tables, charts, left_out = [], [], []
+    for dim, suffix, title, order in DIMENSIONS:
+        sub = _ordered(mine[mine.dimension == dim], order)
+        frame = pd.DataFrame({P: list(sub.persons.astype(int)) + [total]},
+                             index=list(sub.category_label) + [TOTAL])
+        frame[A] = [share(v, total) for v in frame[P]]
+        spec = TableSpec(counts=[P], derived={A: [P, (TOTAL, P)]},
+                         total_rows={} if dim in MULTI_VALUED else {TOTAL: None})
+        note = ("Personer som deltog i insatsen någon gång under året. En person kan räknas i flera slag av "
+                "försörjning, så raderna summerar inte till totalen." if dim in MULTI_VALUED else
+                "Personer som deltog i insatsen någon gång under året, beskrivna av sin senaste inskrivning.")
+        rt = table(f"{ins.insats_id}_{suffix}", f"{ins.name}: {title.lower() if dim != 'sex' else 'kön'}",
+                   frame, spec, t, note=note, percent=[A])
+        if rt.suppressed.hidden.at[TOTAL, P] and total >= t:
+            left_out.append(title)
+            continue
+        links.record(rt.suppressed, {(ins.insats_id, "active"): (TOTAL, P)})
+        tables.append(rt)
+        rows = tuple(r for r in frame.index if r != TOTAL)
+        charts.append(Chart(
+            title=f"{title} – {ins.name}", kind="barh", table=rt, series={P: "Personer"}, rows=rows,
+            x_label="Antal personer", y_label="",
+            alt_text=(f"Liggande stapeldiagram: antal deltagare i {ins.name} per kategori av {title.lower()}. "
+                      f"Dolda uppgifter (färre än {t} personer) visas inte."),
+        ))
+    return tables, charts, left_out
+
+
+def flow_tables(ins: Insats, flows: pd.DataFrame, year: int, t: int, median_wait: float | None,
+                summary_row: pd.Series):
+    """Monthly stocks (active and waiting at month end, caseload) and the year's flows.
+
+    Monthly new and ended are not shown beside the stocks: a stock and its neighbour month give
+    new − ended, so a small monthly flow could be worked out. The year's new and ended are
+    shown instead (the year's start stock is not in this report)."""
+    mine = flows[flows.insats_id == ins.insats_id].sort_values("month_start")
+    labels = [f"{MONTHS_SV[m.month - 1]} {m.year}" for m in pd.to_datetime(mine.month_start)]
+    active, waiting, fte, caseload = ("Aktiva vid månadens slut", "I kö vid månadens slut",
+                                      "Årsarbetare coach", "Deltagare per årsarbetare coach")
+    frame = pd.DataFrame({
+        active: mine.active_end.astype(int).to_numpy(),
+        waiting: mine.waiting_end.astype(int).to_numpy(),
+        fte: mine.coach_fte.to_numpy(),
+        caseload: mine.active_per_coach_fte.to_numpy(),
+    }, index=labels)
+    monthly = table(f"{ins.insats_id}_manader_flode", f"{ins.name}: deltagare och kö månad för månad {year}",
+                    frame, TableSpec(counts=[active, waiting], derived={caseload: [active]}), t,
+                    note="Aktiva deltagare och personer i kö vid varje månads slut. IPS eftersträvar högst 20 "
+                         "deltagare per årsarbetare coach.")
+    new, ended, wait = "Nya under året", "Avslutade under året", "Mediantid i kö för nya (dagar)"
+    year_frame = pd.DataFrame({new: [int(summary_row["new"])], ended: [int(summary_row["ended_flow"])],
+                               wait: [median_wait]}, index=[str(year)])
+    yearly = table(f"{ins.insats_id}_arsflode", f"{ins.name}: flöden under {year}", year_frame,
+                   TableSpec(counts=[new, ended], derived={wait: [new]}), t,
+                   note="Inskrivningar och avslut under året. Väntetid = dagar från köanmälan till inskrivning.")
+    charts = [
+        Chart(title=f"Aktiva och i kö per månad – {ins.name}", kind="line", table=monthly,
+              series={active: "Aktiva", waiting: "I kö"}, x_label="Månad", y_label="Antal personer",
+              alt_text=f"Linjediagram: antal aktiva deltagare och antal i kö vid varje månads slut {year} i {ins.name}."),
+        Chart(title=f"Deltagare per årsarbetare coach – {ins.name}", kind="line", table=monthly,
+              series={caseload: "Deltagare per årsarbetare"}, x_label="Månad", y_label="Deltagare per årsarbetare",
+              alt_text=(f"Linjediagram: aktiva deltagare per årsarbetare coach vid varje månads slut {year} "
+                        f"i {ins.name}. IPS eftersträvar högst 20.")),
+    ]
+    return [yearly, monthly], charts
+
+
+REASONS = (("exit_work", "Arbete"), ("exit_subsidised_work", "Arbete med lönestöd"), ("exit_studies", "Studier"),
+           ("exit_job_seeking", "Arbetssökande"), ("exit_sickness", "Sjukskrivning"),
+           ("exit_other", "Annat (annan insats, flytt, avbrott m.m.)"))
+
+
+def outcome_tables(ins: Insats, out: pd.Series | None, t: int, links: Links):
+    """Reported exit reasons, and the registers at exit and 6/12/24 months after."""
+    o = out if out is not None else pd.Series(dtype=object)
+    g = (lambda k: int(o.get(k, 0) or 0))
+    ended = g("ended")
+    col, sh = "Avslutade", "Andel"
+    frame = pd.DataFrame({col: [g(k) for k, _ in REASONS] + [ended]}, index=[s for _, s in REASONS] + [TOTAL])
+    frame[sh] = [share(v, ended) for v in frame[col]]
+    reasons = table(f"{ins.insats_id}_avslutsorsak", f"{ins.name}: avslutade och rapporterad avslutsorsak",
+                    frame, TableSpec(counts=[col], derived={sh: [col, (TOTAL, col)]}, total_rows={TOTAL: None}), t,
+                    note="Avslut under året efter den orsak insatsen rapporterat.", percent=[sh])
+    links.record(reasons.suppressed, {
+        (ins.insats_id, "ended"): (TOTAL, col),
+        **{(ins.insats_id, k): (s, col) for k, s in REASONS},
+    })
+    fol, res, sh2 = "Följbara", "Med utfallet", "Andel"
+    rows = [
+        ("Arbete eller studier månaden efter avslut", "followable_after_exit", "direct_work_or_studies"),
+        ("Egen försörjning 6 månader efter avslut", "followable_6m", "self_supporting_6m"),
+        ("Egen försörjning 12 månader efter avslut", "followable_12m", "self_supporting_12m"),
+        ("Egen försörjning 24 månader efter avslut", "followable_24m", "self_supporting_24m"),
+    ]
+    ff = pd.DataFrame({fol: [g(d) for _, d, _ in rows], res: [g(n) for _, _, n in rows]}, index=[r for r, _, _ in rows])
+    ff[sh2] = [share(n, d) for n, d in zip(ff[res], ff[fol])]
+    follow = table(f"{ins.insats_id}_uppfoljning", f"{ins.name}: utfall vid avslut och 6, 12 och 24 månader efter",
+                   ff, TableSpec(counts=[fol, res], derived={sh2: [res, fol]}), t, percent=[sh2],
+                   note="Enligt registren. Följbara = avslut vars uppföljningsmånad finns i levererade data; "
+                        "de andra är ännu inte följbara och ingår inte i andelen. Egen försörjning = arbete "
+                        "eller studier utan ersättning vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd.")
+    links.record(follow.suppressed, {
+        (ins.insats_id, m): (label, c) for label, d, n in rows for m, c in ((d, fol), (n, res))
+    })
+    chart = Chart(title=f"Andel med utfallet efter avslut – {ins.name}", kind="bar", table=follow,
+                  series={sh2: "Andel"}, percent=True, x_label="", y_label="Andel av följbara",
+                  alt_text=(f"Stapeldiagram: andel av de följbara avsluten i {ins.name} som var i arbete eller studier "
+                            "månaden efter avslut, och andel i egen försörjning 6, 12 och 24 månader efter."))
+    return [reasons, follow], [chart]
+
+
+def support_tables(ins: Insats, out: pd.Series | None, t: int):
+    """Public support per payer and helårsekvivalenter, 12 months before inskrivning vs after exit."""
+    o = out if out is not None else pd.Series(dtype=object)
+    n = int(o.get("episodes_with_complete_windows", 0) or 0)
+    base, before, after = "Underlag (avslut)", "Före (kr)", "Efter (kr)"
+    payers = (("fk", "Försäkringskassan"), ("af", "Arbetsförmedlingens budget"), ("kommun", "Kommunen (ekonomiskt bistånd)"))
+    frame = pd.DataFrame({
+        base: [n] * 4,
+        before: [float(o.get(f"support_{k}_sek_before", 0) or 0) for k, _ in payers] + [0.0],
+        after: [float(o.get(f"support_{k}_sek_after", 0) or 0) for k, _ in payers] + [0.0],
+    }, index=[s for _, s in payers] + [TOTAL])
+    frame.loc[TOTAL, before] = frame[before].iloc[:3].sum()
+    frame.loc[TOTAL, after] = frame[after].iloc[:3].sum()
+    sek = table(f"{ins.insats_id}_stod_fore_efter", f"{ins.name}: offentlig försörjning före och efter",
+                frame, TableSpec(counts=[base], derived={before: [base], after: [base]},
+                                 total_rows={TOTAL: [s for _, s in payers]}, additive=[before, after]), t,
+                sek=[before, after],
+                note="Summa kronor under de 12 månaderna före inskrivning och de 12 månaderna efter avslut, för "
+                     "avslut under året där båda perioderna finns i data. Arbetsförmedlingens budget = "
+                     "aktivitetsstöd, utvecklings- och etableringsersättning (utbetalas av FK). A-kassa levereras "
+                     "inte och ingår inte.")
+    hb, ha, hd = "Helårsekvivalenter före", "Helårsekvivalenter efter", "Förändring"
+    fte_b, fte_a = float(o.get("support_fte_before", 0) or 0), float(o.get("support_fte_after", 0) or 0)
+    hf = pd.DataFrame({base: [n], hb: [round(fte_b, 1)], ha: [round(fte_a, 1)], hd: [round(fte_a - fte_b, 1)]},
+                      index=[ins.name])
+    fte = table(f"{ins.insats_id}_helarsekv", f"{ins.name}: helårsekvivalenter före och efter", hf,
+                TableSpec(counts=[base], derived={hb: [base], ha: [base], hd: [base]}), t,
+                note="Helårsekvivalenter (som SCB:s försörjningsmått): FK-dagar × omfattning / 365 och "
+                     "ekonomiskt bistånd 1/12 per månad, högst 1 per person och period.")
+    chart = Chart(title=f"Offentlig försörjning före och efter – {ins.name}", kind="bar", table=sek,
+                  series={before: "12 mån före inskrivning", after: "12 mån efter avslut"},
+                  rows=tuple(s for _, s in payers), x_label="Betalare", y_label="Kronor",
+                  alt_text=(f"Stapeldiagram: kronor i offentlig försörjning per betalare under 12 månader före "
+                            f"inskrivning och 12 månader efter avslut för avslutade i {ins.name}."))
+    return [sek, fte], [chart]
+
+
+def transition_table(ins: Insats, trans: pd.DataFrame, t: int):
+    mine = trans[trans.insats_id == ins.insats_id]
+    used = [s for s in STATUS_ORDER if s in set(mine.status_before) | set(mine.status_after)]
+    if not used:
+        return [], []
+    grid = pd.DataFrame(0, index=[STATUS_SV[s] for s in used], columns=[STATUS_SV[s] for s in used], dtype=int)
+    for r in mine.itertuples():
+        grid.loc[STATUS_SV[r.status_before], STATUS_SV[r.status_after]] += int(r.episodes)
+    cols = list(grid.columns)
+    grid[TOTAL] = grid[cols].sum(axis=1)
+    grid.loc[TOTAL] = grid.sum(axis=0)
+    grid.index.name = "Före \\ 12 månader efter"
+    spec = TableSpec(counts=[*cols, TOTAL], total_columns={TOTAL: cols}, total_rows={TOTAL: None})
+    try:
+        rt = table(f"{ins.insats_id}_overgangar", f"{ins.name}: försörjning före och 12 månader efter", grid, spec, t,
+                   note="Avslut under året: försörjning månaden före inskrivning (rader) och 12 månader efter "
+                        "avslutsmånaden (kolumner). Bara avslut där båda är kända ingår.")
+    except RuntimeError:
+        # Too few episodes spread over too many cells: no suppression pattern protects them all,
+        # so the matrix is left out (the caller says so in the text).
+        return [], []
+    return [rt], []
+
+
+def time_to_work_table(ins: Insats, ttw: pd.DataFrame, t: int):
+    """Kaplan–Meier share in work at checkpoints. Month by month the curve's steps would give the
+    number who found work each month away; at a few checkpoints they are not exact counts."""
+    mine = ttw[ttw.insats_id == ins.insats_id].set_index("month_since_entry")
+    points = [m for m in FOLLOW_UP_CHECKPOINTS if m in mine.index]
+    if not points:
+        return [], []
+    month, risk, inwork = "Månader sedan inskrivning", "Följda utan arbete hittills", "Andel som fått arbete"
+    frame = pd.DataFrame({
+        month: points,
+        risk: [int(mine.at[m, "at_risk"]) for m in points],
+        inwork: [float(mine.at[m, "share_in_work"]) for m in points],
+    }, index=[f"{m} mån" for m in points])
+    rt = table(f"{ins.insats_id}_tid_arbete", f"{ins.name}: tid till första arbete", frame,
+               TableSpec(counts=[risk], derived={inwork: [risk]}), t, percent=[inwork],
+               note="Kaplan–Meier-skattning från inskrivningsmånaden (alla år i data). Följda = deltagare "
+                    "som ännu inte fått arbete och fortfarande följs vid tidpunkten. Arbete med lönestöd räknas.")
+    chart = Chart(title=f"Andel som fått arbete efter inskrivning – {ins.name}", kind="step", table=rt,
+                  series={inwork: "Andel som fått arbete"}, x=month, percent=True,
+                  x_label="Månader sedan inskrivning", y_label="Andel",
+                  alt_text=(f"Trappstegsdiagram: skattad andel av deltagarna i {ins.name} som fått sitt första arbete "
+                            "vid olika antal månader efter inskrivning."))
+    return [rt], [chart]
+
+
+FIDELITY_BANDS = ((115, "föredömlig"), (100, "god"), (74, "godtagbar"), (0, "ej IPS"))
+FIDELITY_AREAS = ((1, 3, "Bemanning"), (4, 11, "Organisation"), (12, 25, "Tjänster"))
+
+
+def fidelity_band(score: int) -> str:
+    return next(label for floor, label in FIDELITY_BANDS if score >= floor)
+
+
+def fidelity_tables(ins: Insats, fid: pd.DataFrame, year: int, t: int):
+    mine = fid[fid.insats_id == ins.insats_id]
+    if mine.empty:
+        return [], [], "Ingen granskning av programtrohet (IPS-25) har rapporterats för insatsen."
+    latest = mine.iloc[0]
+    score = int(latest.total_score)
+    reviewed = pd.Timestamp(latest.reviewed_on).date().isoformat()
+    frame = pd.DataFrame({"Granskningsdatum": [reviewed], "Totalpoäng (25–125)": [score],
+                          "Nivå": [fidelity_band(score)]}, index=["Senaste granskning"])
+    tables = [table(f"{ins.insats_id}_programtrohet", f"{ins.name}: programtrohet (IPS-25)", frame,
+                    TableSpec(counts=[]), t,
+                    note="Nivåer: 115–125 föredömlig, 100–114 god, 74–99 godtagbar, 73 eller lägre ej IPS.")]
+    charts = []
+    items = [f"item_{i:02d}" for i in range(1, 26)]
+    if latest[items].notna().all():
+        area = [next(a for lo, hi, a in FIDELITY_AREAS if lo <= i <= hi) for i in range(1, 26)]
+        it = pd.DataFrame({"Område": area, "Poäng (1–5)": [int(latest[c]) for c in items]},
+                          index=[f"Punkt {i}" for i in range(1, 26)])
+        rt = table(f"{ins.insats_id}_ips25_punkter", f"{ins.name}: IPS-25 per punkt", it, TableSpec(counts=[]), t)
+        tables.append(rt)
+        charts.append(Chart(title=f"IPS-25 per punkt – {ins.name}", kind="bar", table=rt,
+                            series={"Poäng (1–5)": "Poäng"}, x_label="Punkt", y_label="Poäng (1–5)",
+                            alt_text=f"Stapeldiagram: poäng 1–5 för var och en av de 25 punkterna i senaste IPS-25-granskningen av {ins.name}."))
+    text = (f"Senaste granskningen av programtrohet ({reviewed}) gav {score} av 125 poäng, "
+            f"nivån {fidelity_band(score)}.")
+    return tables, charts, text
+
+
+def participants_text(ins: Insats, tables: list[ReportTable], left_out: list[str]) -> str:
+    if not tables:
+        return "Deltagarna kan inte beskrivas närmare utan att röja enskilda."
+    first = tables[0].suppressed.display
+    parts = [f"Under året deltog {fmt_count(first.at[TOTAL, P])} personer i {ins.name}."]
+    if tables[0].key.endswith("_kon") and "Kvinnor" in first.index:
+        parts.append(f"Av dem var {fmt_count(first.at['Kvinnor', P])} kvinnor ({fmt_share(first.at['Kvinnor', A])}).")
+    if left_out:
+        parts.append("Fördelningen efter " + ", ".join(x.lower() for x in left_out) + " visas inte: den skulle "
+                     "kunna röja enskilda.")
+    return " ".join(parts)
+
+
+def outcomes_text(ins: Insats, tables: list[ReportTable], t: int) -> str:
+    r = tables[0].suppressed.display
+    f = tables[1].suppressed.display
+    first = f.index[0]
+    twelve = f.index[2]
+    return (f"Under året avslutades {fmt_count(r.at[TOTAL, 'Avslutade'])} deltagare. Av de följbara var "
+            f"{fmt_share(f.at[first, 'Andel'])} i arbete eller studier månaden efter avslut "
+            f"({fmt_count(f.at[first, 'Med utfallet'])} av {fmt_count(f.at[first, 'Följbara'])}), och "
+            f"{fmt_share(f.at[twelve, 'Andel'])} var i egen försörjning ett år efter avslut. "
+            f"<{t} betyder färre än {t} personer och .. att uppgiften döljs för att skydda enskilda.")
+
+
+def flows_text(ins: Insats, tables: list[ReportTable]) -> str:
+    y = tables[0].suppressed.display.iloc[0]
+    m = tables[1].suppressed.display
+    last = m.iloc[-1] if len(m) else None
+    text = (f"Under året skrevs {fmt_count(y['Nya under året'])} deltagare in och {fmt_count(y['Avslutade under året'])} "
+            f"avslutades; mediantiden i kö för de nya var {fmt_number(y['Mediantid i kö för nya (dagar)'], 0)} dagar.")
+    if last is not None:
+        text += (f" Vid årets sista månad var {fmt_count(last['Aktiva vid månadens slut'])} deltagare aktiva och "
+                 f"{fmt_count(last['I kö vid månadens slut'])} i kö, "
+                 f"{fmt_number(last['Deltagare per årsarbetare coach'])} deltagare per årsarbetare coach (IPS: högst 20).")
+    return text
+
+
+def month_label(ts) -> str:
+    ts = pd.Timestamp(ts)
+    return f"{MONTHS_SV[ts.month - 1]} {ts.year}"

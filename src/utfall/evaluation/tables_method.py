@@ -1,0 +1,118 @@
+"""The report's last section: sources and months covered, the quality gate, definitions and
+the suppression rule. Nothing here is about persons: feeds, months, checks and waivers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from utfall.evaluation import tables_data as data
+from utfall.evaluation.model import Section
+from utfall.evaluation.tables_common import MONTHS_SV, table
+from utfall.suppression import TableSpec, legend_sv
+
+FEEDS_SV = {
+    "deltagare": "Deltagare (förbundets insatsregister)",
+    "insatser": "Insatser (förbundet)",
+    "insats_ar": "Insatser per år: kostnad, årsarbetare, mål (förbundet)",
+    "programtrohet": "Programtrohet IPS-25 (förbundet)",
+    "fk_utbetalningar": "Utbetalningar (Försäkringskassan)",
+    "af_status": "Inskrivning och lönestöd (Arbetsförmedlingen)",
+    "kommun_bistand": "Ekonomiskt bistånd (kommunerna)",
+    "kommun_boendestod": "Boendestöd (kommunerna)",
+    "skv_lon": "Lön (Skatteverket)",
+    "csn_studiestod": "Studiemedel (CSN)",
+    "region_vard": "Psykiatrisk vård (regionen)",
+}
+
+DEFINITIONS_SV = (
+    "Deltagare: en person som varit inskriven i insatsen någon gång under året. Väntetid: dagar från "
+    "köanmälan till inskrivning.",
+    "Försörjning per månad (ur registren): arbete (lön minst en åttondels prisbasbelopp), arbete med "
+    "lönestöd, studier (studiemedel), ersättning vid ohälsa (sjukpenning, rehabiliteringspenning, "
+    "aktivitets- och sjukersättning), arbetsmarknadsstöd (aktivitetsstöd, utvecklings- och "
+    "etableringsersättning), ekonomiskt bistånd eller ingen. Egen försörjning = arbete eller studier utan "
+    "någon av de tre stödformerna den månaden.",
+    "Utfall vid avslut: försörjningen månaden efter avslutet, bredvid den avslutsorsak insatsen rapporterat. "
+    "Uppföljning 6, 12 och 24 månader efter avslutsmånaden; den vars uppföljningsmånad ligger efter "
+    "levererade data är ännu inte följbar och ingår inte i andelen.",
+    "Helårsekvivalenter (som SCB:s försörjningsmått för Finsam): FK-dagar × omfattning / 365 och "
+    "ekonomiskt bistånd 1/12 per månad, högst 1 per person och 12-månadersperiod. A-kassa levereras inte.",
+    "Tid till första arbete: Kaplan–Meier från inskrivningsmånaden; den som avslutas utan arbete, eller "
+    "fortfarande deltar när data tar slut, följs fram till dess.",
+    "Deltagare per årsarbetare coach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
+    "eftersträvar högst 20.",
+)
+
+
+def _month(d) -> str:
+    if d is None or pd.isna(d):
+        return "–"
+    ts = pd.Timestamp(d)
+    return f"{MONTHS_SV[ts.month - 1]} {ts.year}"
+
+
+def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int) -> Section:
+    src = data.sources(con, forbund_id)
+    period = data.data_period(con)
+    rows = []
+    for r in src.itertuples():
+        monthly = not pd.isna(r.first_month)
+        rows.append({
+            "Källa": FEEDS_SV.get(r.feed, r.feed),
+            "Första månad": _month(r.first_month) if monthly else "–",
+            "Sista månad": _month(r.last_month) if monthly else "–",
+            "Månader": int(r.months) if monthly else None,
+            "Registeruttag": "–" if monthly or pd.isna(r.extracted_on) else pd.Timestamp(r.extracted_on).date().isoformat(),
+        })
+    frame = pd.DataFrame(rows, index=[r.feed for r in src.itertuples()]).astype(object)
+    frame["Månader"] = [None if pd.isna(v) else int(v) for v in frame["Månader"]]
+    sources = table("kallor", "Källor och månader i data", frame, TableSpec(counts=[]), t,
+                    note="Månadsleveranser: vilka månader som finns. Förbundets register: datum för senaste uttaget.")
+    run, results, waivers = data.gate(con, gate_run_id, forbund_id, year)
+    gate_rows = {"Körning": gate_run_id, "År": str(year)}
+    if run is None:
+        gate_text = f"Kvalitetskontrollens körning {gate_run_id} hittades inte i lagret."
+    else:
+        verdict = "godkänd" if run["passed"] else "inte godkänd"
+        gate_rows.update({"Resultat": verdict, "Avslutad": pd.Timestamp(run["finished_at"]).isoformat(sep=" ", timespec="minutes")})
+        gate_text = (f"Rapporten bygger på data som passerat kvalitetskontrollen (körning {gate_run_id}, "
+                     f"{verdict}).")
+    status_sv = {"pass": "Godkända", "fail": "Underkända", "warn": "Varningar", "not_applicable": "Ej tillämpliga",
+                 "error": "Fel"}
+    for r in results.itertuples() if len(results) else ():
+        gate_rows[f"Kontroller: {status_sv.get(r.status, r.status).lower()}"] = str(int(r.checks))
+    gate = table("kvalitetskontroll", "Kvalitetskontroll", pd.DataFrame({"Uppgift": list(gate_rows.values())},
+                 index=list(gate_rows)), TableSpec(counts=[]), t)
+    tables = [sources, gate]
+    if len(waivers):
+        wf = pd.DataFrame({
+            "Kontroll": waivers.check_id.to_list(),
+            "Gäller": ["alla förbund" if pd.isna(f) else f for f in waivers.forbund_id],
+            "Motivering": waivers.reason.to_list(),
+            "Beslutat av": waivers.waived_by.to_list(),
+            "Datum": [pd.Timestamp(w).date().isoformat() for w in waivers.waived_at],
+        }, index=[f"Undantag {int(i)}" for i in waivers.waiver_id])
+        tables.append(table("undantag", "Undantag från kvalitetskontrollen", wf, TableSpec(counts=[]), t,
+                            note="Kontroller som inte klarades men som godtagits, av vem och varför."))
+        gate_text += f" {len(waivers)} undantag har beslutats; de redovisas i tabellen nedan."
+    else:
+        gate_text += " Inga undantag har beslutats."
+    coverage = (f"Månadsdata finns från {_month(period['first_month'])} till {_month(period['last_month'])}; "
+                f"fullständiga månader (alla källor levererade) {_month(period['first_complete_month'])}–"
+                f"{_month(period['last_complete_month'])}.")
+    return Section(
+        key="metod", title="Metod och datakvalitet",
+        paragraphs=[coverage, gate_text],
+        tables=tables,
+        subsections=[
+            Section(key="definitioner", title="Definitioner", paragraphs=list(DEFINITIONS_SV)),
+            Section(key="rojandeskydd", title="Skydd mot röjande av enskilda",
+                    paragraphs=[
+                        "Alla tabeller och diagram bygger på avidentifierade registeruppgifter. Små grupper döljs: "
+                        + legend_sv(t),
+                        "Där samma uppgift finns i flera tabeller döljs den i alla om den döljs i någon, så att "
+                        "tabellerna inte kan läggas mot varandra. Flöden visas per år (nya och avslutade) och "
+                        "bestånd per månad, eftersom månadsflöden bredvid bestånd skulle kunna räknas fram.",
+                    ]),
+        ],
+    )

@@ -1,0 +1,399 @@
+"""The evaluation renderers (HTML, PDF, Excel, charts) on a hand-made, suppressed Report.
+
+Every output is read back and scanned the way a reader would see it: HTML tables parsed,
+PDF text from pdftotext, every Excel cell. The scans run on a deliberately unsuppressed
+report too and must catch it there — a scan that cannot fail proves nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from utfall.evaluation.charts import render_chart
+from utfall.evaluation.model import Chart, Report, ReportTable, Section
+from utfall.evaluation.render_excel import ABOUT_SHEET, EXCEL_FORMATS, HEADER_ROW, read_excel_tables, render_excel
+from utfall.evaluation.render_format import THIN, Kind, column_kind, format_value
+from utfall.evaluation.render_html import parse_figure, read_html_tables, render_html
+from utfall.evaluation.render_pdf import render_pdf
+from utfall.suppression import Reason, Suppressed, TableSpec, find_disclosures, legend_sv, suppress
+
+INSTALL_HINT = "run scripts/install-test-deps.sh (poppler-utils, chromium)"
+T, ALL = "Totalt", "Alla åldrar"
+OUTCOME_COUNTS = ["Avslutade", "Arbete", "Studier", "Övrigt"]
+
+
+# --- the report ------------------------------------------------------------------------------
+
+def outcome_table() -> tuple[pd.DataFrame, TableSpec]:
+    """Exits per insats; Studier 3 and Övrigt 4 are small, so secondary cells follow."""
+    df = pd.DataFrame(
+        {"Avslutade": [20, 15, 35], "Arbete": [8, 6, 14], "Studier": [3, 5, 8], "Övrigt": [9, 4, 13],
+         "Stöd före (kr)": [1_234_567.0, 987_654.0, 2_222_221.0]},
+        index=pd.Index(["Arbetslivsinriktad", "IPS", T], name="Insats"),
+    )
+    df["Andel arbete"] = df["Arbete"] / df["Avslutade"]
+    spec = TableSpec(
+        counts=OUTCOME_COUNTS,
+        derived={"Andel arbete": ("Arbete", "Avslutade"), "Stöd före (kr)": ("Avslutade",)},
+        total_columns={"Avslutade": ("Arbete", "Studier", "Övrigt")},
+        total_rows={T: None},
+        additive=[*OUTCOME_COUNTS, "Stöd före (kr)"],
+        name="utfall",
+    )
+    return df, spec
+
+
+def age_table() -> tuple[pd.DataFrame, TableSpec]:
+    df = pd.DataFrame({"Antal": [12, 2, 9, 7, 30]},
+                      index=pd.Index(["18–25", "26–33", "34–41", "42–49", ALL], name="Ålder"))
+    df["Andel"] = df["Antal"] / 30
+    spec = TableSpec(counts=["Antal"], derived={"Andel": ("Antal", (ALL, "Antal"))}, total_rows={ALL: None}, name="alder")
+    return df, spec
+
+
+def fidelity_table() -> tuple[pd.DataFrame, TableSpec]:
+    """No counts, positional rows: a table of text and a score."""
+    return pd.DataFrame({"Insats": ["IPS"], "Poäng": [102.5], "Nivå": ["God trohet"]}), TableSpec(counts=[], name="ips")
+
+
+def unsuppressed(frame: pd.DataFrame, spec: TableSpec) -> Suppressed:
+    """A `Suppressed` that is not: the raw table, every cell 'shown' (bypasses suppress())."""
+    reasons = pd.DataFrame(Reason.SHOWN, index=frame.index, columns=frame.columns, dtype=object)
+    return Suppressed(display=frame.astype(object), reasons=reasons, spec=spec, threshold=5)
+
+
+def make_report(leak: bool = False) -> Report:
+    o_df, o_spec = outcome_table()
+    a_df, a_spec = age_table()
+    f_df, f_spec = fidelity_table()
+    outcome = unsuppressed(o_df, o_spec) if leak else suppress(o_df, o_spec, threshold=5)
+    t_out = ReportTable("utfall", "Utfall vid avslut", outcome, note="Andel arbete: av de avslutade.",
+                        percent_columns=("Andel arbete",), sek_columns=("Stöd före (kr)",))
+    t_age = ReportTable("alder", "Deltagare efter ålder", suppress(a_df, a_spec, threshold=5), percent_columns=("Andel",))
+    t_ips = ReportTable("ips", "IPS-25 trohet", suppress(f_df, f_spec, threshold=5))
+    c_out = Chart("Utfall vid avslut per insats", "stacked_bar", t_out,
+                  {"Arbete": "Arbete", "Studier": "Studier", "Övrigt": "Övrigt"}, y_label="Antal personer",
+                  alt_text="Staplar per insats: hur många som gick till arbete, studier och övrigt vid avslut.")
+    c_age = Chart("Andel deltagare per åldersgrupp", "bar", t_age, {"Andel": "Andel"}, y_label="Andel", percent=True)
+    return Report(
+        forbund_id="F01", forbund_name="Samordningsförbundet Testbygd", year=2025, gate_run_id="gate-run-42",
+        sections=[
+            Section("sammanfattning", "Sammanfattning", ["Året i korthet."], [t_out], [c_out]),
+            Section("ips", "IPS – Individanpassat stöd", ["Om insatsen."],
+                    subsections=[Section("deltagare", "Deltagare", [], [t_age], [c_age])]),
+            Section("metod", "Metod och datakvalitet", ["Källor: Försäkringskassan och Arbetsförmedlingen."], [t_ips]),
+        ],
+        generated_at="2026-01-15T08:00:00Z", software_version="0.1.0", suppression_threshold=5,
+    )
+
+
+SECTION_TITLES = ["Sammanfattning", "IPS – Individanpassat stöd", "Deltagare", "Metod och datakvalitet"]
+
+
+def hidden_raw_values(report_table: ReportTable, raw: pd.DataFrame) -> dict[str, set[str]]:
+    """Row label -> the raw figures of its hidden cells, written as the renderers would."""
+    s = report_table.suppressed
+    out: dict[str, set[str]] = {}
+    for i, label in enumerate(s.display.index):
+        for j, col in enumerate(s.display.columns):
+            if s.hidden.iat[i, j]:
+                out.setdefault(str(label), set()).add(format_value(raw.iat[i, j], column_kind(report_table, col)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict:
+    report = make_report()
+    started = time.perf_counter()
+    html = render_html(report)
+    pdf = render_pdf(html)
+    xlsx = render_excel(report)
+    return {"report": report, "html": html, "pdf": pdf, "xlsx": xlsx, "seconds": time.perf_counter() - started}
+
+
+@pytest.fixture(scope="module")
+def leaked() -> dict:
+    report = make_report(leak=True)
+    html = render_html(report)
+    return {"report": report, "html": html, "pdf": render_pdf(html), "xlsx": render_excel(report)}
+
+
+def test_the_fixture_has_hidden_cells():
+    """Guard: the report really has '<5' and '..' cells, one of them under a chart."""
+    out = make_report().tables()[0].suppressed.display.to_numpy().ravel().tolist()
+    assert "<5" in out and ".." in out
+    assert "<5" in make_report().tables()[1].suppressed.display["Antal"].tolist()
+
+
+def test_rendering_is_fast(rendered):
+    assert rendered["seconds"] < 5, f"HTML + PDF + Excel took {rendered['seconds']:.1f} s"
+
+
+# --- formatting, the one definition ---------------------------------------------------------
+
+def test_swedish_number_formats():
+    assert format_value(1_234_567.4, Kind.SEK) == f"1{THIN}234{THIN}567{THIN}kr"
+    assert format_value(0.235, Kind.PERCENT) == f"24{THIN}%"  # half away from zero, as Excel
+    assert format_value(0.125, Kind.PERCENT) == f"13{THIN}%"
+    assert format_value(12345, Kind.COUNT) == f"12{THIN}345"
+    assert format_value(2.25, Kind.NUMBER) == "2,3"
+    assert format_value(-1.5, Kind.NUMBER) == "\u22121,5"
+    assert format_value("<5", Kind.COUNT) == "<5" and format_value("..", Kind.PERCENT) == ".."
+    assert format_value(float("nan"), Kind.COUNT) == ""
+    assert parse_figure(f"1{THIN}234{THIN}kr") == 1234 and parse_figure("2,3") == pytest.approx(2.3)
+    assert parse_figure(f"24{THIN}%") == pytest.approx(0.24)
+    assert parse_figure("<5") == "<5" and parse_figure("..") == ".." and parse_figure("God trohet") == "God trohet"
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+def test_html_is_self_contained(rendered):
+    html = rendered["html"]
+    assert '<html lang="sv">' in html
+    assert not re.search(r"https?:", html, re.IGNORECASE), "a link out of the file"
+    for attr in re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)""", html, re.IGNORECASE):
+        assert attr.startswith(("data:", "#")), f"a reference out of the file: {attr[:60]}"
+    assert not re.search(r"<script|<link|@import|<iframe|<object|<embed", html, re.IGNORECASE)
+    for url in re.findall(r"url\(([^)]*)\)", html):
+        assert url.strip("'\" ").startswith("data:"), url
+
+
+def test_html_is_deterministic(rendered):
+    """Same report, same bytes: the manifest's checksums change only when the content does."""
+    assert render_html(make_report()) == rendered["html"]
+
+
+def test_every_image_has_alt_text(rendered):
+    images = re.findall(r"<img\b[^>]*>", rendered["html"])
+    assert len(images) == 2
+    for tag in images:
+        alt = re.search(r'\balt="([^"]*)"', tag)
+        assert alt and alt.group(1).strip(), f"no alt text: {tag[:80]}"
+        assert 'src="data:image/png;base64,' in tag
+
+
+def test_html_contents(rendered):
+    html = rendered["html"]
+    for title in SECTION_TITLES:
+        assert title in html
+    assert "&lt;5" in html and "<td" in html
+    # Table of contents: every entry points at a section that exists.
+    toc = re.search(r'<nav class="toc".*?</nav>', html, re.DOTALL).group()
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert len(targets) == len(SECTION_TITLES)
+    for target in targets:
+        assert f'id="{target}"' in html
+    # The suppression legend closes the method section.
+    method = html[html.index('id="avsnitt-metod"'):]
+    legend = legend_sv(5).replace("<", "&lt;")
+    assert legend in method
+    assert html.count(legend) == 1
+
+
+def test_html_tables_show_exactly_the_display(rendered):
+    tables = read_html_tables(rendered["html"])
+    report = rendered["report"]
+    assert set(tables) == {t.key for t in report.tables()}
+    for table in report.tables():
+        frame = tables[table.key]
+        display = table.suppressed.display
+        assert list(frame.columns) == [str(c) for c in display.columns]
+        for i in range(len(display)):
+            for j, col in enumerate(display.columns):
+                shown = parse_figure(format_value(display.iat[i, j], column_kind(table, col)))
+                assert frame.iat[i, j] == shown, (table.key, i, col)
+        assert find_disclosures((frame, table.suppressed.spec), threshold=5) == []
+    text = re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]*"', "", rendered["html"]))
+    assert find_disclosures(text, threshold=5) == []
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = True) -> str:
+    assert shutil.which("pdftotext"), INSTALL_HINT
+    path = tmp_path / "r.pdf"
+    path.write_bytes(pdf)
+    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def pdf_tables(text: str, report: Report) -> dict[str, pd.DataFrame]:
+    """The tables as pdftotext -layout prints them: for each row label, the first line after
+    the table's title that starts with it; its cells are the runs between 2+ spaces."""
+    lines = text.splitlines()
+    out = {}
+    for table in report.tables():
+        display = table.suppressed.display
+        start = next(i for i, line in enumerate(lines) if line.strip() == table.title)
+        rows = []
+        for label in display.index:
+            # positional rows (no row labels): the row is found by its first cell
+            first = str(label) if not isinstance(display.index, pd.RangeIndex) else str(display.iat[label, 0])
+            line = next(li for li in lines[start:] if re.match(rf"\s*{re.escape(first)}(\s{{2,}}|$)", li))
+            cells = re.split(r"\s{2,}", line.strip())
+            if isinstance(display.index, pd.RangeIndex):
+                cells = [""] + cells
+            assert len(cells) == len(display.columns) + 1, f"{table.key}: cannot split {line!r}"
+            rows.append([parse_figure(c) for c in cells[1:]])
+        out[table.key] = pd.DataFrame(rows, columns=display.columns, index=display.index)
+    return out
+
+
+def test_pdf(rendered, tmp_path):
+    pdf = rendered["pdf"]
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf, tmp_path, layout=False)
+    flat = re.sub(r"\s+", " ", text)
+    assert "Utvärdering 2025 – Samordningsförbundet Testbygd" in flat  # title and page header
+    assert "Sida 1 av" in flat and "<5" in text
+    for title in SECTION_TITLES:
+        assert title in flat
+    assert find_disclosures(text, threshold=5) == []
+
+
+def test_pdf_tables_hide_what_is_hidden(rendered, tmp_path):
+    report = rendered["report"]
+    tables = pdf_tables(pdf_text(rendered["pdf"], tmp_path), report)
+    raw = {"utfall": outcome_table()[0], "alder": age_table()[0]}
+    for table in report.tables():
+        frame = tables[table.key]
+        assert find_disclosures((frame, table.suppressed.spec), threshold=5) == [], table.key
+        for label, values in hidden_raw_values(table, raw.get(table.key, table.suppressed.display)).items():
+            row = frame.loc[label].tolist()
+            for value in values:
+                assert parse_figure(value) not in row, f"{table.key} {label}: hidden {value} is in the PDF"
+            assert "<5" in row or ".." in row
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+def test_excel(rendered):
+    report = rendered["report"]
+    wb = load_workbook(io.BytesIO(rendered["xlsx"]))
+    assert wb.sheetnames == [ABOUT_SHEET, *(t.key for t in report.tables())]
+    about = "\n".join(str(c.value) for row in wb[ABOUT_SHEET].iter_rows() for c in row if c.value is not None)
+    assert legend_sv(5) in about and "Försäkringskassan" in about and "gate-run-42" in about
+    for table in report.tables():
+        ws = wb[table.key]
+        display = table.suppressed.display
+        assert ws.cell(1, 1).value == table.title
+        labelled = not isinstance(display.index, pd.RangeIndex)
+        headings = [c.value for c in ws[HEADER_ROW]][1 if labelled else 0:]
+        assert headings == list(display.columns)  # the Swedish headings
+        assert ws.freeze_panes == ("B" if labelled else "A") + str(HEADER_ROW + 1)
+        for i in range(len(display)):
+            for j, col in enumerate(display.columns):
+                cell = ws.cell(HEADER_ROW + 1 + i, j + 1 + labelled)
+                if table.suppressed.hidden.iat[i, j]:
+                    assert cell.value in ("<5", "..") and cell.value == display.iat[i, j]
+                elif col in table.percent_columns:
+                    assert cell.number_format == EXCEL_FORMATS[Kind.PERCENT]
+                elif col in table.sek_columns:
+                    assert cell.number_format == EXCEL_FORMATS[Kind.SEK] and isinstance(cell.value, int)
+                elif col in table.suppressed.spec.counts:
+                    assert isinstance(cell.value, int) and not 1 <= cell.value <= 4
+    for key, frame in read_excel_tables(rendered["xlsx"], report).items():
+        table = next(t for t in report.tables() if t.key == key)
+        assert find_disclosures((frame, table.suppressed.spec), threshold=5) == [], key
+        assert find_disclosures(frame, threshold=5) == []
+
+
+def test_bad_sheet_names_are_refused():
+    report = make_report()
+    table = report.sections[0].tables[0]
+    bad = ReportTable("utfall/ar", table.title, table.suppressed)
+    with pytest.raises(ValueError, match="sheet name"):
+        render_excel(Report(**{**report.__dict__, "sections": [Section("s", "S", tables=[bad])]}))
+
+
+# --- the scans fail on a leak ----------------------------------------------------------------
+
+def test_scans_catch_an_unsuppressed_table(leaked, tmp_path):
+    report = leaked["report"]
+    leak = report.tables()[0]
+    assert 3 in leak.suppressed.display["Studier"].tolist()
+    spec = leak.suppressed.spec
+    html_found = find_disclosures((read_html_tables(leaked["html"])["utfall"], spec), threshold=5)
+    xlsx_found = find_disclosures((read_excel_tables(leaked["xlsx"], report)["utfall"], spec), threshold=5)
+    pdf_found = find_disclosures((pdf_tables(pdf_text(leaked["pdf"], tmp_path), report)["utfall"], spec), threshold=5)
+    for found in (html_found, xlsx_found, pdf_found):
+        assert any("count 3 is shown" in m for m in found), found
+        assert any("count 4 is shown" in m for m in found), found
+
+
+# --- charts --------------------------------------------------------------------------------
+
+def test_charts_are_deterministic_png():
+    report = make_report()
+    chart = report.sections[1].subsections[0].charts[0]
+    first, second = render_chart(chart), render_chart(make_report().sections[1].subsections[0].charts[0])
+    assert first.startswith(b"\x89PNG") and first == second
+    assert b"Software" not in first and b"matplotlib" not in first.lower()
+
+
+@pytest.mark.parametrize("kind", ["bar", "barh", "stacked_bar", "line", "step"])
+def test_every_chart_kind_draws_with_hidden_cells(kind):
+    table = make_report().tables()[0]  # every part of two rows hidden
+    chart = Chart("Utfall", kind, table, {"Arbete": "Arbete", "Studier": "Studier"}, percent=False)
+    assert render_chart(chart).startswith(b"\x89PNG")
+
+
+# --- in a browser --------------------------------------------------------------------------
+
+# Injected into a copy of the page for the test only: the report itself has no script.
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener('error', e => window.__errors.push('error ' + (e.message || (e.target && e.target.tagName))), true);
+console.error = (...a) => window.__errors.push('console ' + a.join(' '));
+document.addEventListener('securitypolicyviolation', e => window.__errors.push('blocked ' + e.blockedURI));
+window.addEventListener('load', () => {
+  const images = [...document.images];
+  const out = {errors: window.__errors, images: images.length,
+    broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt),
+    pageWiderThanScreen: document.documentElement.scrollWidth > window.innerWidth};
+  const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def browser_check(html: str, tmp_path: Path) -> dict:
+    """Open the page in headless Chromium at phone width; what the probe saw after load."""
+    chromium = shutil.which("chromium")
+    assert chromium, INSTALL_HINT
+    page = html.replace("style-src 'unsafe-inline'", "style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+    page = page.replace("<head>", "<head>\n" + PROBE, 1)
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=390,844", "--virtual-time-budget=5000",
+            "--dump-dom", path.as_uri()]
+    dom = subprocess.run(args, capture_output=True, text=True, timeout=90).stdout
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
+    assert found, f"the page did not load in Chromium: {dom[:300]!r}"
+    return json.loads(found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+def test_html_in_chromium(rendered, tmp_path):
+    seen = browser_check(rendered["html"], tmp_path)
+    assert seen["errors"] == [] and seen["broken"] == []
+    assert seen["images"] == 2
+    assert not seen["pageWiderThanScreen"], "the page scrolls sideways on a phone (tables must scroll inside)"
+
+
+def test_chromium_check_sees_a_broken_page(rendered, tmp_path):
+    broken = rendered["html"].replace(
+        "</main>", '<img src="data:image/png;base64,AAAA" alt="trasig"><img src="https://example.invalid/x.png" alt="extern"></main>')
+    seen = browser_check(broken, tmp_path)
+    assert set(seen["broken"]) == {"trasig", "extern"}
+    assert any("blocked" in e for e in seen["errors"])

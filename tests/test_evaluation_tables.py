@@ -1,0 +1,216 @@
+"""The evaluation table builder (issue 5): the content of a förbund's report, on a generated,
+loaded and built warehouse (the gate base with every month delivered; conftest builds it once).
+
+Expected figures are computed here by SQL on the marts, not by the builder's code.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.conftest import GATE_YEAR
+from utfall.config import Paths
+from utfall.dq import store
+from utfall.evaluation.model import Report, Section
+from utfall.evaluation.tables import build_report
+from utfall.evaluation.tables_data import Insats
+from utfall.evaluation.tables_socio import SEK, TOTAL, WORK, socioeconomic_section
+from utfall.socioeconomic import Person, calculate, default_parameters
+from utfall.suppression import find_disclosures
+
+RUN_ID = "gate-test-run"
+HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+@pytest.fixture(scope="module")
+def built_home(gate_clean_built: Paths, tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """A copy of the session's clean, built gate data, with a gate run and a waiver stored."""
+    paths = Paths(tmp_path_factory.mktemp("eval-tables") / "home")
+    shutil.copytree(gate_clean_built.home, paths.home)
+    # A gate run and a waiver as the gate would store them, for the method section.
+    with duckdb.connect(str(paths.warehouse)) as con:
+        store.ensure_tables(con)
+        now = datetime(2025, 3, 2, 12, 0)
+        con.execute("INSERT INTO dq.runs VALUES (?, ?, NULL, ?, ?, true, 0, NULL, 'test')",
+                    [RUN_ID, GATE_YEAR, now, now])
+        store.add_waiver(con, "feed_volume", GATE_YEAR, "sf01", "Känd omläggning hos FK", "Anna Analytiker", now)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def reports(built_home: Paths) -> dict[str, Report]:
+    return {f: build_report(built_home, f, GATE_YEAR, RUN_ID) for f in ("sf01", "sf02")}
+
+
+def sql(paths: Paths, query: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return con.execute(query, params or []).fetchall()
+
+
+def all_sections(sections: list[Section]):
+    for s in sections:
+        yield s
+        yield from all_sections(s.subsections)
+
+
+def all_text(report: Report) -> list[str]:
+    out = [report.forbund_name, report.gate_run_id]
+    for s in all_sections(report.sections):
+        out += [s.key, s.title, *s.paragraphs]
+        for c in s.charts:
+            out += [c.title, c.alt_text, c.x_label, c.y_label, *c.series.values()]
+    for t in report.tables():
+        d = t.suppressed.display
+        out += [t.key, t.title, t.note, *map(str, d.columns), *map(str, d.index), *map(str, d.to_numpy().ravel())]
+    return out
+
+
+def test_sections_summary_one_per_insats_and_method(reports, built_home):
+    report = reports["sf01"]
+    expected = [r[0] for r in sql(built_home, """
+        SELECT DISTINCT insats_id FROM marts.mart_participants_year
+        WHERE forbund_id = 'sf01' AND year = ? AND dimension = 'total' AND persons > 0 ORDER BY 1""", [GATE_YEAR])]
+    assert expected
+    keys = [s.key for s in report.sections]
+    assert keys == ["sammanfattning", *[f"insats_{i}" for i in expected], "metod"]
+    assert report.suppression_threshold == 5 and report.gate_run_id == RUN_ID
+    titles = {s.title for s in all_sections(report.sections)}
+    assert {"Sammanfattning", "Metod och datakvalitet", "Samhällsekonomisk analys", "Förbundet jämfört med riket"} <= titles
+    for t in report.tables():
+        assert len(t.key) <= 31 and not set(t.key) & set("[]:*?/\\")
+    assert len({t.key for t in report.tables()}) == len(report.tables())
+
+
+def test_summary_figures_equal_the_marts(reports, built_home):
+    shown_shares = 0
+    for forbund, report in reports.items():
+        names = dict(sql(built_home, "SELECT insats_id, insats_name FROM staging.stg_forbund__insatser WHERE forbund_id = ?",
+                         [forbund]))
+        summary = next(t for t in report.tables() if t.key == "nyckeltal").suppressed
+        for insats_id, ended, direct, followable in sql(built_home, """
+                SELECT insats_id, ended, direct_work_or_studies, followable_after_exit
+                FROM marts.mart_outcomes_year WHERE forbund_id = ? AND exit_year = ?""", [forbund, GATE_YEAR]):
+            row = summary.display.loc[names[insats_id]]
+            if not summary.hidden.at[names[insats_id], "Avslutade"]:
+                assert row["Avslutade"] == ended
+            else:
+                assert row["Avslutade"] in ("<5", "..")
+            if not summary.hidden.at[names[insats_id], "Andel till arbete eller studier"]:
+                assert row["Andel till arbete eller studier"] == pytest.approx(direct / followable)
+                shown_shares += 1
+    assert shown_shares >= 1, "the larger förbund must show some shares"
+
+
+def test_no_small_count_and_no_disclosure_in_any_table(reports):
+    for report in reports.values():
+        t = report.suppression_threshold
+        for table in report.tables():
+            s = table.suppressed
+            for col in s.spec.counts:
+                for v in s.display[col]:
+                    if isinstance(v, (int, float)) and v == v:
+                        assert not (1 <= v < t), f"{table.key}: count {v} shown in {col}"
+            assert find_disclosures(s) == [], table.key
+        # the same scan on every piece of text, as the renderers' outputs will be scanned
+        assert find_disclosures(*all_text(report), threshold=t) == []
+
+
+def test_no_person_id_anywhere(reports, built_home):
+    pids = {r[0] for r in sql(built_home, "SELECT DISTINCT person_id FROM core.fct_episodes")}
+    for report in reports.values():
+        text = "\n".join(all_text(report))
+        assert not HEX64.search(text)
+        assert not any(p in text for p in list(pids)[:50])
+
+
+def test_charts_reference_report_tables_and_have_swedish_alt_text(reports):
+    report = reports["sf02"]
+    tables = {id(t) for t in report.tables()}
+    charts = [c for s in all_sections(report.sections) for c in s.charts]
+    assert charts
+    for c in charts:
+        assert id(c.table) in tables
+        assert c.alt_text and c.title
+        numeric = c.table.suppressed.numeric()
+        for col in c.series:
+            assert col in numeric.columns
+        if c.rows is not None:
+            assert set(c.rows) <= set(numeric.index)
+
+
+def test_method_section_gate_and_waiver(reports):
+    method = reports["sf01"].sections[-1]
+    text = " ".join(method.paragraphs)
+    assert RUN_ID in text and "godkänd" in text
+    waivers = next(t for t in method.tables if t.key == "undantag").suppressed.display
+    assert list(waivers["Beslutat av"]) == ["Anna Analytiker"]
+    assert "omläggning" in waivers["Motivering"].iloc[0]
+    legend = " ".join(p for s in method.subsections for p in s.paragraphs)
+    assert "<5 = färre än 5 personer" in legend
+    # sf02's report shows no waiver given for sf01
+    assert not any(t.key == "undantag" for t in reports["sf02"].sections[-1].tables)
+
+
+def test_goal_lights_are_swedish_words(reports):
+    goals = next(t for t in reports["sf02"].tables() if t.key == "maluppfyllelse").suppressed.display
+    lights = set(goals["Bedömning arbete"]) | set(goals["Bedömning deltagare per årsarbetare"])
+    assert lights <= {"grön", "gul", "röd", "..", "–"}
+    assert lights & {"grön", "gul", "röd"}
+
+
+# --- the socioeconomic analysis on hand-made groups ------------------------------------------
+
+INS = Insats("x-ips", "IPS Test", "IPS")
+
+
+def persons(n_work: int, n_studies: int) -> pd.DataFrame:
+    rows = [{"insats_id": INS.insats_id, "utfall": "arbete", "fk_fore_sek": 10000, "af_fore_sek": 0,
+             "kommun_fore_sek": 2000, "skatt_fore_sek": 3000, "lon_sek": 20000, "lonestod_sek": 0,
+             "boendestod_fore_tim_vecka": 2, "boendestod_efter_tim_vecka": 1}] * n_work
+    rows += [{"insats_id": INS.insats_id, "utfall": "studier", "fk_fore_sek": 8000, "af_fore_sek": 1000,
+              "kommun_fore_sek": 0, "skatt_fore_sek": 2000, "lon_sek": 0, "lonestod_sek": 0,
+              "boendestod_fore_tim_vecka": 0, "boendestod_efter_tim_vecka": 0}] * n_studies
+    return pd.DataFrame(rows)
+
+
+def test_socioeconomic_small_group_shows_no_figures():
+    params = default_parameters()
+    small = socioeconomic_section(INS, persons(3, 0), 500000, params, 5).tables[0].suppressed
+    assert small.display.at[TOTAL, "Personer"] == "<5"
+    sek = small.display[SEK].dropna()
+    assert len(sek) > 10 and set(sek) == {".."}
+    assert find_disclosures(small) == []
+    assert "färre än 5" in socioeconomic_section(INS, persons(3, 0), 500000, params, 5).paragraphs[0]
+    # enough in work, but a small group in studies: the split would give them away, so no kronor either
+    mixed = socioeconomic_section(INS, persons(8, 2), 500000, params, 5).tables[0].suppressed
+    assert mixed.display.at["I studier", "Personer"] == "<5"
+    assert set(mixed.display[SEK].dropna()) == {".."}
+    assert find_disclosures(mixed) == []
+
+
+def test_socioeconomic_large_group_shows_the_calculation():
+    params = default_parameters()
+    sup = socioeconomic_section(INS, persons(6, 0), 500000, params, 5).tables[0].suppressed
+    assert sup.display.at[WORK, "Personer"] == 6
+    # worked by hand: 6 × 12 × (10 000 + 2 000) = 864 000 reduced payments per year
+    assert sup.display.at["Minskade utbetalningar, totalt", SEK] == pytest.approx(864000)
+    expected = calculate([Person.from_mapping(r) for r in persons(6, 0).to_dict("records")],
+                         params.__class__(**{**params.__dict__, "cost": Decimal(500000)}))
+    assert sup.display.at["Offentlig vinst per år", SEK] == pytest.approx(float(expected.per_year.public_gain))
+    assert find_disclosures(sup) == []
+
+
+def test_with_two_forbund_riket_is_not_shown_since_it_would_give_away_the_other(reports):
+    """Riket − sf02 = sf01 exactly: sf02's report must not hold riket (nor sf01's of sf02)."""
+    for report in reports.values():
+        section = next(s for s in all_sections(report.sections) if s.key == "jamforelse_riket")
+        assert section.tables == [] and section.charts == []
+        assert "minst 3 förbund" in section.paragraphs[0]
+        assert not any(t.key == "jamforelse_riket" for t in report.tables())
