@@ -148,8 +148,10 @@ def print_outbox(paths: Paths, year: int) -> None:
     for folder in sorted((paths.home / "outbox").glob(f"*/{year}")):
         forbund_id = folder.parent.name
         assert folder == outbox_folder(paths, forbund_id, year)
+        # soft_wrap: a path is one line however narrow the terminal, so it can be copied
         console.print(f"{forbund_id}: {folder}/ " + ", ".join(name for name in (*REPORT_FILES, "manifest.json")
-                                                              if (folder / name).exists()), markup=False)
+                                                              if (folder / name).exists()),
+                      markup=False, soft_wrap=True)
 
 
 def main() -> None:
