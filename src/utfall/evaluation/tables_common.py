@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from utfall.evaluation.model import ReportTable
+from utfall.evaluation.render_format import Kind, format_value
 from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, suppress
 from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
 from utfall.suppression.audit import SMALL as SMALL_KIND
@@ -180,37 +181,29 @@ def shown_number(value) -> float | None:
     return float(value)
 
 
+def _prose(value, kind: Kind) -> str:
+    """A display value for prose, formatted as the tables show it ('–' where there is none)."""
+    return "–" if _missing(value) else format_value(value, kind)
+
+
 def fmt_count(value) -> str:
     """A display value of a count for prose: '12', '1 234', '<5' or '..'."""
-    if _missing(value):
-        return "–"
-    if isinstance(value, str):
-        return value
-    return f"{int(round(float(value))):,}".replace(",", "\u00a0")
+    return _prose(value, Kind.COUNT)
 
 
 def fmt_share(value) -> str:
-    if _missing(value):
-        return "–"
-    if isinstance(value, str):
-        return value
-    return f"{round(float(value) * 100):d}\u00a0%"
+    return _prose(value, Kind.PERCENT)
 
 
 def fmt_sek(value) -> str:
-    if _missing(value):
-        return "–"
-    if isinstance(value, str):
-        return value
-    return f"{int(round(float(value))):,}".replace(",", "\u00a0") + "\u00a0kr"
+    return _prose(value, Kind.SEK)
 
 
 def fmt_number(value, decimals: int = 1) -> str:
-    if _missing(value):
-        return "–"
-    if isinstance(value, str):
-        return value
-    return f"{float(value):.{decimals}f}".replace(".", ",")
+    """Whole (decimals=0) or with one decimal, as the tables show figures."""
+    if decimals not in (0, 1):
+        raise ValueError("the report shows figures whole or with one decimal")
+    return _prose(value, Kind.COUNT if decimals == 0 else Kind.NUMBER)
 
 
 def share(num, den) -> float | None:
