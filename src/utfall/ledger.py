@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -48,6 +49,16 @@ _LOCK_PID = re.compile(r"PID (\d+)")
 
 class WarehouseLockTimeout(RuntimeError):
     pass
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as the ledger (and every table of the warehouse) stores times."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema, table]).fetchone()[0] > 0
 
 
 @contextlib.contextmanager

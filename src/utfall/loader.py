@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -216,7 +216,7 @@ def _insert(con, paths: Paths, delivery: Delivery, common: dict, rows: int) -> F
         loaded = con.execute(f"SELECT count(*) FROM {feed.raw_table} WHERE load_id = ?", [load_id]).fetchone()[0]
         status, reason, superseded_by = _supersede(con, delivery, load_id)
         ledger.record(con, status=status, rows_in_file=rows, rows_loaded=loaded, reason=reason,
-                      superseded_by=superseded_by, stored_path=str(target), loaded_at=_now(), **common)
+                      superseded_by=superseded_by, stored_path=str(target), loaded_at=ledger.utc_now(), **common)
         con.commit()
     except BaseException:
         con.rollback()
@@ -284,7 +284,7 @@ def _reason_text(path: Path, folder: str | None, common: dict, violations: list[
         f"Feed:     {folder or '(none)'}",
         f"SHA-256:  {common['sha256']}",
         f"Load id:  {common['load_id']}",
-        f"Refused:  {_now().isoformat(timespec='seconds')} UTC",
+        f"Refused:  {ledger.utc_now().isoformat(timespec='seconds')} UTC",
         f"Rules:    {', '.join(f'{r} ({n} listed)' for r, n in sorted(by_rule.items()))}",
         "",
         f"Violations (first {listed} of {total}; line 1 is the header):",
@@ -298,7 +298,7 @@ def _reason_text(path: Path, folder: str | None, common: dict, violations: list[
 def _commit_record(con, **values) -> None:
     con.begin()
     try:
-        ledger.record(con, loaded_at=_now(), **values)
+        ledger.record(con, loaded_at=ledger.utc_now(), **values)
         con.commit()
     except BaseException:
         con.rollback()
@@ -334,7 +334,3 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name("." + path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

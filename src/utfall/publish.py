@@ -15,7 +15,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -50,7 +50,7 @@ def publish(paths: Paths, run_id: str | None = None) -> PublishResult:
     """Copy every table and view of PUBLISHED_SCHEMAS into a new analyst file, then swap it in."""
     target = analyst_db_path(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
-    published_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    published_at = ledger.utc_now()
     tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     con = ledger.connect(paths.warehouse, read_only=True)
     try:

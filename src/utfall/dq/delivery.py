@@ -69,10 +69,7 @@ def measure(paths: Paths, scope: Scope) -> list[Measurement]:
     last = month_label(window_end(scope)).replace("-", "")
     con = ledger.connect(paths.warehouse, read_only=True)
     try:
-        ledger_exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'loads'"
-        ).fetchone()[0]
-        if not ledger_exists:
+        if not ledger.table_exists(con, "raw", "loads"):
             raise RuntimeError("the warehouse has no ledger raw.loads: nothing has been loaded")
         forbund = forbund_in_scope(con, scope)
         work = [(f"delivery_refused_{name}", None, monthly_query(name, first, last))

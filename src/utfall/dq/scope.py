@@ -15,6 +15,7 @@ from datetime import date
 
 import duckdb
 
+from utfall import ledger
 from utfall.contracts import FEEDS
 from utfall.dq.model import Scope
 
@@ -92,10 +93,7 @@ def _run_label(run: list[date]) -> str:
 
 def known_forbund(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every förbund the ledger has seen a register file of (also refused ones); [] before any load."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'loads'"
-    ).fetchone()[0]
-    if not exists:
+    if not ledger.table_exists(con, "raw", "loads"):
         return []
     return [r[0] for r in con.execute(
         f"SELECT DISTINCT forbund_id FROM raw.loads WHERE forbund_id IS NOT NULL "

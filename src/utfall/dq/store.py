@@ -11,6 +11,8 @@ from datetime import datetime
 
 import duckdb
 
+from utfall import ledger
+
 RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS dq.runs (
     run_id VARCHAR PRIMARY KEY,
@@ -78,9 +80,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def has_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq' AND table_name = 'runs'"
-    ).fetchone()[0] > 0
+    return ledger.table_exists(con, "dq", "runs")
 
 
 def add_waiver(con: duckdb.DuckDBPyConnection, check_id: str, year: int, forbund_id: str | None, reason: str,

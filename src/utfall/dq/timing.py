@@ -5,12 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
-
-def utc_now() -> datetime:
-    """Naive UTC, as the ledger stores times."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from utfall.ledger import utc_now
 
 
 class Timer:

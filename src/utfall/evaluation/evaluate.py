@@ -18,7 +18,6 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -86,7 +85,7 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
 
     A re-run for the same year and förbund replaces their rows (one transaction).
     """
-    published_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    published_at = ledger.utc_now()
     with ledger.transaction(paths.warehouse) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS published")
         for mart, year_column in EVALUATION_TABLES.items():
@@ -125,7 +124,7 @@ def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: s
         "software_version": __version__,
         "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                   for name, data in contents.items()},
-        "data_months": data_months(paths),
+        "data_months": data_months(paths, forbund_id),
         "parameters": parameters_used(paths, year),
     }
     contents["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -147,17 +146,19 @@ def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: s
     return Delivered(forbund_id, target, [target / name for name in contents])
 
 
-def data_months(paths: Paths) -> dict[str, dict]:
-    """Per monthly feed: first and last delivered month and how many months (current loads)."""
+def data_months(paths: Paths, forbund_id: str) -> dict[str, dict]:
+    """Per monthly feed: first and last delivered month and how many months, as the report's
+    method section lists them (current loads)."""
+    from utfall.evaluation.tables_data import sources
+
     con = ledger.connect(paths.warehouse, read_only=True)
     try:
-        rows = con.execute(
-            "SELECT feed, strftime(min(month_start), '%Y-%m'), strftime(max(month_start), '%Y-%m'), "
-            "count(DISTINCT month_start) FROM staging.stg_ledger__loads WHERE month_start IS NOT NULL "
-            "GROUP BY feed ORDER BY feed").fetchall()
+        rows = sources(con, forbund_id)
     finally:
         con.close()
-    return {feed: {"first_month": first, "last_month": last, "months": n} for feed, first, last, n in rows}
+    return {r.feed: {"first_month": r.first_month.strftime("%Y-%m"), "last_month": r.last_month.strftime("%Y-%m"),
+                     "months": int(r.months)}
+            for r in rows.itertuples() if r.months > 0}
 
 
 def parameters_used(paths: Paths, year: int) -> dict[str, str]:

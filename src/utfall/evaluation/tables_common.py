@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from utfall.evaluation.model import ReportTable
-from utfall.evaluation.render_format import Kind, format_value
+from utfall.evaluation.render_format import Kind, format_value, is_missing
 from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, suppress
 from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
 from utfall.suppression.audit import SMALL as SMALL_KIND
@@ -83,7 +83,7 @@ class Links:
                 # the weaker label wins: '..' tells a reader less than '<5'
                 self.hidden[key] = HIDDEN if self.hidden.get(key) == HIDDEN else str(value)
                 self.shown.pop(key, None)
-            elif key not in self.hidden and not _missing(value):
+            elif key not in self.hidden and not is_missing(value):
                 self.shown[key] = float(value)
 
     def is_hidden(self, insats_id: str, measure: str) -> bool:
@@ -146,16 +146,12 @@ def suppress_table(
         reasons.iat[i, j] = Reason.SECONDARY if (i, c) in forced_pos else Reason.DERIVED
     for (i, c) in grid.derived_sources:
         j = frame.columns.get_loc(c)
-        if (i, c) not in forced_derived and _missing(frame.iat[i, j]) and reasons.iat[i, j] == Reason.DERIVED:
+        if (i, c) not in forced_derived and is_missing(frame.iat[i, j]) and reasons.iat[i, j] == Reason.DERIVED:
             display.iat[i, j] = None  # nothing was there to hide
             reasons.iat[i, j] = Reason.SHOWN
     for c in display.columns:  # an empty cell is None, never NaN, for every renderer
-        display[c] = pd.Series([None if _missing(v) else v for v in display[c]], index=display.index, dtype=object)
+        display[c] = pd.Series([None if is_missing(v) else v for v in display[c]], index=display.index, dtype=object)
     return Suppressed(display=display, reasons=reasons, spec=sup.spec, threshold=sup.threshold)
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
 
 def table(key: str, title: str, frame: pd.DataFrame, spec: TableSpec, threshold: int, *, note: str = "",
@@ -176,14 +172,14 @@ def with_column(sup: Suppressed, column: str, values: Mapping[Hashable, object])
 
 def shown_number(value) -> float | None:
     """A display cell as a number, None when hidden or empty."""
-    if _missing(value) or isinstance(value, str):
+    if is_missing(value) or isinstance(value, str):
         return None
     return float(value)
 
 
 def _prose(value, kind: Kind) -> str:
     """A display value for prose, formatted as the tables show it ('–' where there is none)."""
-    return "–" if _missing(value) else format_value(value, kind)
+    return "–" if is_missing(value) else format_value(value, kind)
 
 
 def fmt_count(value) -> str:

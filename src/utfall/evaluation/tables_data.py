@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from utfall.dq import store
+
 
 @dataclass(frozen=True)
 class Insats:
@@ -140,10 +142,7 @@ def sources(con, forbund_id: str) -> pd.DataFrame:
 
 def gate(con, run_id: str, forbund_id: str, year: int) -> tuple[dict | None, pd.DataFrame, pd.DataFrame]:
     """(the run, result counts by status for the förbund, waivers that apply); empty without dq tables."""
-    has = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq' AND table_name = 'runs'"
-    ).fetchone()[0]
-    if not has:
+    if not store.has_tables(con):
         return None, pd.DataFrame(), pd.DataFrame()
     run = con.execute(
         "SELECT run_id, year, forbund_id, started_at, finished_at, passed, blocking_failures FROM dq.runs WHERE run_id = ?",
