@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 import duckdb
-import pandas as pd
 import pytest
 
 from tests.conftest import GATE_YEAR
+from tests.report_checks import all_sections
 from utfall.config import Paths
 from utfall.dq import store
-from utfall.evaluation.model import Report, Section
+from utfall.evaluation.model import Report
 from utfall.evaluation.tables import build_report
 from utfall.evaluation.tables_data import Insats
 from utfall.evaluation.tables_socio import SEK, TOTAL, WORK, socioeconomic_section
@@ -52,12 +53,6 @@ def reports(built_home: Paths) -> dict[str, Report]:
 def sql(paths: Paths, query: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         return con.execute(query, params or []).fetchall()
-
-
-def all_sections(sections: list[Section]):
-    for s in sections:
-        yield s
-        yield from all_sections(s.subsections)
 
 
 def all_text(report: Report) -> list[str]:
@@ -170,40 +165,39 @@ def test_goal_lights_are_swedish_words(reports):
 INS = Insats("x-ips", "IPS Test", "IPS")
 
 
-def persons(n_work: int, n_studies: int) -> pd.DataFrame:
-    rows = [{"insats_id": INS.insats_id, "utfall": "arbete", "fk_fore_sek": 10000, "af_fore_sek": 0,
-             "kommun_fore_sek": 2000, "skatt_fore_sek": 3000, "lon_sek": 20000, "lonestod_sek": 0,
-             "boendestod_fore_tim_vecka": 2, "boendestod_efter_tim_vecka": 1}] * n_work
-    rows += [{"insats_id": INS.insats_id, "utfall": "studier", "fk_fore_sek": 8000, "af_fore_sek": 1000,
-              "kommun_fore_sek": 0, "skatt_fore_sek": 2000, "lon_sek": 0, "lonestod_sek": 0,
-              "boendestod_fore_tim_vecka": 0, "boendestod_efter_tim_vecka": 0}] * n_studies
-    return pd.DataFrame(rows)
+WORKER = Person("arbete", fk_fore_sek=Decimal(10000), kommun_fore_sek=Decimal(2000), skatt_fore_sek=Decimal(3000),
+                lon_sek=Decimal(20000), boendestod_fore_tim_vecka=Decimal(2), boendestod_efter_tim_vecka=Decimal(1))
+STUDENT = Person("studier", fk_fore_sek=Decimal(8000), af_fore_sek=Decimal(1000), skatt_fore_sek=Decimal(2000))
+
+
+def section(n_work: int, n_studies: int):
+    params = replace(default_parameters(), cost=Decimal(500000))
+    result = calculate([WORKER] * n_work + [STUDENT] * n_studies, params)
+    return socioeconomic_section(INS, result, params, n_work, n_studies, 5)
 
 
 def test_socioeconomic_small_group_shows_no_figures():
-    params = default_parameters()
-    small = socioeconomic_section(INS, persons(3, 0), 500000, params, 5).tables[0].suppressed
+    small = section(3, 0).tables[0].suppressed
     assert small.display.at[TOTAL, "Personer"] == "<5"
     sek = small.display[SEK].dropna()
     assert len(sek) > 10 and set(sek) == {".."}
     assert find_disclosures(small) == []
-    assert "färre än 5" in socioeconomic_section(INS, persons(3, 0), 500000, params, 5).paragraphs[0]
+    assert "färre än 5" in section(3, 0).paragraphs[0]
     # enough in work, but a small group in studies: the split would give them away, so no kronor either
-    mixed = socioeconomic_section(INS, persons(8, 2), 500000, params, 5).tables[0].suppressed
+    mixed = section(8, 2).tables[0].suppressed
     assert mixed.display.at["I studier", "Personer"] == "<5"
     assert set(mixed.display[SEK].dropna()) == {".."}
     assert find_disclosures(mixed) == []
 
 
 def test_socioeconomic_large_group_shows_the_calculation():
-    params = default_parameters()
-    sup = socioeconomic_section(INS, persons(6, 0), 500000, params, 5).tables[0].suppressed
+    sup = section(6, 0).tables[0].suppressed
     assert sup.display.at[WORK, "Personer"] == 6
-    # worked by hand: 6 × 12 × (10 000 + 2 000) = 864 000 reduced payments per year
+    # worked by hand: 6 × 12 × (10 000 + 2 000) = 864 000 reduced payments per year; increased tax
+    # 6 × 12 × (20 000 × 0.33 − 3 000) = 259 200; boendestöd 6 × (2 − 1) h × 52 × 450 = 140 400 saved
     assert sup.display.at["Minskade utbetalningar, totalt", SEK] == pytest.approx(864000)
-    expected = calculate([Person.from_mapping(r) for r in persons(6, 0).to_dict("records")],
-                         params.__class__(**{**params.__dict__, "cost": Decimal(500000)}))
-    assert sup.display.at["Offentlig vinst per år", SEK] == pytest.approx(float(expected.per_year.public_gain))
+    assert sup.display.at["Offentlig vinst per år", SEK] == pytest.approx(864000 + 259200 + 140400)
+    assert sup.display.at["Netto (offentlig vinst − kostnad)", SEK] == pytest.approx(1263600 - 500000)
     assert find_disclosures(sup) == []
 
 

@@ -38,8 +38,10 @@ when the cost is 0). Projection: factor = nyttoperiod_ar × andel_kvarstar, appl
 per-year reduced payments, increased tax and boendestöd savings. Counterfactual: the share
 attributable to the insats lies between 1 − 1/effekt_ips_min and 1 − 1/effekt_ips_max.
 
-Arithmetic is exact in Decimal (28 significant digits); SEK are rounded half up to whole
-kronor in `as_json()` only, return_per_krona to two decimals.
+The calculation is one SQL macro, dbt/macros/socioeconomic.sql: dbt runs it per förbund ×
+insats × year for mart_socioeconomic_year, and `calculate()` renders the same macro with
+Jinja2 and runs it on DuckDB. Amounts are exact decimals (six decimals); SEK are rounded half
+up to whole kronor in `as_json()` only, return_per_krona to two decimals.
 """
 
 from __future__ import annotations
@@ -47,18 +49,17 @@ from __future__ import annotations
 import csv
 from dataclasses import asdict, dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import duckdb
+import jinja2
 
 from utfall.config import project_dir
 from utfall.reference import load_parameters
 
-MONTHS_PER_YEAR = 12
-WEEKS_PER_YEAR = 52
-
-# utfall → which measures it counts for (see the module docstring).
+# Which outcome counts for which measure is the macro's (see the module docstring).
 OUTCOMES = ("arbete", "studier", "sysselsattning")
-REDUCES_PAYMENTS = frozenset({"arbete", "studier"})
-EARNS = frozenset({"arbete"})  # increased tax and production value
 
 AMOUNT_COLUMNS = (
     "fk_fore_sek", "af_fore_sek", "kommun_fore_sek", "skatt_fore_sek", "lon_sek", "lonestod_sek",
@@ -153,6 +154,20 @@ class Parameters:
     persistence_share: Decimal
     ips_effect_min: Decimal
     ips_effect_max: Decimal
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "Parameters":
+        """The parameters a row of the SQL calculation (or of mart_socioeconomic_year) used."""
+        def d(column: str) -> Decimal:
+            value = row[column]
+            return Decimal(0) if value is None or value != value else Decimal(str(value))
+
+        return cls(
+            tax_rate=d("tax_rate"), production_factor=d("production_factor"),
+            housing_support_cost_per_hour=d("housing_support_cost_per_hour"), cost=d("cost_sek"),
+            benefit_period_years=d("benefit_period_years"), persistence_share=d("persistence_share"),
+            ips_effect_min=1 / (1 - d("attributable_share_min")), ips_effect_max=1 / (1 - d("attributable_share_max")),
+        )
 
     def by_name(self) -> dict[str, Decimal]:
         """Calculator name → value, in the order of PARAMETER_SPECS."""
@@ -268,6 +283,33 @@ class Result:
     projection: Projection
     counterfactual: Counterfactual
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "Result":
+        """From a row of the SQL calculation (or of mart_socioeconomic_year): its column names."""
+        def d(column: str) -> Decimal:
+            value = row[column]
+            return Decimal(0) if value is None else Decimal(str(value))
+
+        ratio = row["return_per_krona"]
+        return cls(
+            persons=int(row["persons"]),
+            per_year=PerYear(
+                ReducedPayments(d("reduced_payments_fk_sek"), d("reduced_payments_af_sek"),
+                                d("reduced_payments_kommun_sek"), d("reduced_payments_total_sek")),
+                d("increased_tax_sek"), d("production_value_sek"), d("wage_subsidies_sek"),
+                HousingSupport(d("housing_support_before_sek"), d("housing_support_after_sek"),
+                               d("housing_support_savings_sek")),
+                d("public_gain_sek"),
+            ),
+            perspectives=Perspectives(d("society_sek"), d("fk_sek"), d("af_sek"), d("kommun_sek")),
+            cost=d("cost_sek"),
+            net=d("net_sek"),
+            return_per_krona=None if ratio is None else Decimal(str(ratio)),
+            projection=Projection(d("projection_factor"), d("projection_reduced_payments_sek"),
+                                  d("projection_increased_tax_sek"), d("projection_housing_support_savings_sek")),
+            counterfactual=Counterfactual(d("attributable_min_sek"), d("attributable_max_sek")),
+        )
+
     def as_json(self) -> dict[str, Any]:
         """The `--json` shape: SEK rounded half up to whole kronor; the two ratios are not SEK."""
         tree = asdict(self)
@@ -288,48 +330,58 @@ def _round_sek(node: Any) -> Any:
     return node
 
 
+# The calculation itself is SQL, in the dbt project's macro: the mart runs it on register
+# data, this module renders the same macro with plain Jinja2 and runs it on DuckDB.
+MACRO_FILE = Path("dbt") / "macros" / "socioeconomic.sql"
+
+# Person field → the macro's input column (the calculator's file speaks Swedish).
+PERSON_COLUMNS = {
+    "fk_fore_sek": "fk_before_sek",
+    "af_fore_sek": "af_before_sek",
+    "kommun_fore_sek": "kommun_before_sek",
+    "skatt_fore_sek": "tax_before_sek",
+    "lon_sek": "salary_sek",
+    "lonestod_sek": "wage_subsidy_sek",
+    "boendestod_fore_tim_vecka": "housing_hours_week_before",
+    "boendestod_efter_tim_vecka": "housing_hours_week_after",
+}
+
+
+def calculation_sql(persons: str, parameters: str, keys: Sequence[str] = ()) -> str:
+    """The macro socioeconomic_calculation rendered for these relations (dbt's own rendering
+    does the same for mart_socioeconomic_year)."""
+    text = (project_dir() / MACRO_FILE).read_text(encoding="utf-8")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    call = "{{ socioeconomic_calculation(persons, parameters, keys) }}"
+    return env.from_string(text + call).render(persons=persons, parameters=parameters, keys=list(keys))
+
+
 def calculate(persons: Iterable[Person], params: Parameters) -> Result:
     """The socioeconomic effect per year of these persons' move, and what follows from it."""
     people = list(persons)
     for p in people:
         if p.utfall not in OUTCOMES:
             raise ValueError(f"unknown utfall {p.utfall!r}; expected one of {', '.join(OUTCOMES)}")
-    movers = [p for p in people if p.utfall in REDUCES_PAYMENTS]
-    earners = [p for p in people if p.utfall in EARNS]
-
-    def yearly(values: Iterable[Decimal]) -> Decimal:
-        return MONTHS_PER_YEAR * sum(values, Decimal(0))
-
-    fk = yearly(p.fk_fore_sek for p in movers)
-    af = yearly(p.af_fore_sek for p in movers)
-    kommun = yearly(p.kommun_fore_sek for p in movers)
-    reduced = ReducedPayments(fk, af, kommun, fk + af + kommun)
-    increased_tax = yearly(p.lon_sek * params.tax_rate - p.skatt_fore_sek for p in earners)
-    production_value = yearly(p.lon_sek * params.production_factor for p in earners)
-    wage_subsidies = yearly(p.lonestod_sek for p in people)
-
-    hour_cost = WEEKS_PER_YEAR * params.housing_support_cost_per_hour
-    before = hour_cost * sum((p.boendestod_fore_tim_vecka for p in people), Decimal(0))
-    after = hour_cost * sum((p.boendestod_efter_tim_vecka for p in people), Decimal(0))
-    housing = HousingSupport(before, after, before - after)
-
-    public_gain = reduced.total + housing.savings + increased_tax
-    factor = params.benefit_period_years * params.persistence_share
-    return Result(
-        persons=len(people),
-        per_year=PerYear(reduced, increased_tax, production_value, wage_subsidies, housing, public_gain),
-        perspectives=Perspectives(
-            society=production_value - wage_subsidies + housing.savings,
-            fk=reduced.fk,
-            af=reduced.af - wage_subsidies,
-            kommun=reduced.kommun + housing.savings,
-        ),
-        cost=params.cost,
-        net=public_gain - params.cost,
-        return_per_krona=public_gain / params.cost if params.cost else None,
-        projection=Projection(factor, reduced.total * factor, increased_tax * factor, housing.savings * factor),
-        counterfactual=Counterfactual(
-            attributable_min=public_gain * (1 - 1 / params.ips_effect_min),
-            attributable_max=public_gain * (1 - 1 / params.ips_effect_max),
-        ),
-    )
+    exact = "decimal(38, 6)"
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE persons (outcome VARCHAR, "
+                    + ", ".join(f"{c} {exact}" for c in PERSON_COLUMNS.values()) + ")")
+        con.executemany(f"INSERT INTO persons VALUES ({', '.join('?' * (1 + len(PERSON_COLUMNS)))})",
+                        [[p.utfall, *(getattr(p, f) for f in PERSON_COLUMNS)] for p in people])
+        values = {
+            "tax_rate": params.tax_rate,
+            "production_factor": params.production_factor,
+            "housing_support_cost_per_hour": params.housing_support_cost_per_hour,
+            "cost_sek": params.cost,
+            "benefit_period_years": params.benefit_period_years,
+            "persistence_share": params.persistence_share,
+            # IPS k times as effective as ordinary rehabilitation: 1 − 1/k of the gain is its own
+            "attributable_share_min": 1 - 1 / params.ips_effect_min,
+            "attributable_share_max": 1 - 1 / params.ips_effect_max,
+        }
+        con.execute("CREATE TABLE parameters AS SELECT "
+                    + ", ".join(f"CAST(? AS {exact}) AS {name}" for name in values),
+                    [str(v) for v in values.values()])
+        cursor = con.execute(calculation_sql("persons", "parameters"))
+        names = [c[0] for c in cursor.description]
+        return Result.from_row(dict(zip(names, cursor.fetchone())))

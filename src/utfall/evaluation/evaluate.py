@@ -40,6 +40,7 @@ EVALUATION_TABLES: dict[str, str | None] = {
     "mart_transitions_year": "exit_year",
     "mart_time_to_work": None,
     "mart_national_year": "year",
+    "mart_socioeconomic_year": "year",
 }
 
 REPORT_FILES = ("utvardering.html", "utvardering.pdf", "tabeller.xlsx")

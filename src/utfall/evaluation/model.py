@@ -28,8 +28,8 @@ class Chart:
     table: "ReportTable"
     series: dict[str, str]  # column -> Swedish label
     x: str | None = None
-    x_label: str = ""
-    y_label: str = ""
+    x_label: str = ""  # the category (or time) axis: horizontal, or vertical for barh
+    y_label: str = ""  # the value axis: vertical, or horizontal for barh
     alt_text: str = ""  # Swedish description for screen readers; say what the chart shows
     percent: bool = False  # y values are shares 0–1, shown as %
     rows: tuple | None = None  # row labels to plot, in this order (e.g. without the 'Totalt' row); None = all

@@ -13,7 +13,9 @@ hidden whenever one of the insats figures they sum is hidden.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pandas as pd
 
@@ -32,7 +34,7 @@ from utfall.evaluation.tables_insats import (
 from utfall.evaluation.tables_method import method_section
 from utfall.evaluation.tables_socio import socioeconomic_section
 from utfall.ledger import connect
-from utfall.socioeconomic import default_parameters
+from utfall.socioeconomic import Parameters, Result, calculate, default_parameters
 from utfall.suppression import TableSpec, resolve_threshold
 
 
@@ -53,7 +55,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "goals": data.goals(con, forbund_id, year),
             "fidelity": data.fidelity(con, forbund_id, year),
             "median_wait": data.median_wait_by_insats(con, forbund_id, year, t),
-            "socio_persons": data.socioeconomic_persons(con, forbund_id, year),
+            "socio": data.socioeconomic(con, forbund_id, year),
         }
         name = data.forbund_name(con, forbund_id)
         method = method_section(con, forbund_id, year, gate_run_id, t)
@@ -62,10 +64,9 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
 
     links = Links()
     keys = _key_figures(insatser, src)
-    params = default_parameters()
     sections = []
     for ins in insatser:
-        sections.append(_insats_section(ins, src, keys.loc[ins.insats_id], year, t, links, params))
+        sections.append(_insats_section(ins, src, keys.loc[ins.insats_id], year, t, links))
     summary = _summary_section(insatser, keys, src, name, year, t, links)
     national = _national_section(insatser, src, forbund_id, name, year, t, links)
     summary = Section(key=summary.key, title=summary.title, paragraphs=summary.paragraphs, tables=summary.tables,
@@ -76,6 +77,18 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
         generated_at=(generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         software_version=__version__, suppression_threshold=t,
     )
+
+
+def _socioeconomic(ins, socio: pd.DataFrame, t: int) -> Section:
+    """The insats's row of mart_socioeconomic_year; without one (no insats_ar row and nobody
+    counted) the calculation over nobody, cost unknown."""
+    mine = socio[socio.insats_id == ins.insats_id]
+    if len(mine):
+        row = mine.iloc[0].to_dict()
+        return socioeconomic_section(ins, Result.from_row(row), Parameters.from_row(row),
+                                     int(row["persons_work"]), int(row["persons_studies"]), t)
+    params = replace(default_parameters(), cost=Decimal(0))
+    return socioeconomic_section(ins, calculate([], params), params, 0, 0, t)
 
 
 def _key_figures(insatser, src) -> pd.DataFrame:
@@ -99,7 +112,7 @@ def _key_figures(insatser, src) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _insats_section(ins, src, key, year: int, t: int, links: Links, params) -> Section:
+def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     out = src["outcomes"]
     o = out[out.insats_id == ins.insats_id]
     orow = o.iloc[0] if len(o) else None
@@ -111,9 +124,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links, params) -> S
     tr_tables, _ = transition_table(ins, src["transitions"], t)
     k_tables, k_charts = time_to_work_table(ins, src["ttw"], t)
     fi_tables, fi_charts, fi_text = fidelity_tables(ins, src["fidelity"], year, t)
-    goals = src["goals"]
-    cost = goals.loc[goals.insats_id == ins.insats_id, "cost_sek"]
-    socio = socioeconomic_section(ins, src["socio_persons"], cost.iloc[0] if len(cost) else None, params, t)
+    socio = _socioeconomic(ins, src["socio"], t)
     subs = [
         Section(f"{ins.insats_id}_deltagare", "Deltagare", [participants_text(ins, p_tables, p_left_out)], p_tables, p_charts),
         Section(f"{ins.insats_id}_floden", "Flöden, kö och personalresurser", [flows_text(ins, f_tables)],
@@ -187,9 +198,10 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
 def _goal_table(insatser, keys, goals: pd.DataFrame, labels, year: int, t: int, links: Links) -> ReportTable:
     """Goal attainment against insats_ar, by reported exit reason and caseload at the year's end."""
     g = goals.set_index("insats_id")
-    END_, W, WS, WG, ST, SS, SG, AE, FTE, CL, CG = (
+    END_, W, WS, WG, ST, SS, SG, OG, AE, FTE, CL, CG = (
         "Avslutade", "Till arbete", "Andel till arbete", "Mål arbete", "Till studier", "Andel till studier",
-        "Mål studier", "Aktiva vid årets slut", "Årsarbetare coach", "Deltagare per årsarbetare", "Mål per årsarbetare")
+        "Mål studier", "Mål sysselsättning", "Aktiva vid årets slut", "Årsarbetare coach", "Deltagare per årsarbetare",
+        "Mål per årsarbetare")
     rows, force = [], []
     for ins in insatser:
         k = keys.loc[ins.insats_id]
@@ -198,6 +210,7 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, labels, year: int, t: int, 
         rows.append({
             END_: int(k.ended), W: int(k.to_work), WS: share(k.to_work, k.ended), WG: gg.get("goal_share_work"),
             ST: int(k.to_studies), SS: share(k.to_studies, k.ended), SG: gg.get("goal_share_studies"),
+            OG: gg.get("goal_share_occupation"),
             AE: int(k.active_end), FTE: fte, CL: None if fte is None else k.active_end / fte,
             CG: gg.get("goal_participants_per_coach"),
         })
@@ -212,11 +225,14 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, labels, year: int, t: int, 
         if links.must_force(i, "exit_studies"):
             force.append((lab, ST))
     frame = pd.DataFrame(rows, index=[labels[i.insats_id] for i in insatser],
-                         columns=[END_, W, WS, WG, ST, SS, SG, AE, FTE, CL, CG])
+                         columns=[END_, W, WS, WG, ST, SS, SG, OG, AE, FTE, CL, CG])
     spec = TableSpec(counts=[END_, W, ST, AE], derived={WS: [W, END_], SS: [ST, END_], CL: [AE]})
-    rt = table("maluppfyllelse", f"Måluppfyllelse {year}", frame, spec, t, percent=[WS, WG, SS, SG], force_hidden=force,
+    rt = table("maluppfyllelse", f"Måluppfyllelse {year}", frame, spec, t, percent=[WS, WG, SS, SG, OG],
+               force_hidden=force,
                note="Andelar av avslutade efter rapporterad avslutsorsak (arbete inklusive arbete med lönestöd). "
-                    "Mål enligt förbundets insatsplan (insats_ar). " + LIGHT_RULE_SV)
+                    "Mål enligt förbundets insatsplan (insats_ar). Målet för sysselsättning (t.ex. arbetsträning "
+                    "eller daglig verksamhet) visas men kan inte följas upp: ingen avslutsorsak och inget levererat "
+                    "register anger sysselsättning. " + LIGHT_RULE_SV)
     sup = rt.suppressed
     d = sup.display
     for col, value_col, goal_col, rule in (("Bedömning arbete", WS, WG, light_for_share),

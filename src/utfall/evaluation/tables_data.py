@@ -1,6 +1,5 @@
-"""What the evaluation reads from the warehouse: the marts (person-free) and, for the
-socioeconomic analysis only, per-person monthly figures from the core tier, which never leave
-this module except through `socioeconomic.calculate()` (aggregates).
+"""What the evaluation reads from the warehouse: the marts (person-free) and aggregates of
+the core tier computed in SQL (no person-level row reaches Python).
 
 All queries are read-only and ordered, so the same warehouse gives the same report.
 """
@@ -165,63 +164,10 @@ def gate(con, run_id: str, forbund_id: str, year: int) -> tuple[dict | None, pd.
     return run_dict, results, waivers
 
 
-# --- the one person-level query (engineers' tier; aggregated by the caller) ---------------
-
-SOCIOECONOMIC_PERSONS_SQL = """
--- Per ended episode of the year that was in work or studies 12 months after the exit month:
--- monthly figures as `socioeconomic.Person` takes them. Before = the monthly mean of the 12
--- months before the inskrivning month (months without a panel row count as 0: nothing paid);
--- after = the month 12 months after the exit month. Only episodes whose before window lies
--- in the complete data (fct_episodes.has_complete_before_window) and whose 12-month point is
--- followable (status_12m known) are counted: otherwise 'before' or 'after' is unknown.
-WITH eps AS (
-    SELECT episode_id, insats_id, person_id,
-           date_trunc('month', entered_on)::date AS entry_month,
-           (date_trunc('month', exited_on) + INTERVAL 12 MONTH)::date AS after_month,
-           CASE WHEN status_12m IN ('arbete', 'arbete_subventionerat') THEN 'arbete' ELSE 'studier' END AS utfall
-    FROM core.fct_episodes
-    WHERE forbund_id = ? AND exit_year = ? AND register_status = 'avslutad'
-      AND has_complete_before_window
-      AND status_12m IN ('arbete', 'arbete_subventionerat', 'studier')
-),
-before AS (
-    SELECT eps.episode_id,
-           coalesce(sum(pm.support_fk_sek), 0) / 12 AS fk_fore_sek,
-           coalesce(sum(pm.support_af_sek), 0) / 12 AS af_fore_sek,
-           coalesce(sum(pm.support_kommun_sek), 0) / 12 AS kommun_fore_sek,
-           coalesce(sum(pm.support_tax_withheld_sek), 0) / 12 AS skatt_fore_sek,
-           -- hours per month -> hours per week: × 12 / 52
-           coalesce(sum(pm.housing_support_hours), 0) / 12 * 12 / 52 AS boendestod_fore_tim_vecka
-    FROM eps
-    LEFT JOIN core.fct_person_months pm
-      ON pm.person_id = eps.person_id
-     AND pm.month_start >= eps.entry_month - INTERVAL 12 MONTH
-     AND pm.month_start < eps.entry_month
-    GROUP BY eps.episode_id
-),
-after AS (
-    SELECT eps.episode_id,
-           coalesce(pm.salary_sek, 0) AS lon_sek,
-           coalesce(pm.wage_subsidy_sek, 0) AS lonestod_sek,
-           coalesce(pm.housing_support_hours, 0) * 12 / 52 AS boendestod_efter_tim_vecka
-    FROM eps
-    LEFT JOIN core.fct_person_months pm
-      ON pm.person_id = eps.person_id AND pm.month_start = eps.after_month
-)
-SELECT eps.insats_id, eps.utfall,
-       before.fk_fore_sek, before.af_fore_sek, before.kommun_fore_sek, before.skatt_fore_sek,
-       after.lon_sek, after.lonestod_sek,
-       before.boendestod_fore_tim_vecka, after.boendestod_efter_tim_vecka
-FROM eps
-JOIN before USING (episode_id)
-JOIN after USING (episode_id)
-ORDER BY eps.insats_id, eps.episode_id
-"""
-
-
-def socioeconomic_persons(con, forbund_id: str, year: int) -> pd.DataFrame:
-    """Per-person monthly figures (no person_id column: it is not needed and must not travel)."""
-    return df(con, SOCIOECONOMIC_PERSONS_SQL, [forbund_id, year])
+def socioeconomic(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """The förbund's rows of mart_socioeconomic_year for the year (one per insats)."""
+    return df(con, "SELECT * FROM marts.mart_socioeconomic_year WHERE forbund_id = ? AND year = ? ORDER BY insats_id",
+              [forbund_id, year])
 
 
 def median_wait_by_insats(con, forbund_id: str, year: int, threshold: int) -> dict[str, float]:

@@ -74,7 +74,7 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
         rows = tuple(r for r in frame.index if r != TOTAL)
         charts.append(Chart(
             title=f"{title} – {ins.name}", kind="barh", table=rt, series={P: "Personer"}, rows=rows,
-            x_label="Antal personer", y_label="",
+            y_label="Antal personer",
             alt_text=(f"Liggande stapeldiagram: antal deltagare i {ins.name} per kategori av {title.lower()}. "
                       f"Dolda uppgifter (färre än {t} personer) visas inte."),
         ))

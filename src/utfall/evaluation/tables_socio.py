@@ -1,21 +1,18 @@
-"""The socioeconomic analysis of one insats (domain brief §5), through `socioeconomic.calculate()`.
+"""The socioeconomic analysis of one insats (domain brief §5): its row of
+mart_socioeconomic_year (the one SQL calculation, macros/socioeconomic.sql) as a table.
 
-Per-person monthly figures come from tables_data (engineers' tier); only the calculation's
-aggregates enter the table. Every krona figure is tied to both group counts (all who moved to
-work or studies, and those in work): a group below the threshold shows no figures.
+Every krona figure is tied to both group counts (all who moved to work or studies, and those
+in work): a group below the threshold shows no figures.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
-from decimal import Decimal
 
 import pandas as pd
 
 from utfall.evaluation.model import Chart, Section
 from utfall.evaluation.tables_common import fmt_count, fmt_number, fmt_sek, table
 from utfall.evaluation.tables_data import Insats
-from utfall.socioeconomic import Parameters, Person, calculate
+from utfall.socioeconomic import Parameters, Result
 from utfall.suppression import TableSpec
 
 WORK, STUDIES, TOTAL = "I arbete", "I studier", "Totalt i arbete eller studier"
@@ -51,13 +48,9 @@ def _rows(result, params: Parameters) -> list[tuple[str, float | None, float | N
     ]
 
 
-def socioeconomic_section(ins: Insats, persons: pd.DataFrame, cost_sek, params: Parameters, t: int) -> Section:
-    mine = persons[persons.insats_id == ins.insats_id]
-    people = [Person.from_mapping(r) for r in mine.to_dict("records")]
-    p = replace(params, cost=Decimal(str(cost_sek)) if cost_sek is not None and not pd.isna(cost_sek) else Decimal(0))
-    result = calculate(people, p)
-    n_work = sum(1 for x in people if x.utfall == "arbete")
-    n_studies = sum(1 for x in people if x.utfall == "studier")
+def socioeconomic_section(ins: Insats, result: Result, p: Parameters, n_work: int, n_studies: int,
+                          t: int) -> Section:
+    """`result` of the calculation with parameters `p`, over n_work persons in work and n_studies in studies."""
     rows = [(WORK, n_work, None, None), (STUDIES, n_studies, None, None), (TOTAL, n_work + n_studies, None, None)]
     rows += [(label, None, kr, ratio) for label, kr, ratio in _rows(result, p)]
     frame = pd.DataFrame([r[1:] for r in rows], index=[r[0] for r in rows], columns=[P, SEK, RATIO])
@@ -90,7 +83,7 @@ def socioeconomic_section(ins: Insats, persons: pd.DataFrame, cost_sek, params: 
     plot = ("Minskade utbetalningar, totalt", "Ökade skatteintäkter", "Minskat boendestöd (besparing)",
             "Insatsens kostnad under året")
     charts.append(Chart(title=f"Offentlig vinst per år och kostnad – {ins.name}", kind="barh", table=rt,
-                        series={SEK: "Kronor per år"}, rows=plot, x_label="Kronor per år",
+                        series={SEK: "Kronor per år"}, rows=plot, y_label="Kronor per år",
                         alt_text=(f"Liggande stapeldiagram: minskade utbetalningar, ökade skatteintäkter och minskat "
                                   f"boendestöd per år jämfört med insatsens kostnad för {ins.name}. Dolda belopp visas inte.")))
     return Section(key=f"{ins.insats_id}_samhallsekonomi", title="Samhällsekonomisk analys", paragraphs=[text],

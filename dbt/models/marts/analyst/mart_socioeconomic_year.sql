@@ -1,0 +1,155 @@
+-- The socioeconomic analysis (domain brief §5) per förbund, insats and exit year, without
+-- persons: the calculation of macros/socioeconomic.sql (the same one `utfall socioeconomic`
+-- runs on an evaluator's file) applied to register data.
+--
+-- Who is counted: episodes that ended (avslutad) in the year and were in work (with or
+-- without lönestöd) or studies 12 months after the exit month, with a complete 12-month
+-- window before inskrivning and a followable 12-month point. 'Before' is the monthly mean
+-- over the 12 months before the inskrivning month (a month without support counts as 0);
+-- 'after' is the month 12 months after the exit month. Sysselsättning (social training,
+-- daglig verksamhet) is not in any delivered register, so persons_occupation is 0 here.
+--
+-- Parameters: the year's local tax rate (yearly_parameters; the latest year's when the
+-- year has none), the rest from the seed parameters, the insats's cost from insats_ar
+-- (null when not delivered: no net or return per krona).
+
+with
+
+episodes as (
+
+    select
+        episode_id, forbund_id, insats_id, person_id, exit_year as year,
+        cast(date_trunc('month', entered_on) as date) as entry_month,
+        cast(date_trunc('month', exited_on) + interval 12 month as date) as after_month,
+        case when status_12m in ('arbete', 'arbete_subventionerat') then 'arbete' else 'studier' end as outcome
+    from {{ ref('fct_episodes') }}
+    where register_status = 'avslutad'
+      and has_complete_before_window
+      and status_12m in ('arbete', 'arbete_subventionerat', 'studier')
+
+),
+
+before_entry as (
+
+    select
+        episodes.episode_id,
+        coalesce(sum(panel.support_fk_sek), 0) / 12 as fk_before_sek,
+        coalesce(sum(panel.support_af_sek), 0) / 12 as af_before_sek,
+        coalesce(sum(panel.support_kommun_sek), 0) / 12 as kommun_before_sek,
+        coalesce(sum(panel.support_tax_withheld_sek), 0) / 12 as tax_before_sek,
+        -- hours per month → hours per week: a month's mean over 12 months × 12 / 52
+        coalesce(sum(panel.housing_support_hours), 0) / 52 as housing_hours_week_before
+    from episodes
+    left join {{ ref('fct_person_months') }} as panel
+        on panel.person_id = episodes.person_id
+       and panel.month_start >= episodes.entry_month - interval 12 month
+       and panel.month_start < episodes.entry_month
+    group by episodes.episode_id
+
+),
+
+after_exit as (
+
+    select
+        episodes.episode_id,
+        coalesce(panel.salary_sek, 0) as salary_sek,
+        coalesce(panel.wage_subsidy_sek, 0) as wage_subsidy_sek,
+        coalesce(panel.housing_support_hours, 0) * 12 / 52 as housing_hours_week_after
+    from episodes
+    left join {{ ref('fct_person_months') }} as panel
+        on panel.person_id = episodes.person_id
+       and panel.month_start = episodes.after_month
+
+),
+
+persons as (
+
+    select
+        episodes.forbund_id, episodes.insats_id, episodes.year, episodes.outcome,
+        before_entry.fk_before_sek, before_entry.af_before_sek, before_entry.kommun_before_sek,
+        before_entry.tax_before_sek, after_exit.salary_sek, after_exit.wage_subsidy_sek,
+        before_entry.housing_hours_week_before, after_exit.housing_hours_week_after
+    from episodes
+    inner join before_entry on before_entry.episode_id = episodes.episode_id
+    inner join after_exit on after_exit.episode_id = episodes.episode_id
+
+),
+
+groups as (
+
+    -- every insats with a year of goals and cost, and every group with persons
+    select forbund_id, insats_id, year from {{ ref('stg_forbund__insats_ar') }}
+    union
+    select distinct forbund_id, insats_id, year from persons
+
+),
+
+seed_parameters as (
+
+    select parameter, cast(value as decimal(38, 6)) as value from {{ ref('parameters') }}
+
+),
+
+parameters as (
+
+    select
+        groups.forbund_id, groups.insats_id, groups.year,
+        coalesce(this_year.local_tax_rate, latest_year.local_tax_rate) as tax_rate,
+        (select value from seed_parameters where parameter = 'production_factor') as production_factor,
+        (select value from seed_parameters where parameter = 'boendestod_cost_per_hour_sek')
+            as housing_support_cost_per_hour,
+        insats_ar.cost_sek,
+        (select value from seed_parameters where parameter = 'benefit_period_years') as benefit_period_years,
+        (select value from seed_parameters where parameter = 'persistence_share') as persistence_share,
+        (select value from seed_parameters where parameter = 'attributable_share_low') as attributable_share_min,
+        (select value from seed_parameters where parameter = 'attributable_share_high') as attributable_share_max
+    from groups
+    left join {{ ref('stg_forbund__insats_ar') }} as insats_ar
+        on insats_ar.forbund_id = groups.forbund_id
+       and insats_ar.insats_id = groups.insats_id
+       and insats_ar.year = groups.year
+    left join {{ ref('yearly_parameters') }} as this_year on this_year.year = groups.year
+    cross join (
+        select local_tax_rate from {{ ref('yearly_parameters') }}
+        order by year desc limit 1
+    ) as latest_year
+
+),
+
+calculated as (
+
+    {{ socioeconomic_calculation('persons', 'parameters', ['forbund_id', 'insats_id', 'year']) }}
+
+)
+
+{%- set sek_columns = [
+    'reduced_payments_fk_sek', 'reduced_payments_af_sek', 'reduced_payments_kommun_sek', 'reduced_payments_total_sek',
+    'increased_tax_sek', 'production_value_sek', 'wage_subsidies_sek', 'housing_support_before_sek',
+    'housing_support_after_sek', 'housing_support_savings_sek', 'public_gain_sek', 'society_sek', 'fk_sek', 'af_sek',
+    'kommun_sek', 'cost_sek', 'net_sek'] %}
+{%- set projection_columns = [
+    'projection_reduced_payments_sek', 'projection_increased_tax_sek', 'projection_housing_support_savings_sek',
+    'attributable_min_sek', 'attributable_max_sek'] %}
+{%- set parameter_columns = [
+    'tax_rate', 'production_factor', 'housing_support_cost_per_hour', 'benefit_period_years', 'persistence_share',
+    'attributable_share_min', 'attributable_share_max'] %}
+
+select
+    forbund_id,
+    insats_id,
+    cast(year as integer) as year,
+    {%- for column in ['persons', 'persons_work', 'persons_studies', 'persons_occupation'] %}
+    cast({{ column }} as bigint) as {{ column }},
+    {%- endfor %}
+    {%- for column in sek_columns %}
+    {{ sek(column) }} as {{ column }},
+    {%- endfor %}
+    cast(return_per_krona as double) as return_per_krona,
+    cast(projection_factor as double) as projection_factor,
+    {%- for column in projection_columns %}
+    {{ sek(column) }} as {{ column }},
+    {%- endfor %}
+    {%- for column in parameter_columns %}
+    cast({{ column }} as double) as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+from calculated
