@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.conftest import REPO, VENV_BIN, query
+from tests.report_checks import (
+    all_sections, assert_staff_outputs_disclose_nothing, browser_check, ink_share, pdf_page_images, pdf_text)
 from utfall.config import Paths
+from utfall.evaluation.tables import build_report
 from utfall.publish import analyst_db_path
 
 
@@ -20,10 +27,17 @@ def run_demo(home) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
-def test_demo_runs_every_dag_and_prints_the_load_summary_and_what_was_published(tmp_path):
-    home = tmp_path / "demo"
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One demo run (about two minutes) for the tests of this module: (its home, its output)."""
+    home = tmp_path_factory.mktemp("demo") / "home"
     result = run_demo(home)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return home, result
+
+
+def test_demo_runs_every_dag_and_prints_the_load_summary_and_what_was_published(demo):
+    home, result = demo
     assert "Demo complete" in result.stdout and "Warehouse ledger" in result.stdout
     # 11 ingest DAGs + the correction run + build_warehouse + annual_evaluation
     assert result.stdout.count(" success ") == 14
@@ -52,6 +66,28 @@ def test_demo_runs_every_dag_and_prints_the_load_summary_and_what_was_published(
         assert con.execute("SELECT row_count FROM manifest WHERE table_name = 'reference.kommuner'").fetchall() == [
             (290,)
         ]
+
+
+def test_every_demo_evaluation_discloses_nothing_and_renders(demo, tmp_path):
+    """The privacy scans, Chromium and pdftoppm on the real demo outputs of every förbund."""
+    home, _ = demo
+    year = date.today().year - 1
+    for forbund in ("sf01", "sf02"):
+        folder = home / "outbox" / forbund / str(year)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        report = build_report(Paths(home), forbund, year, manifest["gate_run_id"])
+        assert_staff_outputs_disclose_nothing(folder, report)
+
+        charts = sum(len(s.charts) for s in all_sections(report.sections))
+        seen = browser_check((folder / "utvardering.html").read_text(encoding="utf-8"), tmp_path / forbund)
+        assert seen["errors"] == [] and seen["broken"] == [], seen
+        assert seen["images"] == charts > 5
+        assert not seen["pageWiderThanScreen"]
+
+        text = pdf_text(folder / "utvardering.pdf", layout=False)
+        (pages,) = set(re.findall(r"Sida \d+ av (\d+)", text))
+        images = pdf_page_images(folder / "utvardering.pdf", tmp_path / forbund / "sidor")
+        assert len(images) == int(pages) > 3 and all(ink_share(image) > 0.005 for image in images)
 
 
 def test_demo_refuses_a_folder_with_real_data(tmp_path):

@@ -8,10 +8,7 @@ report too and must catch it there — a scan that cannot fail proves nothing.
 from __future__ import annotations
 
 import io
-import json
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,6 +16,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from tests.report_checks import browser_check, ink_share, pdf_page_images
+from tests.report_checks import pdf_text as read_pdf_text
 from utfall.evaluation.charts import render_chart
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_excel import ABOUT_SHEET, EXCEL_FORMATS, HEADER_ROW, read_excel_tables, render_excel
@@ -27,7 +26,6 @@ from utfall.evaluation.render_html import parse_figure, read_html_tables, render
 from utfall.evaluation.render_pdf import render_pdf
 from utfall.suppression import Reason, Suppressed, TableSpec, find_disclosures, legend_sv, suppress
 
-INSTALL_HINT = "run scripts/install-test-deps.sh (poppler-utils, chromium)"
 T, ALL = "Totalt", "Alla åldrar"
 OUTCOME_COUNTS = ["Avslutade", "Arbete", "Studier", "Övrigt"]
 
@@ -220,11 +218,9 @@ def test_html_tables_show_exactly_the_display(rendered):
 # --- PDF -----------------------------------------------------------------------------------
 
 def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = True) -> str:
-    assert shutil.which("pdftotext"), INSTALL_HINT
     path = tmp_path / "r.pdf"
     path.write_bytes(pdf)
-    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
-    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
+    return read_pdf_text(path, layout)
 
 
 def pdf_tables(text: str, report: Report) -> dict[str, pd.DataFrame]:
@@ -259,6 +255,11 @@ def test_pdf(rendered, tmp_path):
     for title in SECTION_TITLES:
         assert title in flat
     assert find_disclosures(text, threshold=5) == []
+    # every page as an image: as many as the footer counts, none blank
+    (pages,) = set(re.findall(r"Sida \d+ av (\d+)", flat))
+    path = tmp_path / "r.pdf"
+    images = pdf_page_images(path, tmp_path / "sidor")
+    assert len(images) == int(pages) and all(ink_share(image) > 0.005 for image in images)
 
 
 def test_pdf_tables_hide_what_is_hidden(rendered, tmp_path):
@@ -349,40 +350,6 @@ def test_every_chart_kind_draws_with_hidden_cells(kind):
 
 
 # --- in a browser --------------------------------------------------------------------------
-
-# Injected into a copy of the page for the test only: the report itself has no script.
-PROBE = """<script>
-window.__errors = [];
-window.addEventListener('error', e => window.__errors.push('error ' + (e.message || (e.target && e.target.tagName))), true);
-console.error = (...a) => window.__errors.push('console ' + a.join(' '));
-document.addEventListener('securitypolicyviolation', e => window.__errors.push('blocked ' + e.blockedURI));
-window.addEventListener('load', () => {
-  const images = [...document.images];
-  const out = {errors: window.__errors, images: images.length,
-    broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt),
-    pageWiderThanScreen: document.documentElement.scrollWidth > window.innerWidth};
-  const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
-  document.body.appendChild(pre);
-});
-</script>"""
-
-
-def browser_check(html: str, tmp_path: Path) -> dict:
-    """Open the page in headless Chromium at phone width; what the probe saw after load."""
-    chromium = shutil.which("chromium")
-    assert chromium, INSTALL_HINT
-    page = html.replace("style-src 'unsafe-inline'", "style-src 'unsafe-inline'; script-src 'unsafe-inline'")
-    page = page.replace("<head>", "<head>\n" + PROBE, 1)
-    path = tmp_path / "page.html"
-    path.write_text(page, encoding="utf-8")
-    args = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=390,844", "--virtual-time-budget=5000",
-            "--dump-dom", path.as_uri()]
-    dom = subprocess.run(args, capture_output=True, text=True, timeout=90).stdout
-    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.DOTALL)
-    assert found, f"the page did not load in Chromium: {dom[:300]!r}"
-    return json.loads(found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
-
 
 def test_html_in_chromium(rendered, tmp_path):
     seen = browser_check(rendered["html"], tmp_path)
