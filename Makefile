@@ -26,7 +26,7 @@ demo: venv
 
 test: venv
 	bash scripts/install-test-deps.sh
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup --durations=15
 
 contracts: venv
 	$(BIN)/utfall contracts export

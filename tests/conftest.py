@@ -27,6 +27,14 @@ def pytest_configure(config) -> None:
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), the tests that use the
+    session-built gate warehouse run on one worker, so it is generated, loaded and built once."""
+    for item in items:
+        if "gate_base" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("gate_warehouse"))
+
+
 def pid(n: int) -> str:
     """A pseudonymised person_id (64 lowercase hex), as agencies deliver them."""
     return hashlib.sha256(f"test-person-{n}".encode()).hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from tests.conftest import deliver, pid, query
 from tests.test_loader import FK_ROWS, fk

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from tests.conftest import GATE_HELD_BACK, deliver, pid
 from utfall.build import build

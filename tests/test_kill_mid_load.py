@@ -14,13 +14,13 @@ import pytest
 from tests.conftest import VENV_BIN, query
 from utfall.config import Paths
 
-ROWS = 1_000_000
+ROWS = 600_000
 FILE_NAME = "fk_utbetalningar_202401.csv"
 
 
 @pytest.fixture(scope="module")
 def big_delivery(tmp_path_factory) -> Path:
-    """A million-row FK delivery, valid against the contract."""
+    """A 600,000-row FK delivery, valid against the contract."""
     path = tmp_path_factory.mktemp("big") / FILE_NAME
     duckdb.sql(
         f"""COPY (

@@ -9,7 +9,7 @@ column to a feed is one edit in this file plus `make contracts`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ColumnType = Literal["pseudonym", "text", "code", "integer", "amount", "decimal", "date", "month"]
