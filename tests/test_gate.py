@@ -14,6 +14,7 @@ import re
 import subprocess
 from datetime import date, timedelta
 
+import duckdb
 import pytest
 
 from tests.conftest import GATE_HELD_BACK, GATE_YEAR, VENV_BIN, cli_env, query
@@ -191,9 +192,11 @@ def test_truncated_delivery_fails_the_volume_check(gate_home):
     assert not run.passed
     assert blocking_of(run) == {("completeness_volume_fk_utbetalningar", None)}
     [volume] = [r for r in run.results if r.check_id == "completeness_volume_fk_utbetalningar"]
-    # 125 rows against the median 250.5 of 252, 252, 255, 249, 246, 245; the other 35 months are fine
+    # 125 rows against the median 250.5 of 252, 252, 255, 249, 246, 245 and the median 240.5 of
+    # June 2022 (235) and June 2024 (246); the other 35 months are fine
     assert (volume.violated_rows, volume.denominator) == (1, 36)
-    assert volume.examples == ["2023-06: 125 rader, median för månaderna runt omkring 250.5"]
+    assert volume.examples == [
+        "2023-06: 125 rader, median för månaderna runt omkring 250.5 och för samma månad andra år 240.5"]
 
 
 # --- Without a warehouse: judging, the catalogue, the waive command -----------------------
@@ -262,3 +265,25 @@ def test_waive_refuses_an_unknown_check_and_needs_reason_and_name(home):
     assert not home.warehouse.exists()  # nothing written
     no_warehouse = gate_cli(home, "gate", "--year", "2023")
     assert no_warehouse.returncode == 2 and "inget lager" in no_warehouse.stderr
+
+
+def test_volume_check_knows_seasons_and_still_sees_truncation():
+    """Few get studiemedel in July: every July at 30 rows against 100 in the months around is a
+    season, not a truncation. A March at 40 is truncated (its other Marches have 100), and so is
+    a July at 5 (other Julys 30, months around 100)."""
+    from utfall.dq.completeness import _volume
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.loads (feed VARCHAR, period VARCHAR, status VARCHAR, rows_loaded BIGINT)")
+    counts = {f"{y}{m:02d}": 30 if m == 7 else 100 for y in (2021, 2022, 2023) for m in range(1, 13)}
+    counts.update({"202203": 40, "202307": 5})
+    con.executemany("INSERT INTO raw.loads VALUES ('csn_studiestod', ?, 'loaded', ?)", list(counts.items()))
+    volume = _volume(con, "csn_studiestod", date(2021, 1, 1), date(2023, 12, 1))
+    assert (volume.violated_rows, volume.denominator) == (2, 36)
+    # 2022-03: months around 100 (Dec–Jun without March); other Marches 100, 100
+    # 2023-07: months around 100 (Apr–Oct without July, 2023-10 the last ones); other Julys 30, 30
+    assert volume.examples == [
+        "2022-03: 40 rader, median för månaderna runt omkring 100 och för samma månad andra år 100",
+        "2023-07: 5 rader, median för månaderna runt omkring 100 och för samma månad andra år 30",
+    ]

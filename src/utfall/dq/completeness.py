@@ -6,9 +6,11 @@ nothing person-level is read, at any scale):
 * register: each förbund has a loaded snapshot of each register feed, and the newest is no
   older than `register_max_age_days` before the end of the latest delivered month;
 * volume: no month of a monthly feed has `volume_drop_max_share` fewer rows than the median
-  of the loaded months around it (`volume_neighbour_months` each side) — a silently truncated
-  delivery. Feeds so small that chance moves them that much (median below
-  `volume_min_median_rows`) are not judged.
+  of the loaded months around it (`volume_neighbour_months` each side) and than the median
+  of the same calendar month in the other delivered years — a silently truncated delivery.
+  The second comparison keeps seasons from counting as truncation (few get studiemedel in
+  July; the benchmark found it). Feeds so small that chance moves them that much (median
+  around below `volume_min_median_rows`) are not judged.
 Parameters come from seeds/parameters.csv.
 """
 
@@ -54,11 +56,15 @@ judged AS (
     SELECT m.month, m.n,
            (SELECT median(o.n) FROM months o
             WHERE o.month <> m.month
-              AND o.month BETWEEN m.month - INTERVAL {k} MONTH AND m.month + INTERVAL {k} MONTH) AS median_around
+              AND o.month BETWEEN m.month - INTERVAL {k} MONTH AND m.month + INTERVAL {k} MONTH) AS median_around,
+           (SELECT median(o.n) FROM months o
+            WHERE month(o.month) = month(m.month) AND year(o.month) <> year(m.month)) AS median_same_month
     FROM months m
     WHERE m.month BETWEEN DATE '{first}' AND DATE '{last}'
 )
-SELECT month, n, median_around, n < (1 - {share}) * median_around AS truncated
+SELECT month, n, median_around, median_same_month,
+       n < (1 - {share}) * median_around
+       AND (median_same_month IS NULL OR n < (1 - {share}) * median_same_month) AS truncated
 FROM judged
 WHERE median_around >= {min_rows}
 ORDER BY month
@@ -103,12 +109,13 @@ def _volume(con: duckdb.DuckDBPyConnection, feed: str, first: date, last: date) 
     )
     with timed() as t:
         rows = con.execute(sql).fetchall()
-    truncated = [(month, n, around) for month, n, around, bad in rows if bad]
+    truncated = [(month, n, around, same) for month, n, around, same, bad in rows if bad]
     return Measurement(
         check_id=f"completeness_volume_{feed}", forbund_id=None, violated_rows=len(truncated), denominator=len(rows),
         query=sql,
         examples=[f"{month_label(m)}: {n} rader, median för månaderna runt omkring {around:g}"
-                  for m, n, around in truncated][:MAX_EXAMPLES],
+                  + ("" if same is None else f" och för samma månad andra år {same:g}")
+                  for m, n, around, same in truncated][:MAX_EXAMPLES],
         not_applicable=not rows, started_at=t.started_at, duration_s=t.duration_s,
     )
 
