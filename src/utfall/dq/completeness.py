@@ -9,8 +9,8 @@ nothing person-level is read, at any scale):
   of the loaded months around it (`volume_neighbour_months` each side) and than the median
   of the same calendar month in the other delivered years — a silently truncated delivery.
   The second comparison keeps seasons from counting as truncation (few get studiemedel in
-  July; the benchmark found it). Feeds so small that chance moves them that much (median
-  around below `volume_min_median_rows`) are not judged.
+  July; the benchmark found it). Feeds or seasons so small that chance moves them that much
+  (a median below `volume_min_median_rows`) are not judged.
 Parameters come from seeds/parameters.csv.
 """
 
@@ -64,7 +64,9 @@ judged AS (
 )
 SELECT month, n, median_around, median_same_month,
        n < (1 - {share}) * median_around
-       AND (median_same_month IS NULL OR n < (1 - {share}) * median_same_month) AS truncated
+       -- a season too small to judge (below min_rows in the other years) is not truncation
+       AND (median_same_month IS NULL
+            OR (median_same_month >= {min_rows} AND n < (1 - {share}) * median_same_month)) AS truncated
 FROM judged
 WHERE median_around >= {min_rows}
 ORDER BY month
