@@ -268,27 +268,27 @@ def test_waive_refuses_an_unknown_check_and_needs_reason_and_name(home):
 
 
 def test_volume_check_knows_seasons_and_still_sees_truncation():
-    """Few get studiemedel in July: every July at 30 rows against 100 in the months around is a
-    season, not a truncation. A March at 40 is truncated (its other Marches have 100), and so is
-    a July at 5 (other Julys 30, months around 100)."""
+    """Few get studiemedel in July: every July at 300 rows against 1,000 in the months around is
+    a season, not a truncation. A March at 400 is truncated (its other Marches have 1,000), and
+    so is a July at 50 (other Julys 300, months around 1,000)."""
     from utfall.dq.completeness import _volume
 
     con = duckdb.connect()
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE TABLE raw.loads (feed VARCHAR, period VARCHAR, status VARCHAR, rows_loaded BIGINT)")
-    counts = {f"{y}{m:02d}": 30 if m == 7 else 100 for y in (2021, 2022, 2023) for m in range(1, 13)}
-    counts.update({"202203": 40, "202307": 5})
+    counts = {f"{y}{m:02d}": 300 if m == 7 else 1000 for y in (2021, 2022, 2023) for m in range(1, 13)}
+    counts.update({"202203": 400, "202307": 50})
     con.executemany("INSERT INTO raw.loads VALUES ('csn_studiestod', ?, 'loaded', ?)", list(counts.items()))
     volume = _volume(con, "csn_studiestod", date(2021, 1, 1), date(2023, 12, 1))
     assert (volume.violated_rows, volume.denominator) == (2, 36)
-    # 2022-03: months around 100 (Dec–Jun without March); other Marches 100, 100
-    # 2023-07: months around 100 (Apr–Oct without July, 2023-10 the last ones); other Julys 30, 30
+    # 2022-03: months around 1,000 (Dec–Jun without March); other Marches 1,000, 1,000
+    # 2023-07: months around 1,000 (Apr–Oct without July); other Julys 300, 300
     assert volume.examples == [
-        "2022-03: 40 rader, median för månaderna runt omkring 100 och för samma månad andra år 100",
-        "2023-07: 5 rader, median för månaderna runt omkring 100 och för samma månad andra år 30",
+        "2022-03: 400 rader, median för månaderna runt omkring 1000 och för samma månad andra år 1000",
+        "2023-07: 50 rader, median för månaderna runt omkring 1000 och för samma månad andra år 300",
     ]
-    # Julys of 12 and 14 rows are too few to judge a July of 6 by (below volume_min_median_rows 20)
-    counts = {f"{y}{m:02d}": 100 for y in (2021, 2022, 2023) for m in range(1, 13)}
-    counts.update({"202107": 12, "202207": 6, "202307": 14})
+    # Julys of 120 and 140 rows are too few to judge a July of 60 by (below volume_min_median_rows 200)
+    counts = {f"{y}{m:02d}": 1000 for y in (2021, 2022, 2023) for m in range(1, 13)}
+    counts.update({"202107": 120, "202207": 60, "202307": 140})
     con.executemany("INSERT INTO raw.loads VALUES ('kommun_bistand', ?, 'loaded', ?)", list(counts.items()))
     assert _volume(con, "kommun_bistand", date(2021, 1, 1), date(2023, 12, 1)).violated_rows == 0
