@@ -9,7 +9,7 @@ SHELL := /bin/bash
 # package. Hide only that line; every other message, and pip's exit code, stay.
 PIP_QUIET_FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: demo test venv clean-data contracts
+.PHONY: demo test venv clean-data contracts bench
 
 $(BIN)/utfall: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
@@ -27,6 +27,12 @@ demo: venv
 test: venv
 	bash scripts/install-test-deps.sh
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup --durations=15
+
+# The whole pipeline timed at a scale (small: a few minutes; national: 80 förbund, 300,000
+# participants, 11 years). Results: bench/results/<date>-<scale>.json and .md.
+SCALE ?= small
+bench: venv
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 contracts: venv
 	$(BIN)/utfall contracts export

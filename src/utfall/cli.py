@@ -245,6 +245,8 @@ def socioeconomic(
 def evaluate(
     year: Annotated[int, typer.Option("--year", help="Evaluation year, e.g. 2024")],
     forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, help="Reports rendered at once (default: one per core)")] = None,
 ) -> None:
     """Write the year's evaluation (HTML, PDF, Excel, manifest) for each förbund into the outbox.
 
@@ -256,7 +258,7 @@ def evaluate(
     from utfall.evaluation.evaluate import evaluate as run_evaluate
 
     try:
-        result = run_evaluate(Paths.from_env(), year, forbund)
+        result = run_evaluate(Paths.from_env(), year, forbund, workers)
     except GateNotPassed as e:
         err.print(f"Ingen utvärdering skrevs: {e}", style="red", markup=False)
         raise typer.Exit(1)

@@ -7,7 +7,8 @@ Order, and why:
    warehouse schema `published` with the gate run id, replacing an earlier run's rows.
 3. For each förbund, into `$UTFALL_HOME/outbox/<forbund_id>/<year>/`: utvardering.html,
    utvardering.pdf, tabeller.xlsx and manifest.json. The files are written into a fresh
-   folder beside it and renamed into place, so staff never see half a delivery.
+   folder beside it and renamed into place, so staff never see half a delivery. Several
+   förbund are rendered at once, one process per core.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,13 +67,28 @@ def outbox_folder(paths: Paths, forbund_id: str, year: int) -> Path:
     return paths.home / "outbox" / forbund_id / str(year)
 
 
-def evaluate(paths: Paths, year: int, forbund_id: str | None = None) -> EvaluationResult:
-    """Gate guard → published tables → one report folder per förbund. GateNotPassed: nothing written."""
+def evaluate(paths: Paths, year: int, forbund_id: str | None = None, workers: int | None = None) -> EvaluationResult:
+    """Gate guard → published tables → one report folder per förbund. GateNotPassed: nothing written.
+
+    `workers`: processes rendering reports at once (default: one per core)."""
     gate_run_id = require_passed(paths, year, forbund_id)
     forbund = _forbund(paths, year, forbund_id)
     publish_evaluation_tables(paths, year, forbund, gate_run_id)
-    delivered = [write_report_folder(paths, f, year, gate_run_id) for f in forbund]
-    return EvaluationResult(year, gate_run_id, delivered)
+    return EvaluationResult(year, gate_run_id, write_report_folders(paths, forbund, year, gate_run_id, workers))
+
+
+def write_report_folders(paths: Paths, forbund: list[str], year: int, gate_run_id: str,
+                         workers: int | None = None) -> list[Delivered]:
+    """Every förbund's folder, several at once: a report is CPU-bound Python (matplotlib,
+    WeasyPrint, openpyxl), so processes, not threads. Each reads the warehouse read-only,
+    which DuckDB lets many processes do; each folder is still renamed into place whole."""
+    workers = min(len(forbund), workers or os.cpu_count() or 1)
+    if workers <= 1:
+        return [write_report_folder(paths, f, year, gate_run_id) for f in forbund]
+    # spawn, not fork: the caller may be an Airflow task holding threads and open connections
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(write_report_folder, paths, f, year, gate_run_id) for f in forbund]
+        return [future.result() for future in futures]
 
 
 def _forbund(paths: Paths, year: int, forbund_id: str | None) -> list[str]:
