@@ -76,8 +76,13 @@ class Stage:
 
 # --- measuring ---------------------------------------------------------------------------
 
+class StageFailed(RuntimeError):
+    pass
+
+
 def measure(args: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
-    """Run `args`; (wall seconds, peak RSS of the whole process tree in MiB). Fails loudly."""
+    """Run `args`; (wall seconds, peak RSS of the whole process tree in MiB). StageFailed on a
+    non-zero exit (a killed process included)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         started = time.perf_counter()
@@ -99,7 +104,8 @@ def measure(args: list[str], env: dict[str, str], log: Path) -> tuple[float, flo
             time.sleep(0.02)
         wall = time.perf_counter() - started
     if process.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed with exit code {process.returncode}; see {log}")
+        raise StageFailed(f"{' '.join(args)} failed with exit code {process.returncode} after {wall:.0f} s "
+                          f"at {peak / 2**20:,.0f} MiB; see {log}")
     return wall, peak / 2**20
 
 
@@ -159,11 +165,23 @@ def snapshot(source: Path, target: Path) -> None:
 
 
 def run(scale: Scale, work: Path, results: Path) -> dict:
+    """The whole benchmark; if a stage fails, what was measured so far is still written."""
+    partial: dict = {"stages": []}
+    try:
+        return _run(scale, work, results, partial)
+    except StageFailed as e:
+        print(f"STAGE FAILED: {e}", flush=True)
+        partial["failed"] = str(e)
+        write_results(_result(scale, partial), results)
+        raise SystemExit(1)
+
+
+def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     log = work / "bench.log"
     deliveries, held, home = work / "deliveries", work / "next_month", work / "home"
     env = {**os.environ, "UTFALL_HOME": str(home), "COLUMNS": "120"}
-    stages: list[Stage] = []
+    stages: list[Stage] = partial["stages"]
     print(f"Benchmark {scale.name}: {scale.forbund} förbund, {scale.participants:,} participants, "
           f"{scale.from_year}–{scale.to_year}; work folder {work}", flush=True)
 
@@ -174,7 +192,7 @@ def run(scale: Scale, work: Path, results: Path) -> dict:
         "--participants", str(scale.participants), "--from-year", str(scale.from_year),
         "--to-year", str(scale.to_year), "--seed", "7"], env, log, repeat=False))
     files = sorted(deliveries.rglob("*.csv"))
-    raw_bytes = sum(p.stat().st_size for p in files)
+    partial.update(files=len(files), raw_bytes=sum(p.stat().st_size for p in files), home=home)
     hold_back_last_month(deliveries, held)
 
     floor = stage("read_csv floor (DuckDB reads every file once)",
@@ -217,32 +235,50 @@ def run(scale: Scale, work: Path, results: Path) -> dict:
     # the peer reads the same data the warehouse now holds: the held month goes back in place
     for path in held.rglob("*.csv"):
         shutil.copy(path, deliveries / path.parent.name / path.name)
-    peer = stage("pandas peer: mart_outcomes_year 12 months", [
-        PYTHON, "-m", "bench.peer_run", str(deliveries), str(work / "peer.csv")], env, log)
-    peer.note = peer_agrees(work / "peer.csv", home / "warehouse.duckdb")
+    partial["queries"] = queries
+    try:
+        peer = stage("pandas peer: mart_outcomes_year 12 months", [
+            PYTHON, "-m", "bench.peer_run", str(deliveries), str(work / "peer.csv")], env, log)
+        peer.note = peer_agrees(work / "peer.csv", home / "warehouse.duckdb")
+    except StageFailed as e:  # the peer running out of memory is a result, not a reason to stop
+        peer = Stage("pandas peer: mart_outcomes_year 12 months", "python -m bench.peer_run", float("nan"),
+                     float("nan"), note=f"did not finish: {e}")
     stages.append(peer)
+    partial["summary"] = {
+        "pipeline_seconds": round(load.wall_seconds + build.wall_seconds + gate.wall_seconds
+                                  + evaluate.wall_seconds, 1),
+        "peak_rss_mib": round(max(s.peak_rss_mib for s in stages if not s.name.startswith("pandas")), 0),
+        "load_to_floor_ratio": round(load.wall_seconds / floor.wall_seconds, 2),
+        "incremental_seconds": round(month_load.wall_seconds + month_build.wall_seconds, 1),
+        "slowest_query_seconds": max(q["median_seconds"] for q in queries),
+        "peer_to_warehouse_ratio": round(peer.wall_seconds / build.wall_seconds, 2),
+    }
+    result = _result(scale, partial)
+    write_results(result, results)
+    return result
 
-    pipeline = load.wall_seconds + build.wall_seconds + gate.wall_seconds + evaluate.wall_seconds
+
+def _result(scale: Scale, partial: dict) -> dict:
+    home = partial.get("home")
+    warehouse = home / "warehouse.duckdb" if home else None
     result = {
         "date": date.today().isoformat(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "scale": asdict(scale) | {"evaluation_year": scale.evaluation_year, "files": len(files),
-                                  "raw_bytes": raw_bytes, "rows": rows_in_warehouse(home / "warehouse.duckdb")},
+        "scale": asdict(scale) | {
+            "evaluation_year": scale.evaluation_year, "files": partial.get("files"),
+            "raw_bytes": partial.get("raw_bytes"),
+            "rows": rows_in_warehouse(warehouse) if warehouse and warehouse.exists() else {}},
         "machine": machine(),
         "versions": versions(),
-        "stages": [asdict(s) for s in stages],
-        "queries": queries,
-        "summary": {
-            "pipeline_seconds": round(pipeline, 1),
-            "peak_rss_mib": round(max(s.peak_rss_mib for s in stages if not s.name.startswith("pandas")), 0),
-            "load_to_floor_ratio": round(load.wall_seconds / floor.wall_seconds, 2),
-            "incremental_seconds": round(month_load.wall_seconds + month_build.wall_seconds, 1),
-            "slowest_query_seconds": max(q["median_seconds"] for q in queries),
-            "peer_to_warehouse_ratio": round(peer.wall_seconds / build.wall_seconds, 2),
-        },
+        "stages": [asdict(s) for s in partial["stages"]],
+        "queries": partial.get("queries", []),
+        "summary": partial.get("summary", {}),
     }
-    result["targets"] = judge(result["summary"]) if scale.name == "national" else "judged at national scale only"
-    write_results(result, results)
+    if "failed" in partial:
+        result["failed"] = partial["failed"]
+    complete = "summary" in partial
+    result["targets"] = (judge(result["summary"]) if scale.name == "national" and complete
+                         else "judged at national scale only" if complete else "not judged: the run failed")
     return result
 
 
@@ -293,7 +329,10 @@ def peer_agrees(peer_csv: Path, warehouse: Path) -> str:
 def rows_in_warehouse(db: Path) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:
         raw = con.execute("SELECT sum(rows_loaded) FROM raw.loads WHERE status = 'loaded'").fetchone()[0]
-        panel = con.execute("SELECT count(*) FROM intermediate.int_person_months").fetchone()[0]
+        try:
+            panel = con.execute("SELECT count(*) FROM intermediate.int_person_months").fetchone()[0]
+        except duckdb.CatalogException:  # not built (a failed run)
+            panel = 0
     return {"raw_rows_loaded": int(raw or 0), "person_months": int(panel)}
 
 
@@ -335,12 +374,13 @@ def judge(summary: dict) -> dict:
 
 def markdown(result: dict) -> str:
     s, m, v = result["scale"], result["machine"], result["versions"]
+    rows = s.get("rows") or {}
     lines = [
         f"# Benchmark {s['name']} — {result['date']}",
         "",
         f"{s['forbund']} förbund, {s['participants']:,} participants, {s['from_year']}–{s['to_year']} "
-        f"({s['files']} files, {s['raw_bytes'] / 2**20:,.0f} MiB, {s['rows']['raw_rows_loaded']:,} rows loaded, "
-        f"{s['rows']['person_months']:,} person-months). Evaluation year {s['evaluation_year']}.",
+        f"({s['files']} files, {(s['raw_bytes'] or 0) / 2**20:,.0f} MiB, {rows.get('raw_rows_loaded', 0):,} rows "
+        f"loaded, {rows.get('person_months', 0):,} person-months). Evaluation year {s['evaluation_year']}.",
         f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu']}. utfall {v['utfall_commit']}, "
         f"Python {v['python']}, DuckDB {v['duckdb']}, dbt-core {v['dbt-core']}, Airflow {v['apache-airflow']}.",
         "",
@@ -352,6 +392,8 @@ def markdown(result: dict) -> str:
                      f"{', '.join(f'{r:.1f}' for r in st['runs'])} | {st['note']} |")
     lines += ["", "| headline query | median latency | rows |", "|---|---:|---:|"]
     lines += [f"| {q['query']} | {q['median_seconds'] * 1000:.1f} ms | {q['rows']} |" for q in result["queries"]]
+    if result.get("failed"):
+        lines += ["", f"**The run stopped**: {result['failed']}"]
     lines += ["", "Summary: " + ", ".join(f"{k} {v}" for k, v in result["summary"].items())]
     if isinstance(result["targets"], dict):
         lines += ["", "| target | met |", "|---|---|"]
