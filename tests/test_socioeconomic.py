@@ -27,7 +27,7 @@ from rich.console import Console
 
 from tests.conftest import VENV_BIN, pid
 from utfall.cli_socioeconomic import run_socioeconomic_command
-from utfall.socioeconomic import Person, calculate, default_parameters
+from utfall.socioeconomic import default_parameters
 
 HEADER = ("person_id;utfall;fk_fore_sek;af_fore_sek;kommun_fore_sek;skatt_fore_sek;lon_sek;lonestod_sek;"
           "boendestod_fore_tim_vecka;boendestod_efter_tim_vecka")
@@ -163,16 +163,6 @@ def test_swedish_table_shows_the_figures_and_no_person(tmp_path: Path) -> None:
         assert value.replace(" ", nbsp) + " kr" in line
     assert "– (kostnad saknas)" in run.stdout
     assert not any(pid(n) in run.stdout for n in range(1, 6))
-
-
-def test_the_library_gives_the_same_result_from_records() -> None:
-    """The report calls the same function with records (e.g. a DataFrame's), not a file."""
-    records = [dict(zip(HEADER.split(";"), row.replace(",", ".").split(";"))) for row in ROWS]
-    for r in records:
-        r["lonestod_sek"] = float(r["lonestod_sek"])  # DataFrame values are numbers
-    records[2]["af_fore_sek"] = None  # a missing amount counts as none
-    result = calculate([Person.from_mapping(r) for r in records], default_parameters())
-    assert result.as_json() == EXPECTED_DEFAULTS
 
 
 def test_defaults_are_read_from_the_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

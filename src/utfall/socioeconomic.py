@@ -82,15 +82,6 @@ class Person:
     boendestod_fore_tim_vecka: Decimal = Decimal(0)
     boendestod_efter_tim_vecka: Decimal = Decimal(0)
 
-    @classmethod
-    def from_mapping(cls, row: Mapping[str, Any]) -> "Person":
-        """From a dict or a DataFrame record (`df.to_dict("records")`); person_id is not kept."""
-        def amount(value: Any) -> Decimal:
-            missing = value is None or value != value  # None, or NaN from a DataFrame
-            return Decimal(0) if missing else Decimal(str(value))
-
-        return cls(utfall=row["utfall"], **{c: amount(row.get(c)) for c in AMOUNT_COLUMNS})
-
 
 # --- parameters ------------------------------------------------------------------------
 
