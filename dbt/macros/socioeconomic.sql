@@ -34,41 +34,36 @@
 select
     {{ key_list }}
     persons, persons_work, persons_studies, persons_occupation,
-    reduced_payments_fk_sek, reduced_payments_af_sek, reduced_payments_kommun_sek,
-    {{ socio_exact("reduced_payments_fk_sek + reduced_payments_af_sek + reduced_payments_kommun_sek") }}
-        as reduced_payments_total_sek,
+    reduced_payments_fk_sek, reduced_payments_af_sek, reduced_payments_kommun_sek, reduced_payments_total_sek,
     increased_tax_sek, production_value_sek, wage_subsidies_sek,
-    housing_support_before_sek, housing_support_after_sek,
-    {{ socio_exact("housing_support_before_sek - housing_support_after_sek") }} as housing_support_savings_sek,
-    {{ socio_exact("public_gain_sek") }} as public_gain_sek,
-    {{ socio_exact("production_value_sek - wage_subsidies_sek + housing_support_before_sek - housing_support_after_sek") }}
-        as society_sek,
+    housing_support_before_sek, housing_support_after_sek, housing_support_savings_sek,
+    public_gain_sek,
+    {{ socio_exact("production_value_sek - wage_subsidies_sek + housing_support_savings_sek") }} as society_sek,
     reduced_payments_fk_sek as fk_sek,
     {{ socio_exact("reduced_payments_af_sek - wage_subsidies_sek") }} as af_sek,
-    {{ socio_exact("reduced_payments_kommun_sek + housing_support_before_sek - housing_support_after_sek") }}
-        as kommun_sek,
+    {{ socio_exact("reduced_payments_kommun_sek + housing_support_savings_sek") }} as kommun_sek,
     cost_sek,
     {{ socio_exact("public_gain_sek - cost_sek") }} as net_sek,
     case when cost_sek <> 0 then public_gain_sek / cost_sek end as return_per_krona,
-    {{ socio_exact("benefit_period_years * persistence_share") }} as projection_factor,
-    {{ socio_exact(socio_exact("reduced_payments_fk_sek + reduced_payments_af_sek + reduced_payments_kommun_sek")
-                   ~ " * " ~ socio_exact("benefit_period_years * persistence_share")) }}
-        as projection_reduced_payments_sek,
-    {{ socio_exact("increased_tax_sek * " ~ socio_exact("benefit_period_years * persistence_share")) }}
-        as projection_increased_tax_sek,
-    {{ socio_exact(socio_exact("housing_support_before_sek - housing_support_after_sek")
-                   ~ " * " ~ socio_exact("benefit_period_years * persistence_share")) }}
-        as projection_housing_support_savings_sek,
+    projection_factor,
+    {{ socio_exact("reduced_payments_total_sek * projection_factor") }} as projection_reduced_payments_sek,
+    {{ socio_exact("increased_tax_sek * projection_factor") }} as projection_increased_tax_sek,
+    {{ socio_exact("housing_support_savings_sek * projection_factor") }} as projection_housing_support_savings_sek,
     {{ socio_exact("public_gain_sek * attributable_share_min") }} as attributable_min_sek,
     {{ socio_exact("public_gain_sek * attributable_share_max") }} as attributable_max_sek,
     tax_rate, production_factor, housing_support_cost_per_hour, benefit_period_years, persistence_share,
     attributable_share_min, attributable_share_max
 from (
+    -- the totals the perspectives, the projection and the counterfactual are built from
     select
         per_year.*,
+        {{ socio_exact("reduced_payments_fk_sek + reduced_payments_af_sek + reduced_payments_kommun_sek") }}
+            as reduced_payments_total_sek,
+        {{ socio_exact("housing_support_before_sek - housing_support_after_sek") }} as housing_support_savings_sek,
         {{ socio_exact("reduced_payments_fk_sek + reduced_payments_af_sek + reduced_payments_kommun_sek"
                        ~ " + housing_support_before_sek - housing_support_after_sek + increased_tax_sek") }}
-            as public_gain_sek
+            as public_gain_sek,
+        {{ socio_exact("benefit_period_years * persistence_share") }} as projection_factor
     from (
         select
             {{ key_list }}
