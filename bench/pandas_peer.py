@@ -17,12 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from utfall.loader import delivered_name  # archived files carry their load id in front
+
 KEYS = ["forbund_id", "insats_id", "exit_year"]
-
-
-def delivered_name(path: Path) -> str:
-    """The file name the agency gave (archived files carry a '<load_id>__' prefix)."""
-    return path.name.split("__")[-1]
 
 
 def read_feed(folder: Path, feed: str, columns: list[str]) -> pd.DataFrame:

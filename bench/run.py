@@ -27,6 +27,8 @@ from typing import Callable
 import duckdb
 import psutil
 
+from utfall.dq.scope import MONTHLY_FEEDS
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 UTFALL = str(BIN / "utfall")
@@ -131,17 +133,10 @@ def stage(name: str, args: list[str], env: dict[str, str], log: Path,
 
 # --- the pipeline ------------------------------------------------------------------------
 
-def monthly_feeds() -> list[str]:
-    from utfall.contracts import FEEDS
-
-    feeds = FEEDS.values() if isinstance(FEEDS, dict) else FEEDS
-    return [f.name for f in feeds if f.kind == "monthly"]
-
-
 def hold_back_last_month(deliveries: Path, held: Path) -> list[Path]:
     """Move the last month of every monthly feed aside: the incremental stage delivers it."""
     moved = []
-    for feed in monthly_feeds():
+    for feed in MONTHLY_FEEDS:
         files = sorted((deliveries / feed).glob(f"{feed}_*.csv"))
         if files:
             (held / feed).mkdir(parents=True, exist_ok=True)

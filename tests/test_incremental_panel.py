@@ -19,7 +19,7 @@ import duckdb
 from tests.conftest import GATE_HELD_BACK, deliver, pid
 from utfall.build import build
 from utfall.config import Paths
-from utfall.loader import load
+from utfall.loader import delivered_name, load
 
 PANEL = "intermediate.int_person_months"
 TODAY = date(2025, 3, 1)
@@ -84,7 +84,7 @@ def panel_value(paths: Paths, sql: str) -> list[tuple]:
 def edit_archived(paths: Paths, feed: str, name_part: str, edit) -> str:
     """Re-deliver an archived file with its text changed by `edit` (a correction); return its name."""
     (source,) = [p for p in (paths.archive / feed).iterdir() if name_part in p.name]
-    name = source.name.split("__", 1)[1]
+    name = delivered_name(source)
     deliver(paths, feed, name, edit(source.read_text(encoding="utf-8")))
     return name
 

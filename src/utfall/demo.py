@@ -19,6 +19,7 @@ import duckdb
 from rich.console import Console
 
 from utfall.config import Paths, project_dir
+from utfall.loader import delivered_name
 
 DEMO_MARKER = ".utfall-demo"
 # Piped output (make, CI) would otherwise be cut at 80 columns.
@@ -57,12 +58,12 @@ def run_dag(bag, dag_id: str, paths: Paths, conf: dict | None = None) -> str:
 
 def deliver_correction(paths: Paths) -> Path:
     """Re-deliver the latest FK month with one amount changed, as Försäkringskassan would."""
-    latest = max((paths.archive / "fk_utbetalningar").glob("*.csv"), key=lambda p: p.name.split("__")[1])
+    latest = max((paths.archive / "fk_utbetalningar").glob("*.csv"), key=delivered_name)
     lines = latest.read_text(encoding="utf-8").splitlines()
     fields = lines[1].split(";")
     fields[5] = str(int(fields[5]) + 100)  # belopp_sek
     lines[1] = ";".join(fields)
-    target = paths.inbox / "fk_utbetalningar" / latest.name.split("__")[1]
+    target = paths.inbox / "fk_utbetalningar" / delivered_name(latest)
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
 

@@ -165,7 +165,7 @@ def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, 
     if prior:
         first_id, first_name, first_status, _ = prior[0]
         reason = f"same content as load {first_id} ({first_name}, {first_status}); nothing loaded"
-        target = _free_path(paths.archive / (folder or UNKNOWN_FEED_FOLDER) / f"{load_id}__{path.name}")
+        target = _free_path(paths.archive / (folder or UNKNOWN_FEED_FOLDER) / archived_name(load_id, path.name))
         _commit_record(con, status="duplicate", rows_in_file=None, rows_loaded=0, reason=reason,
                        stored_path=str(target), **common)
         _move(path, target)
@@ -204,7 +204,7 @@ def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, 
 def _insert(con, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
     feed = delivery.feed
     load_id = common["load_id"]
-    target = _free_path(paths.archive / feed.name / f"{load_id}__{delivery.path.name}")
+    target = _free_path(paths.archive / feed.name / archived_name(load_id, delivery.path.name))
     columns = ", ".join(q(c) for c in feed.column_names)
     con.begin()
     try:
@@ -313,6 +313,16 @@ def _finish_interrupted(con, path: Path, load_id: int) -> FileOutcome:
     _move(path, Path(stored))
     log.warning("%s: load %s was committed by an interrupted run; moved the file to %s", path.name, load_id, stored)
     return FileOutcome(feed, path.name, status, load_id, rows_in, rows_loaded, reason, Path(stored), recovered=True)
+
+
+def archived_name(load_id: int, name: str) -> str:
+    """An archived delivery's file name: the load id in front keeps every version apart."""
+    return f"{load_id}__{name}"
+
+
+def delivered_name(archived: Path) -> str:
+    """The file name the agency delivered, from an archived file's name."""
+    return archived.name.split("__", 1)[-1]
 
 
 def _free_path(path: Path) -> Path:
