@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import VENV_BIN, cli_env, deliver, pid, query
 from utfall.config import Paths
+from utfall.contracts import FEEDS
 from utfall.loader import load
 
 FK_HEADER = "person_id;manad;formankod;omfattning;dagar;belopp_sek;skatt_sek"
@@ -346,3 +347,28 @@ def test_progress_is_reported_within_a_file_and_ends_complete(home):
          on_file=lambda path, outcome: finished.append(outcome.status))
     assert seen == sorted(seen) and seen[-1] == 1.0 and 0.5 in seen and 0.6 in seen
     assert finished == ["loaded"]
+
+
+def test_gx_suite_on_its_own_names_the_failing_line_and_column(home):
+    """GX is the second line of defence behind the SQL rules: run alone on a staged file, it
+    passes a good file and names line and column of a bad one (the listing pass)."""
+    from datetime import date
+
+    from utfall.deliveries import identify
+    from utfall.gx_check import validate_staged
+    from utfall.validation import stage
+
+    con = duckdb.connect()
+    good = deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    stage(con, identify(good, "fk_utbetalningar", date(2024, 6, 1)))
+    assert validate_staged(con, FEEDS["fk_utbetalningar"]) == ([], 0)
+
+    # Line 5 (header = line 1): 40 days in a month, beyond the contract's 0–31
+    bad = deliver(home, "fk_utbetalningar", "fk_utbetalningar_202402.csv",
+                  fk(*FK_ROWS, f"{pid(4)};2024-02;SJP;100;40;1000;0"))
+    stage(con, identify(bad, "fk_utbetalningar", date(2024, 6, 1)))
+    violations, total = validate_staged(con, FEEDS["fk_utbetalningar"])
+    assert total == 1
+    assert [(v.rule, v.line, v.column) for v in violations] == [
+        ("gx:expect_column_values_to_be_between", 5, "dagar")
+    ]

