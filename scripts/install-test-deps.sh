@@ -7,6 +7,9 @@
 #                    `pdftotext` (and `pdftoppm` for page images).
 #   chromium, chromium-driver — tests/test_evaluation_render.py opens the evaluation HTML
 #                    in headless Chromium (no console errors, every chart drawn).
+#   postgresql     — the PostgreSQL tests start a server of their own (tests/postgres_server.py:
+#                    initdb + pg_ctl in a temporary folder; as root it runs as the package's
+#                    `postgres` user). Debian keeps pg_ctl off PATH, in /usr/lib/postgresql/<n>/bin.
 set -euo pipefail
 
 # command that proves the package is there -> Debian package
@@ -21,6 +24,9 @@ missing=()
 for cmd in "${!NEEDED[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
 done
+if ! command -v pg_ctl >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
+    missing+=(postgresql)
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
 fi

@@ -18,6 +18,11 @@ REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--without-postgresql", action="store_true",
+                     help="skip the tests that need a PostgreSQL server (they are reported as skipped)")
+
+
 def pytest_configure(config) -> None:
     """Airflow reads its configuration on first import: point it at a throw-away home first."""
     airflow_home = Path(tempfile.mkdtemp(prefix="utfall-test-airflow-"))
@@ -33,6 +38,19 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if "gate_base" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("gate_warehouse"))
+        elif "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("postgresql"))  # one server for all of them
+
+
+@pytest.fixture(scope="session")
+def postgres(request):
+    """A PostgreSQL server of our own for this test session (tests/postgres_server.py)."""
+    if request.config.getoption("--without-postgresql"):
+        pytest.skip("--without-postgresql was given")
+    from tests.postgres_server import local_postgres
+
+    with local_postgres() as server:
+        yield server
 
 
 def pid(n: int) -> str:

@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 contracts_app = typer.Typer(help="Feed contracts and what is derived from them.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
+db_app = typer.Typer(help="A shared PostgreSQL warehouse: its roles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 console = Console(stderr=False)
 err = Console(stderr=True)
@@ -296,6 +298,25 @@ def airflow_env() -> None:
         print(f"export {key}={shlex.quote(value)}")
     # `airflow standalone` starts its components as `airflow` from PATH.
     print(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
+
+
+@db_app.command("init-roles")
+def db_init_roles(
+    dsn: Annotated[str, typer.Option(envvar="UTFALL_WAREHOUSE",
+                                     help="postgresql://… of the warehouse database, as a role that may create roles")],
+) -> None:
+    """Create the roles utfall_loader, utfall_transform, utfall_analyst and utfall_reporter, the
+    warehouse schemas, and who may read what (again: changes nothing)."""
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        err.print(f"init-roles needs a PostgreSQL warehouse (postgresql://…), not {dsn!r}")
+        raise typer.Exit(2)
+    from utfall.roles import ROLES, SCHEMAS, init_roles
+
+    init_roles(dsn)
+    for schema, access in SCHEMAS.items():
+        readers = ", ".join(access.readers) or "no one else"
+        console.print(f"{schema:<13} written by {access.creator}; read by {readers}")
+    console.print(f"Roles ready: {', '.join(ROLES)}")
 
 
 @app.command("airflow-setup")

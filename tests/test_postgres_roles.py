@@ -1,0 +1,92 @@
+"""`utfall db init-roles` on a real PostgreSQL server: each role connects and reads only what it may."""
+
+from __future__ import annotations
+
+import subprocess
+
+import psycopg
+import pytest
+
+from tests.conftest import VENV_BIN, pid
+from utfall.roles import ROLES
+
+# login user → the group role it is a member of (and acts as, for writers)
+USERS = {"etl": "utfall_loader", "dbt": "utfall_transform", "anna": "utfall_analyst", "rapport": "utfall_reporter"}
+
+
+@pytest.fixture(scope="module")
+def warehouse(postgres) -> str:
+    dsn = postgres.create_database("warehouse_roles")
+    result = subprocess.run([str(VENV_BIN / "utfall"), "db", "init-roles", "--dsn", dsn],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(dsn, autocommit=True) as con:
+        for user, role in USERS.items():
+            con.execute(f"CREATE ROLE {user} LOGIN IN ROLE {role}")
+            if role in ("utfall_loader", "utfall_transform"):
+                con.execute(f"ALTER ROLE {user} SET role = '{role}'")
+    # What a load, a build and an evaluation leave behind, each written by its own role
+    with connect(dsn, "etl") as con:
+        con.execute("CREATE TABLE raw.fk_utbetalningar (person_id text, belopp_sek numeric)")
+        con.execute("INSERT INTO raw.fk_utbetalningar VALUES (%s, 20000)", [pid(1)])
+    with connect(dsn, "dbt") as con:
+        con.execute("CREATE VIEW staging.stg_fk__utbetalningar AS SELECT * FROM raw.fk_utbetalningar")
+        con.execute("CREATE TABLE core.fct_person_months AS SELECT person_id, belopp_sek FROM raw.fk_utbetalningar")
+        con.execute("CREATE TABLE marts.mart_outcomes_year AS SELECT 2024 AS year, count(*) AS participants "
+                    "FROM core.fct_person_months")
+        con.execute("CREATE TABLE published.evaluation_outcomes AS SELECT * FROM marts.mart_outcomes_year")
+    return dsn
+
+
+def connect(dsn: str, user: str) -> psycopg.Connection:
+    return psycopg.connect(dsn.replace("//postgres@", f"//{user}@"), autocommit=True)
+
+
+def can_read(dsn: str, user: str, table: str) -> bool:
+    with connect(dsn, user) as con:
+        try:
+            con.execute(f"SELECT * FROM {table}").fetchall()
+            return True
+        except psycopg.errors.InsufficientPrivilege:
+            return False
+
+
+TABLES = ["raw.fk_utbetalningar", "staging.stg_fk__utbetalningar", "core.fct_person_months",
+          "marts.mart_outcomes_year", "published.evaluation_outcomes"]
+
+
+@pytest.mark.parametrize("user, readable", [
+    ("etl", {"raw.fk_utbetalningar"}),
+    ("dbt", set(TABLES)),
+    ("anna", {"marts.mart_outcomes_year"}),
+    ("rapport", {"published.evaluation_outcomes"}),
+])
+def test_each_role_reads_only_its_layers(postgres, warehouse, user, readable):
+    assert {t for t in TABLES if can_read(warehouse, user, t)} == readable
+
+
+def test_the_analyst_gets_the_mart_figures_but_no_person_level_row(postgres, warehouse):
+    with connect(warehouse, "anna") as con:
+        assert con.execute("SELECT year, participants FROM marts.mart_outcomes_year").fetchall() == [(2024, 1)]
+        for table in ("raw.fk_utbetalningar", "staging.stg_fk__utbetalningar", "core.fct_person_months"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(f"SELECT person_id FROM {table}")
+
+
+@pytest.mark.parametrize("user, schema", [("anna", "marts"), ("rapport", "published"), ("etl", "marts"),
+                                          ("anna", "public")])
+def test_readers_and_the_loader_cannot_create_outside_their_schema(postgres, warehouse, user, schema):
+    with connect(warehouse, user) as con:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute(f"CREATE TABLE {schema}.sneaky (x int)")
+
+
+def test_init_roles_again_changes_nothing_and_keeps_grants(postgres, warehouse):
+    result = subprocess.run([str(VENV_BIN / "utfall"), "db", "init-roles", "--dsn", warehouse],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(warehouse) as con:
+        roles = {r for (r,) in con.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE 'utfall\\_%'")}
+    assert roles == set(ROLES)
+    assert can_read(warehouse, "anna", "marts.mart_outcomes_year")
+    assert not can_read(warehouse, "anna", "core.fct_person_months")
