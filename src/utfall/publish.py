@@ -22,6 +22,7 @@ import duckdb
 
 from utfall import ledger
 from utfall.config import Paths
+from utfall.validation import q as _ident
 
 log = logging.getLogger("utfall.publish")
 
@@ -129,10 +130,6 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from utfall.validation import q as _ident  # SQL identifier quoting, one definition
+
 ROLES = {
     "utfall_loader": "loads deliveries: writes raw",
     "utfall_transform": "dbt, the gate and the evaluation: reads raw, writes every later layer",
@@ -39,10 +41,6 @@ SCHEMAS = {
     "marts": SchemaAccess("utfall_transform", ("utfall_analyst",)),
     "published": SchemaAccess("utfall_transform", ("utfall_reporter",)),
 }
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def statements(database: str) -> list[str]:
