@@ -45,6 +45,16 @@ def run_triggered_ingest(env: dict) -> str:
     return wait_for(finished, 240, "the triggered run to finish")
 
 
+def reports_healthy(port: int, *components: str) -> bool:
+    """The api-server's health endpoint answers and says each component is healthy."""
+    try:
+        with urllib.request.urlopen(f"http://localhost:{port}/api/v2/monitor/health", timeout=5) as r:
+            body = r.read()
+    except OSError:
+        return False
+    return all(f'"{c}":{{"status":"healthy"'.encode() in body for c in components)
+
+
 REGION_FILE = ("region_vard", "region_vard_202401.csv",
                f"person_id;manad;oppenvardsbesok;slutenvardsdagar\n{pid(1)};2024-01;2;0\n{pid(2)};2024-01;0;4\n")
 
@@ -61,14 +71,7 @@ def test_standalone_scheduler_runs_an_ingest_dag(home, tmp_path):
     server = subprocess.Popen([str(VENV_BIN / "airflow"), "standalone"], env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     try:
-        def healthy():
-            try:
-                with urllib.request.urlopen(f"http://localhost:{port}/api/v2/monitor/health", timeout=5) as r:
-                    return b'"scheduler":{"status":"healthy"' in r.read()
-            except OSError:
-                return False
-
-        wait_for(healthy, 180, "airflow standalone to report a healthy scheduler")
+        wait_for(lambda: reports_healthy(port, "scheduler"), 180, "airflow standalone to report a healthy scheduler")
         runs = run_triggered_ingest(env)
         assert "failed" not in runs, (tmp_path / "standalone.log").read_text()[-3000:]
     finally:
@@ -98,27 +101,22 @@ def test_services_with_postgresql_metadata_and_local_executor_run_an_ingest_dag(
     assert setup.returncode == 0, setup.stderr
     deliver(home, *REGION_FILE)
 
-    services = {}
+    services, logs = {}, []
     try:
         for name in ("api-server", "scheduler", "dag-processor"):
-            log = open(tmp_path / f"{name}.log", "w")
-            services[name] = subprocess.Popen([str(VENV_BIN / "airflow"), name], env=env, stdout=log,
+            logs.append(open(tmp_path / f"{name}.log", "w"))
+            services[name] = subprocess.Popen([str(VENV_BIN / "airflow"), name], env=env, stdout=logs[-1],
                                               stderr=subprocess.STDOUT, start_new_session=True)
 
-        def healthy():
-            try:
-                with urllib.request.urlopen(f"http://localhost:{port}/api/v2/monitor/health", timeout=5) as r:
-                    body = r.read()
-                    return b'"scheduler":{"status":"healthy"' in body and b'"dag_processor":{"status":"healthy"' in body
-            except OSError:
-                return False
-
-        wait_for(healthy, 180, "the scheduler and dag-processor to report healthy")
+        wait_for(lambda: reports_healthy(port, "scheduler", "dag_processor"), 180,
+                 "the scheduler and dag-processor to report healthy")
         runs = run_triggered_ingest(env)
         assert "failed" not in runs, "\n".join((tmp_path / f"{n}.log").read_text()[-2000:] for n in services)
     finally:
         for process in services.values():
             stop_group(process)
+        for log in logs:
+            log.close()
     assert query(home, "SELECT count(*) FROM raw.region_vard") == [(2,)]
     # The runs, the task instances and the scheduler's job are in PostgreSQL (Airflow 3.3 leaves
     # job.executor_class empty; the executor is the LocalExecutor set above)

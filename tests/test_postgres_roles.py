@@ -61,11 +61,11 @@ TABLES = ["raw.fk_utbetalningar", "staging.stg_fk__utbetalningar", "core.fct_per
     ("anna", {"marts.mart_outcomes_year"}),
     ("rapport", {"published.evaluation_outcomes"}),
 ])
-def test_each_role_reads_only_its_layers(postgres, warehouse, user, readable):
+def test_each_role_reads_only_its_layers(warehouse, user, readable):
     assert {t for t in TABLES if can_read(warehouse, user, t)} == readable
 
 
-def test_the_analyst_gets_the_mart_figures_but_no_person_level_row(postgres, warehouse):
+def test_the_analyst_gets_the_mart_figures_but_no_person_level_row(warehouse):
     with connect(warehouse, "anna") as con:
         assert con.execute("SELECT year, participants FROM marts.mart_outcomes_year").fetchall() == [(2024, 1)]
         for table in ("raw.fk_utbetalningar", "staging.stg_fk__utbetalningar", "core.fct_person_months"):
@@ -75,13 +75,13 @@ def test_the_analyst_gets_the_mart_figures_but_no_person_level_row(postgres, war
 
 @pytest.mark.parametrize("user, schema", [("anna", "marts"), ("rapport", "published"), ("etl", "marts"),
                                           ("anna", "public")])
-def test_readers_and_the_loader_cannot_create_outside_their_schema(postgres, warehouse, user, schema):
+def test_readers_and_the_loader_cannot_create_outside_their_schema(warehouse, user, schema):
     with connect(warehouse, user) as con:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             con.execute(f"CREATE TABLE {schema}.sneaky (x int)")
 
 
-def test_init_roles_again_changes_nothing_and_keeps_grants(postgres, warehouse):
+def test_init_roles_again_changes_nothing_and_keeps_grants(warehouse):
     result = subprocess.run([str(VENV_BIN / "utfall"), "db", "init-roles", "--dsn", warehouse],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
