@@ -64,11 +64,11 @@
 {% macro panel_inputs_sql(fingerprint) %}
     select 'rules' as kind, 'fingerprint' as key, '{{ fingerprint }}' as value
     union all
-    select 'load', feed || ' ' || strftime(month_start, '%Y-%m'), load_id::varchar
+    select 'load', feed || ' ' || left(cast(month_start as varchar), 7), cast(load_id as varchar)
     from {{ ref('stg_ledger__loads') }}
     where month_start is not null
     union all
-    select 'month', strftime(month_start, '%Y-%m-%d'), null
+    select 'month', cast(month_start as varchar), null
     from {{ ref('int_month_spine') }}
     union all
     select distinct 'person', person_id, null
@@ -177,6 +177,5 @@
 
 {% macro panel_record_inputs() %}
     {#- Post-hook: what this build was made from, for the next build to compare with -#}
-    create or replace table {{ panel_inputs_relation() }} as
-    {{ panel_inputs_sql(panel_rules_fingerprint()) }}
+    {{ replace_table_as(panel_inputs_relation(), panel_inputs_sql(panel_rules_fingerprint())) }}
 {% endmacro %}

@@ -30,6 +30,6 @@ select *
 from chained
 where previous_month_start is not null
   and (
-      previous_month_start <> month_start - interval 1 month
+      previous_month_start <> month_start - interval '1 month'
       or previous_active_end <> active_start
   )

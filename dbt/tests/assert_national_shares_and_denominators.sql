@@ -19,8 +19,8 @@ where (share_direct_work_or_studies is not null and share_direct_work_or_studies
    or (share_self_supporting_12m is not null and share_self_supporting_12m not between 0 and 1)
    or (followable_after_exit = 0) != (share_direct_work_or_studies is null)
    or (followable_12m = 0) != (share_self_supporting_12m is null)
-   or abs(share_direct_work_or_studies - direct_work_or_studies::double / nullif(followable_after_exit, 0)) > 1e-12
-   or abs(share_self_supporting_12m - self_supporting_12m::double / nullif(followable_12m, 0)) > 1e-12
+   or abs(share_direct_work_or_studies - direct_work_or_studies::float8 / nullif(followable_after_exit, 0)) > 1e-12
+   or abs(share_self_supporting_12m - self_supporting_12m::float8 / nullif(followable_12m, 0)) > 1e-12
    or followable_after_exit > ended
    or followable_12m > ended
    or direct_work_or_studies > followable_after_exit

@@ -27,7 +27,7 @@ checked as (
         {% for share, num, den in pairs %}
         ({{ share }} is not null and ({{ share }} < 0 or {{ share }} > 1))
             or ({{ den }} = 0) != ({{ share }} is null)
-            or abs({{ share }} - {{ num }}::double / nullif({{ den }}, 0)) > 1e-12
+            or abs({{ share }} - {{ num }}::float8 / nullif({{ den }}, 0)) > 1e-12
             or {{ num }} > {{ den }}
             or {{ den }} > ended
             as bad_{{ share }},

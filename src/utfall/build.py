@@ -11,7 +11,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from utfall import ledger
+from utfall import ledger, target
 from utfall.config import Paths, dbt_dir
 
 log = logging.getLogger("utfall.build")
@@ -24,18 +24,33 @@ class BuildResult:
 
 
 def dbt_environment(paths: Paths) -> dict[str, str]:
-    return {
+    env = {
         "UTFALL_HOME": str(paths.home),
         "DBT_TARGET_PATH": str(paths.home / "dbt" / "target"),
         "DBT_LOG_PATH": str(paths.home / "dbt" / "logs"),
     }
+    if paths.warehouse_dsn:
+        env.update(target.dbt_environment(paths.warehouse_dsn))
+    return env
+
+
+def dbt_target_args(paths: Paths) -> list[str]:
+    """dbt's `postgres` output (dbt/profiles.yml) when the warehouse is PostgreSQL."""
+    if paths.warehouse_dsn:
+        return ["--target", "postgres"]
+    return []
 
 
 def run_dbt(paths: Paths, *args: str) -> BuildResult:
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_environment(paths))
-    result = dbtRunner().invoke([*args, "--project-dir", str(dbt_dir()), "--profiles-dir", str(dbt_dir())])
+    # On PostgreSQL the unit tests are left out: their fixtures are DuckDB SQL, and they test the
+    # models' logic, which the DuckDB run proves; every data test runs on both.
+    skip_unit_tests = (["--exclude-resource-type", "unit_test"]
+                       if paths.warehouse_dsn and args[0] in ("build", "test") else [])
+    result = dbtRunner().invoke([*args, *skip_unit_tests, *dbt_target_args(paths),
+                                 "--project-dir", str(dbt_dir()), "--profiles-dir", str(dbt_dir())])
     failures = []
     for r in getattr(result.result, "results", None) or []:
         if str(r.status) in ("error", "fail"):
@@ -50,7 +65,7 @@ def build(paths: Paths, select: str | None = None, full_refresh: bool = False) -
 
     The person-month panel is incremental; `full_refresh` rebuilds it from scratch.
     """
-    con = ledger.connect(paths.warehouse)  # waits for another writer, like the loader
+    con = ledger.connect_for_loading(paths)  # waits for another writer, like the loader
     try:
         ledger.ensure_schema(con)
     finally:

@@ -18,10 +18,15 @@ def project_dir() -> Path:
 @dataclass(frozen=True)
 class Paths:
     home: Path
+    # A shared PostgreSQL warehouse instead of warehouse.duckdb (see utfall.target); inbox,
+    # archive, quarantine and reports stay under home either way.
+    warehouse_dsn: str | None = None
 
     @classmethod
     def from_env(cls) -> "Paths":
-        return cls(Path(os.environ.get("UTFALL_HOME", "data")).resolve())
+        from utfall.target import postgres_dsn
+
+        return cls(Path(os.environ.get("UTFALL_HOME", "data")).resolve(), postgres_dsn())
 
     @property
     def inbox(self) -> Path:

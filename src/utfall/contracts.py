@@ -15,14 +15,14 @@ from typing import Literal
 ColumnType = Literal["pseudonym", "text", "code", "integer", "amount", "decimal", "date", "month"]
 FeedKind = Literal["monthly", "snapshot"]
 
-# How each column type is stored in raw (DuckDB types).
+# How each column type is stored in raw (types DuckDB and PostgreSQL both know).
 STORAGE_TYPES: dict[str, str] = {
     "pseudonym": "VARCHAR",
     "text": "VARCHAR",
     "code": "VARCHAR",
     "integer": "BIGINT",
     "amount": "DECIMAL(18,2)",  # whole SEK in practice, but a decimal comma happens
-    "decimal": "DOUBLE",
+    "decimal": "DOUBLE PRECISION",  # DuckDB's DOUBLE, spelled so PostgreSQL takes it too
     "date": "DATE",
     "month": "DATE",  # first day of the month
 }

@@ -77,6 +77,18 @@ def transaction(path: Path):
         con.close()
 
 
+def connect_for_loading(paths):
+    """The connection raw is written through: the DuckDB warehouse, or PostgreSQL (holding the
+    loader lock) when `paths.warehouse_dsn` is set."""
+    if paths.warehouse_dsn:
+        from utfall.target import PostgresConnection
+
+        con = PostgresConnection(paths.warehouse_dsn)
+        con.lock_loader()
+        return con
+    return connect(paths.warehouse)
+
+
 def connect(path: Path, read_only: bool = False, timeout_s: float | None = None,
             poll_s: float = 2.0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting (and saying so in the log) while another process holds it.

@@ -10,6 +10,10 @@ For each file in $UTFALL_HOME/inbox/<feed>/ (oldest first):
                                       file moves to archive/<feed>/.
 The ledger row names where the file is going before it moves, so a process killed
 between commit and move is finished by the next run instead of counted twice.
+
+Files are read and checked with DuckDB. On the DuckDB warehouse that happens in the warehouse
+itself; on PostgreSQL (paths.warehouse_dsn) in an in-memory DuckDB, and the checked rows go to
+raw with COPY inside the same transaction as the ledger row.
 """
 
 from __future__ import annotations
@@ -105,15 +109,18 @@ def load(
     if not files:
         log.info("nothing new in %s", paths.inbox / (feed or ""))
         return report
-    con = ledger.connect(paths.warehouse)
+    con = ledger.connect_for_loading(paths)
+    checker = duckdb.connect() if paths.warehouse_dsn else con
     try:
         ledger.ensure_schema(con)
         for folder, path in files:
-            outcome = load_file(con, paths, folder, path, today, on_progress)
+            outcome = load_file(con, paths, folder, path, today, on_progress, checker)
             report.outcomes.append(outcome)
             if on_file:
                 on_file(path, outcome)
     finally:
+        if checker is not con:
+            checker.close()
         con.close()
     return report
 
@@ -150,8 +157,12 @@ def _watch_progress(con, path: Path, on_progress: ProgressCallback | None, start
         on_progress(path, end)
 
 
-def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, path: Path, today: date,
-              on_progress: ProgressCallback | None = None) -> FileOutcome:
+def load_file(con, paths: Paths, folder: str | None, path: Path, today: date,
+              on_progress: ProgressCallback | None = None,
+              checker: duckdb.DuckDBPyConnection | None = None) -> FileOutcome:
+    """One file: `con` holds raw and the ledger, `checker` (DuckDB; by default `con` itself)
+    reads and checks the file."""
+    checker = con if checker is None else checker
     sha = sha256_of(path)
     prior = con.execute(
         "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? ORDER BY load_id", [sha]
@@ -180,39 +191,45 @@ def load_file(con: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, 
     common.update(period=delivery.period, forbund_id=delivery.forbund_id)
     rows: int | None = None
     try:
-        with _watch_progress(con, path, on_progress, 0.0, 0.5):
-            rows = stage(con, delivery)
-        violations, total = check_rules(con, delivery, today, MAX_LISTED_VIOLATIONS)
+        with _watch_progress(checker, path, on_progress, 0.0, 0.5):
+            rows = stage(checker, delivery)
+        violations, total = check_rules(checker, delivery, today, MAX_LISTED_VIOLATIONS)
         if on_progress:
             on_progress(path, 0.6)
         if not violations:
             from utfall.gx_check import validate_staged  # GX imports slowly; only when a file gets this far
 
-            violations, total = validate_staged(con, delivery.feed, MAX_LISTED_VIOLATIONS)
+            violations, total = validate_staged(checker, delivery.feed, MAX_LISTED_VIOLATIONS)
         if violations:
             return _quarantine(con, paths, folder, path, common, delivery, violations, total, rows)
         if on_progress:
             on_progress(path, 0.8)
-        with _watch_progress(con, path, on_progress, 0.8, 1.0):
-            return _insert(con, paths, delivery, common, rows)
+        with _watch_progress(checker, path, on_progress, 0.8, 1.0):
+            return _insert(con, checker, paths, delivery, common, rows)
     except FileRefused as e:
         return _quarantine(con, paths, folder, path, common, delivery, e.violations, e.total, rows)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {STAGED}")
+        checker.execute(f"DROP TABLE IF EXISTS {STAGED}")
 
 
-def _insert(con, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
+COPY_BATCH_ROWS = 50_000
+
+
+def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
     feed = delivery.feed
     load_id = common["load_id"]
     target = _free_path(paths.archive / feed.name / archived_name(load_id, delivery.path.name))
     columns = ", ".join(q(c) for c in feed.column_names)
+    select_staged = f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
     con.begin()
     try:
         ledger.ensure_feed_table(con, feed)
-        con.execute(
-            f"INSERT INTO {feed.raw_table} (load_id, source_line, {columns}) "
-            f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
-        )
+        if checker is con:
+            con.execute(f"INSERT INTO {feed.raw_table} (load_id, source_line, {columns}) {select_staged}")
+        else:
+            staged = checker.execute(select_staged)
+            con.copy_rows(feed.raw_table, ["load_id", "source_line", *map(q, feed.column_names)],
+                          iter(lambda: staged.fetchmany(COPY_BATCH_ROWS), []))
         loaded = con.execute(f"SELECT count(*) FROM {feed.raw_table} WHERE load_id = ?", [load_id]).fetchone()[0]
         status, reason, superseded_by = _supersede(con, delivery, load_id)
         ledger.record(con, status=status, rows_in_file=rows, rows_loaded=loaded, reason=reason,

@@ -42,7 +42,8 @@ gaps as (
     select min(expected.month_start::date) as first_gap
     from per_feed
     cross join bounds
-    cross join range(bounds.first_complete_month, per_feed.last_month, interval 1 month) as expected(month_start)
+    cross join {{ month_series('bounds.first_complete_month', "per_feed.last_month - interval '1 month'") }}
+        as expected(month_start)
     where not exists (
         select 1 from delivered
         where delivered.feed = per_feed.feed and delivered.month_start = expected.month_start::date
@@ -55,7 +56,7 @@ select
     bounds.first_complete_month::date as first_complete_month,
     bounds.last_month::date as last_month,
     -- least() skips a NULL gap
-    least(bounds.earliest_last_month, gaps.first_gap - interval 1 month)::date as last_complete_month
+    least(bounds.earliest_last_month, gaps.first_gap - interval '1 month')::date as last_complete_month
 
 from bounds
 cross join gaps

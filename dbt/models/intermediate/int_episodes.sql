@@ -28,11 +28,11 @@ select
     exit_reason,
     extracted_on,
     case when queued_on is not null and entered_on is not null
-        then datediff('day', queued_on, entered_on) end as waiting_days,
+        then {{ dbt.datediff('queued_on', 'entered_on', 'day') }} end as waiting_days,
     case when entered_on is not null
-        then greatest(1, ceil((datediff('day', entered_on, coalesce(exited_on, extracted_on)) + 1) / 30.4375))::integer
+        then greatest(1, ceil(({{ dbt.datediff('entered_on', 'coalesce(exited_on, extracted_on)', 'day') }} + 1) / 30.4375))::integer
     end as months_in_insats,
-    year(entered_on) - birth_year as age_at_entry,
+    {{ year_of('entered_on') }} - birth_year as age_at_entry,
     date_trunc('month', entered_on)::date as entry_month,
     date_trunc('month', exited_on)::date as exit_month
 

@@ -10,7 +10,7 @@ period as (
 
 select
     cast(month_start as date) as month_start,
-    year(month_start) as year
+    {{ year_of('month_start') }} as year
 
-from period, range(period.first_month, period.last_month + interval 1 month, interval 1 month) as t(month_start)
+from period, {{ month_series('period.first_month', 'period.last_month') }} as t(month_start)
 where period.first_month is not null

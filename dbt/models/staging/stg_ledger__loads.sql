@@ -18,8 +18,12 @@ current_loads as (
         file_name,
         period,
         forbund_id,
-        case when length(period) = 6 then strptime(period, '%Y%m')::date end as month_start,
-        case when length(period) = 8 then strptime(period, '%Y%m%d')::date end as extracted_on,
+        -- YYYYMM and YYYYMMDD as ISO dates, which both databases cast alike
+        case when length(period) = 6
+            then cast(substr(period, 1, 4) || '-' || substr(period, 5, 2) || '-01' as date) end as month_start,
+        case when length(period) = 8
+            then cast(substr(period, 1, 4) || '-' || substr(period, 5, 2) || '-' || substr(period, 7, 2) as date)
+        end as extracted_on,
         rows_loaded,
         loaded_at
 

@@ -32,7 +32,7 @@ staged as (
         count(*) filter (where register_status = 'avslutad') as ended,
         count(*) filter (
             where entered_on >= period.first_month
-              and entered_on < period.last_month + interval 1 month
+              and entered_on < period.last_month + interval '1 month'
         ) as new_entries
     from registers
     cross join period

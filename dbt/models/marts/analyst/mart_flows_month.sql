@@ -58,7 +58,7 @@ insats_months as (
         insatser.forbund_id,
         insatser.insats_id,
         months.month_start,
-        (months.month_start + interval 1 month - interval 1 day)::date as month_end,
+        (months.month_start + interval '1 month' - interval '1 day')::date as month_end,
         months.year::integer as year
 
     from insatser
@@ -96,7 +96,7 @@ counted as (
               and (episodes.register_status <> 'avslutad' or episodes.exited_on > insats_months.month_end)
         ) as waiting_end,
         -- episodes without a queue date have no waiting days and so do not enter the median
-        median(episodes.waiting_days) filter (
+        percentile_cont(0.5) within group (order by episodes.waiting_days) filter (
             where episodes.entered_on between insats_months.month_start and insats_months.month_end
         ) as median_wait_days
 
@@ -128,10 +128,10 @@ final as (
         counted.ended::integer as ended,
         counted.active_end::integer as active_end,
         counted.waiting_end::integer as waiting_end,
-        counted.median_wait_days::double as median_wait_days,
-        insats_years.coach_fte::double as coach_fte,
+        counted.median_wait_days::float8 as median_wait_days,
+        insats_years.coach_fte::float8 as coach_fte,
         -- caseload at the month's end; no FTE reported (or 0) gives no ratio
-        (counted.active_end / nullif(insats_years.coach_fte, 0))::double as active_per_coach_fte
+        (counted.active_end / nullif(insats_years.coach_fte, 0))::float8 as active_per_coach_fte
 
     from counted
     left join insats_years

@@ -38,10 +38,10 @@ active_years as (
     select
         episodes.forbund_id,
         episodes.person_id,
-        unnest(range(
-            year(episodes.entered_on),
-            year(coalesce(episodes.exited_on, extracts.extracted_on, episodes.entered_on)) + 1
-        )) as year
+        {{ integers_between(
+            year_of('episodes.entered_on'),
+            year_of('coalesce(episodes.exited_on, extracts.extracted_on, episodes.entered_on)')
+        ) }} as year
 
     from episodes
     left join extracts on extracts.episode_id = episodes.episode_id
@@ -147,12 +147,12 @@ select
     direct_work_or_studies::bigint as direct_work_or_studies,
     followable_after_exit::bigint as followable_after_exit,
     -- shares from the row's own counts: for riket that is the summed counts
-    direct_work_or_studies::double / nullif(followable_after_exit, 0) as share_direct_work_or_studies,
+    direct_work_or_studies::float8 / nullif(followable_after_exit, 0) as share_direct_work_or_studies,
     followable_12m::bigint as followable_12m,
     self_supporting_12m::bigint as self_supporting_12m,
-    self_supporting_12m::double / nullif(followable_12m, 0) as share_self_supporting_12m,
-    support_fte_before::double as support_fte_before,
-    support_fte_after::double as support_fte_after,
+    self_supporting_12m::float8 / nullif(followable_12m, 0) as share_self_supporting_12m,
+    support_fte_before::float8 as support_fte_before,
+    support_fte_after::float8 as support_fte_after,
     episodes_with_complete_windows::bigint as episodes_with_complete_windows
 
 from combined

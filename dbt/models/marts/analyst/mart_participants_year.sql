@@ -82,28 +82,41 @@ kommuner as (
 
 -- support in the month before the inskrivning month; no panel row when that month lies
 -- outside the complete data (as for fct_episodes.status_before_entry): then 'unknown'
-support_at_start as (
+month_before_start as (
 
     select
         episodes.episode_id,
-        case
-            when panel.person_id is null then ['unknown']
-            when not (panel.is_ohalsa or panel.is_labour_market_support or panel.is_social_assistance
-                      or panel.housing_support_hours > 0) then ['none']
-            else [
-                case when panel.is_ohalsa then 'ohalsa' end,
-                case when panel.is_labour_market_support then 'arbetsmarknadsstod' end,
-                case when panel.is_social_assistance then 'ekonomiskt_bistand' end,
-                case when panel.housing_support_hours > 0 then 'boendestod' end
-            ]
-        end as support_kinds
+        panel.person_id is not null as is_known,
+        coalesce(panel.is_ohalsa, false) as is_ohalsa,
+        coalesce(panel.is_labour_market_support, false) as is_labour_market_support,
+        coalesce(panel.is_social_assistance, false) as is_social_assistance,
+        coalesce(panel.housing_support_hours > 0, false) as has_housing_support
 
     from episodes
     cross join period
     left join panel
         on panel.person_id = episodes.person_id
-        and panel.month_start = episodes.entry_month - interval 1 month
+        and panel.month_start = episodes.entry_month - interval '1 month'
         and panel.month_start between period.first_complete_month and period.last_complete_month
+
+),
+
+-- one row per episode and kind of support at start (an episode can have several)
+support_at_start as (
+
+    select episode_id, kind as support_kind
+    from month_before_start
+    cross join (values ('ohalsa'), ('arbetsmarknadsstod'), ('ekonomiskt_bistand'), ('boendestod')) as kinds(kind)
+    where case kind
+        when 'ohalsa' then is_ohalsa
+        when 'arbetsmarknadsstod' then is_labour_market_support
+        when 'ekonomiskt_bistand' then is_social_assistance
+        when 'boendestod' then has_housing_support
+    end
+    union all
+    select episode_id, case when is_known then 'none' else 'unknown' end
+    from month_before_start
+    where not (is_ohalsa or is_labour_market_support or is_social_assistance or has_housing_support)
 
 ),
 
@@ -116,14 +129,14 @@ support_blocks as (
     select
         episodes.episode_id,
         blocks.block,
-        (episodes.entry_month - to_months(12 * blocks.block))::date as block_start,
-        (episodes.entry_month - to_months(12 * (blocks.block - 1)) - interval 1 month)::date as block_end
+        (episodes.entry_month - (12 * blocks.block) * interval '1 month')::date as block_start,
+        (episodes.entry_month - (12 * (blocks.block - 1)) * interval '1 month' - interval '1 month')::date as block_end
 
     from episodes
-    cross join range(1, 6) as blocks(block)
+    cross join generate_series(1, 5) as blocks(block)
     cross join period
-    where episodes.entry_month - to_months(12 * blocks.block) >= period.first_complete_month
-      and episodes.entry_month - to_months(12 * (blocks.block - 1)) - interval 1 month <= period.last_complete_month
+    where episodes.entry_month - (12 * blocks.block) * interval '1 month' >= period.first_complete_month
+      and episodes.entry_month - (12 * (blocks.block - 1)) * interval '1 month' - interval '1 month' <= period.last_complete_month
 
 ),
 
@@ -142,26 +155,33 @@ years_in_support as (
 
 ),
 
-person_years as (
+episode_years as (
 
     select
         episodes.*,
-        years.year
+        years.year,
+        row_number() over (
+            partition by episodes.forbund_id, episodes.insats_id, episodes.person_id, years.year
+            order by episodes.entered_on desc, episodes.episode_id desc
+        ) as latest_first
 
     from episodes
     inner join years
         on episodes.entered_on <= years.year_end
         and (episodes.exited_on is null or episodes.exited_on >= years.year_start)
-    qualify row_number() over (
-        partition by episodes.forbund_id, episodes.insats_id, episodes.person_id, years.year
-        order by episodes.entered_on desc, episodes.episode_id desc
-    ) = 1
+
+),
+
+person_years as (
+
+    select * from episode_years where latest_first = 1
 
 ),
 
 described as (
 
     select
+        person_years.episode_id,
         person_years.forbund_id,
         person_years.insats_id,
         person_years.year,
@@ -171,7 +191,6 @@ described as (
         person_years.home_kommun_code,
         -- a missing education level counts as unknown, as the register's own 'okand'
         coalesce(person_years.education_level, 'okand') as education_level,
-        support_at_start.support_kinds,
         years_in_support.years_in_support::varchar as years_in_support,
         months_in_insats_groups.months_group
 
@@ -180,7 +199,6 @@ described as (
         on person_years.age_at_entry between age_groups.min_age and age_groups.max_age
     left join months_in_insats_groups
         on person_years.months_in_insats between months_in_insats_groups.min_months and months_in_insats_groups.max_months
-    left join support_at_start on support_at_start.episode_id = person_years.episode_id
     left join years_in_support on years_in_support.episode_id = person_years.episode_id
 
 ),
@@ -202,8 +220,10 @@ categorised as (
     select forbund_id, insats_id, year, person_id, 'education_level', education_level
     from described
     union all
-    select forbund_id, insats_id, year, person_id, 'support_at_start', unnest(support_kinds)
+    select described.forbund_id, described.insats_id, described.year, described.person_id, 'support_at_start',
+           support_at_start.support_kind
     from described
+    inner join support_at_start on support_at_start.episode_id = described.episode_id
     union all
     select forbund_id, insats_id, year, person_id, 'years_in_public_support_before_start', years_in_support
     from described
@@ -224,7 +244,7 @@ counted as (
         count(distinct person_id) as persons
 
     from categorised
-    -- the kinds of support not paid in the month before start leave nulls in the list
+    -- a value the register left empty (a home kommun, sex) has no category
     where category is not null
     group by forbund_id, insats_id, year, dimension, category
 

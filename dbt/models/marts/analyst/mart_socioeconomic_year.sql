@@ -20,7 +20,7 @@ episodes as (
     select
         episode_id, forbund_id, insats_id, person_id, exit_year as year,
         cast(date_trunc('month', entered_on) as date) as entry_month,
-        cast(date_trunc('month', exited_on) + interval 12 month as date) as after_month,
+        cast(date_trunc('month', exited_on) + interval '12 month' as date) as after_month,
         case when status_12m in ('arbete', 'arbete_subventionerat') then 'arbete' else 'studier' end as outcome
     from {{ ref('fct_episodes') }}
     where register_status = 'avslutad'
@@ -42,7 +42,7 @@ before_entry as (
     from episodes
     left join {{ ref('fct_person_months') }} as panel
         on panel.person_id = episodes.person_id
-       and panel.month_start >= episodes.entry_month - interval 12 month
+       and panel.month_start >= episodes.entry_month - interval '12 month'
        and panel.month_start < episodes.entry_month
     group by episodes.episode_id
 
@@ -144,12 +144,12 @@ select
     {%- for column in sek_columns %}
     {{ sek(column) }} as {{ column }},
     {%- endfor %}
-    cast(return_per_krona as double) as return_per_krona,
-    cast(projection_factor as double) as projection_factor,
+    cast(return_per_krona as double precision) as return_per_krona,
+    cast(projection_factor as double precision) as projection_factor,
     {%- for column in projection_columns %}
     {{ sek(column) }} as {{ column }},
     {%- endfor %}
     {%- for column in parameter_columns %}
-    cast({{ column }} as double) as {{ column }}{{ ',' if not loop.last }}
+    cast({{ column }} as double precision) as {{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 from calculated

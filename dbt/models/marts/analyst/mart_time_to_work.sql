@@ -27,7 +27,7 @@ curve_months as (
     select
         forbund_id,
         insats_id,
-        unnest(range(0, max(months_to_first_work) + 1)) as month_since_entry
+        {{ integers_between('0', 'max(months_to_first_work)') }} as month_since_entry
     from episodes
     group by forbund_id, insats_id
 
@@ -61,12 +61,10 @@ survival as (
 
     select
         *,
-        -- product() multiplies exactly in order; a factor 0 (all at risk found work) stays 0
-        product(1.0 - events::double / at_risk) over (
-            partition by forbund_id, insats_id
-            order by month_since_entry
-            rows between unbounded preceding and current row
-        ) as survival
+        -- a factor 0 (all at risk found work) keeps the product 0
+        {{ product_over('1.0 - events::float8 / at_risk',
+                        'partition by forbund_id, insats_id order by month_since_entry
+                         rows between unbounded preceding and current row') }} as survival
 
     from counted
 
@@ -81,8 +79,8 @@ final as (
         at_risk::integer as at_risk,
         events::integer as events,
         censored::integer as censored,
-        survival::double as survival,
-        (1 - survival)::double as share_in_work
+        survival::float8 as survival,
+        (1 - survival)::float8 as share_in_work
 
     from survival
 

@@ -52,9 +52,9 @@ windows as (
     inner join panel
         on panel.person_id = episodes.person_id
         and (
-            panel.month_start between episodes.entry_month - interval 12 month and episodes.entry_month - interval 1 month
+            panel.month_start between episodes.entry_month - interval '12 month' and episodes.entry_month - interval '1 month'
             or panel.month_start between episodes.entry_month and episodes.observed_until
-            or panel.month_start between episodes.exit_month + interval 1 month and episodes.exit_month + interval 12 month
+            or panel.month_start between episodes.exit_month + interval '1 month' and episodes.exit_month + interval '12 month'
         )
     group by episodes.episode_id
 
@@ -67,27 +67,35 @@ joined as (
 
     select
         episodes.*,
-        windows.* exclude (episode_id),
+        windows.support_fk_sek_before,
+        windows.support_af_sek_before,
+        windows.support_kommun_sek_before,
+        windows.support_fte_before,
+        windows.support_fk_sek_after,
+        windows.support_af_sek_after,
+        windows.support_kommun_sek_after,
+        windows.support_fte_after,
+        windows.first_work_month,
         before_entry.status as status_before_entry,
         {%- for suffix, months in follow_ups %}
         follow_up_{{ suffix }}.status as status_{{ suffix }},
         follow_up_{{ suffix }}.is_self_supporting as is_self_supporting_{{ suffix }},
         {%- endfor %}
-        episodes.entry_month - interval 12 month >= episodes.first_complete_month
-            and episodes.entry_month - interval 1 month <= episodes.last_complete_month as has_complete_before_window,
-        episodes.exit_month + interval 12 month <= episodes.last_complete_month as has_complete_after_window
+        episodes.entry_month - interval '12 month' >= episodes.first_complete_month
+            and episodes.entry_month - interval '1 month' <= episodes.last_complete_month as has_complete_before_window,
+        episodes.exit_month + interval '12 month' <= episodes.last_complete_month as has_complete_after_window
 
     from episodes
     left join windows on windows.episode_id = episodes.episode_id
     -- a month outside the complete data finds no row: not (yet) followable
     left join panel as before_entry
         on before_entry.person_id = episodes.person_id
-        and before_entry.month_start = episodes.entry_month - interval 1 month
+        and before_entry.month_start = episodes.entry_month - interval '1 month'
         and before_entry.month_start between episodes.first_complete_month and episodes.last_complete_month
     {%- for suffix, months in follow_ups %}
     left join panel as follow_up_{{ suffix }}
         on follow_up_{{ suffix }}.person_id = episodes.person_id
-        and follow_up_{{ suffix }}.month_start = episodes.exit_month + interval {{ months }} month
+        and follow_up_{{ suffix }}.month_start = episodes.exit_month + interval '{{ months }} month'
         and follow_up_{{ suffix }}.month_start between episodes.first_complete_month and episodes.last_complete_month
     {%- endfor %}
 
@@ -106,8 +114,8 @@ select
     queued_on,
     entered_on,
     exited_on,
-    year(entered_on)::integer as entry_year,
-    year(exited_on)::integer as exit_year,
+    {{ year_of('entered_on') }} as entry_year,
+    {{ year_of('exited_on') }} as exit_year,
     register_status,
     exit_reason,
     waiting_days::integer as waiting_days,
@@ -135,8 +143,8 @@ select
     case when has_complete_after_window then least(1.0, coalesce(support_fte_after, 0)) end as support_fte_after,
     case
         when not coalesce(entry_month between first_complete_month and last_complete_month, false) then null
-        when first_work_month is not null then datediff('month', entry_month, first_work_month)
-        else datediff('month', entry_month, observed_until)
+        when first_work_month is not null then {{ dbt.datediff('entry_month', 'first_work_month', 'month') }}
+        else {{ dbt.datediff('entry_month', 'observed_until', 'month') }}
     end::integer as months_to_first_work,
     case
         when not coalesce(entry_month between first_complete_month and last_complete_month, false) then null
