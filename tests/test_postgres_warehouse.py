@@ -19,6 +19,7 @@ from utfall import ledger
 from utfall.build import build
 from utfall.config import Paths
 from utfall.loader import load
+from utfall.roles import init_roles
 from utfall.target import PostgresConnection
 
 
@@ -95,18 +96,30 @@ def comparable(value):
     return value
 
 
-def test_duckdb_and_postgresql_build_identical_marts_from_the_same_deliveries(postgres, tmp_path):
-    """The hand-computed outcome scenario (tests/test_scenario_outcomes.py) is loaded and built
-    on both warehouses; every table of the marts and core schemas must hold the same rows."""
-    on_duckdb = Paths(tmp_path / "duckdb")
-    on_postgres = Paths(tmp_path / "postgres", postgres.create_database("wh_compare"))
+@pytest.fixture(scope="module")
+def built_on_both(postgres, tmp_path_factory) -> tuple[Paths, Paths]:
+    """The hand-computed outcome scenario (tests/test_scenario_outcomes.py) loaded and built on
+    DuckDB and on PostgreSQL. The PostgreSQL warehouse is set up as a deployment: roles from
+    `utfall db init-roles`, the pipeline logged in as its own user `etl`, an analyst `anna`."""
+    admin_dsn = postgres.create_database("wh_compare")
+    init_roles(admin_dsn, pipeline_user="etl")
+    with psycopg.connect(admin_dsn, autocommit=True) as con:
+        con.execute("CREATE ROLE anna LOGIN IN ROLE utfall_analyst")
+    folder = tmp_path_factory.mktemp("compare")
+    on_duckdb = Paths(folder / "duckdb")
+    on_postgres = Paths(folder / "postgres", postgres.dsn("wh_compare", user="etl"))
     for paths in (on_duckdb, on_postgres):
         deliver_scenario(paths)
         report = load(paths)
         assert report.exit_code == 0, [(o.file_name, o.status, o.reason) for o in report.outcomes]
         result = build(paths)
         assert result.success, result.failures
+    return on_duckdb, on_postgres
 
+
+def test_duckdb_and_postgresql_build_identical_marts_from_the_same_deliveries(built_on_both):
+    """Every table of the marts and core schemas holds the same rows on both warehouses."""
+    on_duckdb, on_postgres = built_on_both
     with duckdb.connect(str(on_duckdb.warehouse), read_only=True) as con:
         tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
                              "WHERE table_schema IN ('core', 'marts') ORDER BY 1, 2").fetchall()
@@ -125,3 +138,18 @@ def test_duckdb_and_postgresql_build_identical_marts_from_the_same_deliveries(po
             on_duck = sorted((tuple(comparable(v) for v in row) for row in duck[table]), key=repr)
             assert on_duck, f"{table} is empty: the comparison would prove nothing"
             assert on_pg == on_duck, table
+
+
+def test_the_pipeline_writes_as_its_roles_and_the_analyst_reads_only_the_marts(postgres, built_on_both):
+    _, on_postgres = built_on_both
+    owners = dict(pg_query(on_postgres, "SELECT schemaname || '.' || tablename, tableowner FROM pg_tables "
+                                        "WHERE tablename IN ('loads', 'fk_utbetalningar', 'fct_episodes', "
+                                        "'mart_outcomes_year')"))
+    assert owners == {"raw.loads": "utfall_loader", "raw.fk_utbetalningar": "utfall_loader",
+                      "core.fct_episodes": "utfall_transform", "marts.mart_outcomes_year": "utfall_transform"}
+    with psycopg.connect(postgres.dsn("wh_compare", user="anna"), autocommit=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.mart_outcomes_year").fetchone()[0] > 0
+        for person_level in ("raw.fk_utbetalningar", "staging.stg_fk__utbetalningar", "core.fct_episodes",
+                             "core.fct_person_months"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(f"SELECT person_id FROM {person_level} LIMIT 1")

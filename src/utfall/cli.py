@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -304,6 +305,9 @@ def airflow_env() -> None:
 def db_init_roles(
     dsn: Annotated[str, typer.Option(envvar="UTFALL_WAREHOUSE",
                                      help="postgresql://… of the warehouse database, as a role that may create roles")],
+    pipeline_user: Annotated[str | None, typer.Option(
+        help="also create this login user for the pipeline (Airflow's connection), member of "
+             "utfall_loader and utfall_transform; its password from $UTFALL_PIPELINE_PASSWORD")] = None,
 ) -> None:
     """Create the roles utfall_loader, utfall_transform, utfall_analyst and utfall_reporter, the
     warehouse schemas, and who may read what (again: changes nothing)."""
@@ -312,7 +316,7 @@ def db_init_roles(
         raise typer.Exit(2)
     from utfall.roles import ROLES, SCHEMAS, init_roles
 
-    init_roles(dsn)
+    init_roles(dsn, pipeline_user, os.environ.get("UTFALL_PIPELINE_PASSWORD"))
     for schema, access in SCHEMAS.items():
         readers = ", ".join(access.readers) or "no one else"
         console.print(f"{schema:<13} written by {access.creator}; read by {readers}")

@@ -84,7 +84,7 @@ def connect_for_loading(paths):
         from utfall.target import PostgresConnection
 
         con = PostgresConnection(paths.warehouse_dsn)
-        con.lock_loader()
+        con.start_loading()
         return con
     return connect(paths.warehouse)
 
@@ -130,7 +130,10 @@ def connect(path: Path, read_only: bool = False, timeout_s: float | None = None,
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, ledger and feed tables; add columns a contract gained since."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    # Only when missing: PostgreSQL checks the right to create schemas even for IF NOT EXISTS,
+    # and a deployment's loader has none (`utfall db init-roles` made raw for it).
+    if not con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'raw'").fetchone()[0]:
+        con.execute("CREATE SCHEMA raw")
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.load_id_seq START 1")
     cols = ", ".join(f"{n} {t}" for n, t, _ in LEDGER_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.loads ({cols}, PRIMARY KEY (load_id))")

@@ -67,14 +67,45 @@ def statements(database: str) -> list[str]:
     return sql
 
 
-def init_roles(dsn: str) -> list[str]:
-    """Apply `statements` in one transaction as a role that may create roles; return them."""
+# The roles the pipeline acts as: the loader writes raw as one, dbt and the gate write the rest
+# as the other, so that what each creates gets the readers of its schema (default privileges).
+PIPELINE_ROLES = ("utfall_loader", "utfall_transform")
+
+
+def pipeline_user_statements(user: str) -> list[str]:
+    """A login user for the pipeline (Airflow's connection), member of both pipeline roles."""
+    return [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') "
+        f"THEN CREATE ROLE {_ident(user)} LOGIN; END IF; END $$",
+        f"GRANT {', '.join(_ident(r) for r in PIPELINE_ROLES)} TO {_ident(user)}",
+    ]
+
+
+def init_roles(dsn: str, pipeline_user: str | None = None, pipeline_password: str | None = None) -> None:
+    """Apply `statements` (and the pipeline user's) in one transaction, as a role that may
+    create roles."""
     import psycopg
+    from psycopg import sql as pgsql
 
     with psycopg.connect(dsn) as con:
-        database = con.info.dbname
-        sql = statements(database)
+        statements_to_run = statements(con.info.dbname)
+        if pipeline_user:
+            statements_to_run += pipeline_user_statements(pipeline_user)
         with con.transaction():
-            for statement in sql:
+            for statement in statements_to_run:
                 con.execute(statement)
-    return sql
+            if pipeline_user and pipeline_password:
+                con.execute(pgsql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    pgsql.Identifier(pipeline_user), pgsql.Literal(pipeline_password)))
+
+
+def act_as(con, role: str) -> str:
+    """SET ROLE `role` when the login user is a member of it (a deployment with roles), else
+    stay the login user (a warehouse without them); return the role acted as."""
+    member = con.execute(
+        "SELECT coalesce((SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = %s), false)",
+        [role]).fetchone()[0]
+    if member:
+        con.execute(f"SET ROLE {_ident(role)}")
+        return role
+    return con.execute("SELECT current_user").fetchone()[0]

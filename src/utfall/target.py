@@ -20,9 +20,15 @@ _PLACEHOLDER = re.compile(r"\?")
 LOADER_LOCK_KEY = 7_302_001
 
 
+# Under Airflow the warehouse is the connection `utfall_warehouse` (docker-compose.yml sets
+# it through Airflow's environment-variable convention, a URI).
+AIRFLOW_CONNECTION_ENV = "AIRFLOW_CONN_UTFALL_WAREHOUSE"
+
+
 def postgres_dsn(value: str | None = None) -> str | None:
     """The PostgreSQL DSN when the warehouse is PostgreSQL, else None (DuckDB)."""
-    value = os.environ.get(WAREHOUSE_ENV, "") if value is None else value
+    if value is None:
+        value = os.environ.get(WAREHOUSE_ENV) or os.environ.get(AIRFLOW_CONNECTION_ENV, "")
     if value.startswith(("postgresql://", "postgres://")):
         return value
     if value:
@@ -31,9 +37,15 @@ def postgres_dsn(value: str | None = None) -> str | None:
 
 
 def dbt_environment(dsn: str) -> dict[str, str]:
-    """The variables dbt's `postgres` output reads (dbt/profiles.yml), from a DSN."""
+    """The variables dbt's `postgres` output reads (dbt/profiles.yml), from a DSN; dbt acts as
+    utfall_transform when the login user is a member of it."""
+    from utfall.roles import act_as
+
     parts = conninfo_to_dict(dsn)
+    with psycopg.connect(dsn) as con:
+        role = act_as(con, "utfall_transform")
     return {
+        "UTFALL_PG_ROLE": role,
         "UTFALL_PG_HOST": str(parts.get("host", "localhost")),
         "UTFALL_PG_PORT": str(parts.get("port", "5432")),
         "UTFALL_PG_USER": str(parts.get("user", os.environ.get("USER", "postgres"))),
@@ -69,8 +81,12 @@ class PostgresConnection:
     def rollback(self) -> None:
         self._con.execute("ROLLBACK")
 
-    def lock_loader(self) -> None:
-        """Wait until no other loader writes raw (released when this connection closes)."""
+    def start_loading(self) -> None:
+        """Act as utfall_loader where the roles exist, and wait until no other loader writes
+        raw (the lock is released when this connection closes)."""
+        from utfall.roles import act_as
+
+        act_as(self._con, "utfall_loader")
         self._con.execute("SELECT pg_advisory_lock(%s)", [LOADER_LOCK_KEY])
 
     def copy_rows(self, table: str, columns: list[str], batches) -> None:
