@@ -11,8 +11,8 @@ USER airflow
 WORKDIR /opt/utfall/src-build
 COPY --chown=airflow:0 pyproject.toml constraints.txt ./
 COPY --chown=airflow:0 src/ ./src/
-# psycopg2 is the driver named in AIRFLOW__DATABASE__SQL_ALCHEMY_CONN (Postgres metadata DB);
-# pinned here because the lock (constraints.txt) is for the local venv, which has no Postgres.
-RUN pip install --no-cache-dir -c constraints.txt . psycopg2-binary==2.9.13
+# The project with the lock: it brings psycopg2-binary (the driver in SQL_ALCHEMY_CONN), the
+# Celery provider and redis (CeleryExecutor), dbt-postgres and psycopg (the warehouse).
+RUN pip install --no-cache-dir -c constraints.txt .
 
 WORKDIR /opt/airflow

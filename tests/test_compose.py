@@ -27,12 +27,16 @@ AIRFLOW_COMMANDS = {
     "airflow-scheduler": "scheduler",
     "airflow-dag-processor": "dag-processor",
     "airflow-triggerer": "triggerer",
+    "airflow-worker": "celery worker",
 }
 AIRFLOW_SERVICES = {"airflow-init", *AIRFLOW_COMMANDS}
 PROJECT_FOLDERS = ("dags", "dbt", "expectations", "seeds")
-POOL = "warehouse_writer"  # the DAGs' pool for writers of the DuckDB warehouse
+POOL = "warehouse_writer"  # the DAGs' pool for writers of the warehouse
 # Values compose must get from the environment (.env), never from the file.
-SECRETS = {"AIRFLOW_JWT_SECRET": "test-jwt-secret", "AIRFLOW_FERNET_KEY": "test-fernet-key"}
+SECRETS = {"AIRFLOW_JWT_SECRET": "test-jwt-secret", "AIRFLOW_FERNET_KEY": "test-fernet-key",
+           "AIRFLOW_DB_PASSWORD": "test-airflow-db", "WAREHOUSE_ADMIN_PASSWORD": "test-admin",
+           "WAREHOUSE_DB_PASSWORD": "test-pipeline"}
+ENV_EXAMPLE = REPO / ".env.example"
 INSTALL_HINT = "docker-compose is missing: run scripts/install-test-deps.sh (as root)"
 
 
@@ -83,6 +87,10 @@ def airflow_options() -> set[tuple[str, str]]:
     """
     package = Path(importlib.util.find_spec("airflow").submodule_search_locations[0])
     sections = yaml.safe_load((package / "config_templates" / "config.yml").read_text(encoding="utf-8"))
+    # CeleryExecutor's options ([celery] …) belong to its provider, which the lock installs.
+    from airflow.providers.celery.get_provider_info import get_provider_info
+
+    sections |= get_provider_info()["config"]
     return {(section, option) for section, spec in sections.items() for option in spec["options"]}
 
 
@@ -97,8 +105,9 @@ def pinned_version(package: str) -> str:
 
 
 def test_required_services_run_the_right_commands(services: dict) -> None:
-    assert {"postgres", *AIRFLOW_SERVICES} <= services.keys()
-    assert services["postgres"]["image"] == "postgres:16"
+    assert {"postgres", "warehouse-db", "redis", *AIRFLOW_SERVICES} <= services.keys()
+    assert services["postgres"]["image"] == services["warehouse-db"]["image"] == "postgres:16"
+    assert services["redis"]["image"].startswith("redis:")
     for name, command in AIRFLOW_COMMANDS.items():
         assert command_text(services[name]) == command, name
     init = command_text(services["airflow-init"])
@@ -131,8 +140,11 @@ def test_dags_use_only_the_pools_the_init_creates(services: dict) -> None:
 
 def test_airflow_settings(services: dict) -> None:
     expected = {
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg2://airflow:airflow@postgres/airflow",
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+            "postgresql+psycopg2://airflow:${AIRFLOW_DB_PASSWORD:?set AIRFLOW_DB_PASSWORD in .env}@postgres/airflow"
+        ),
+        "AIRFLOW__CELERY__BROKER_URL": "redis://redis:6379/0",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "false",
         "AIRFLOW__CORE__AUTH_MANAGER": (
             "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
@@ -176,6 +188,58 @@ def test_secrets_come_from_the_environment(services: dict) -> None:
         # Shared by all components: tokens signed by the scheduler are checked by the API server.
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"].startswith("${AIRFLOW_JWT_SECRET:?"), name
         assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?"), name
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    # no password written into the file: every user:password@ takes its password from .env
+    passwords = re.findall(r"://\w+:(\$\{[^}]*\}|[^@\s/]*)@", text)
+    assert len(passwords) == 4, passwords  # metadata, Celery results, warehouse connection, its admin
+    for password in passwords:
+        assert re.fullmatch(r"\$\{[A-Z_]+:\?[^}]*\}", password), password
+    for name in ("postgres", "warehouse-db"):
+        assert environment(services[name])["POSTGRES_PASSWORD"].startswith("${"), name
+
+
+def test_env_example_lists_every_variable_the_file_needs_and_env_is_not_committed() -> None:
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", COMPOSE_FILE.read_text(encoding="utf-8")))
+    assert required == set(SECRETS)
+    listed = set(re.findall(r"^([A-Z_]+)=", ENV_EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
+    assert listed == required
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=REPO)
+    assert ignored.returncode == 0, ".env must be git-ignored"
+
+
+# --- executor and warehouse ---------------------------------------------------------
+
+
+def test_celery_broker_and_results_are_services_of_the_file(services: dict) -> None:
+    env = environment(services["airflow-scheduler"])
+    broker = re.fullmatch(r"redis://([\w-]+):6379/\d+", env["AIRFLOW__CELERY__BROKER_URL"])
+    assert broker and "redis-cli" in " ".join(services[broker.group(1)]["healthcheck"]["test"])
+    backend = re.fullmatch(r"db\+postgresql://airflow:[^@]+@([\w-]+)/airflow", env["AIRFLOW__CELERY__RESULT_BACKEND"])
+    assert backend and backend.group(1) == "postgres"
+    for name in ("airflow-scheduler", "airflow-worker"):
+        assert depends_on(services[name])["redis"] == "service_healthy", name
+    worker_check = " ".join(services["airflow-worker"]["healthcheck"]["test"])
+    assert "celery_executor.app inspect ping" in worker_check
+    # a worker may be stopped and scaled: it must not pin a name or a host port
+    assert "container_name" not in services["airflow-worker"] and "ports" not in services["airflow-worker"]
+
+
+def test_the_warehouse_is_its_own_database_reached_through_an_airflow_connection(services: dict) -> None:
+    from utfall.target import AIRFLOW_CONNECTION_ENV
+
+    warehouse_env = environment(services["warehouse-db"])
+    for name in AIRFLOW_SERVICES:
+        dsn = environment(services[name])[AIRFLOW_CONNECTION_ENV]
+        match = re.fullmatch(r"postgresql://(\w+):[^@]+@([\w-]+):5432/(\w+)", dsn)
+        assert match, (name, dsn)
+        user, host, database = match.groups()
+        # not Airflow's metadata server: the warehouse's own, with its own volume
+        assert (host, database) == ("warehouse-db", warehouse_env["POSTGRES_DB"]), name
+    init = services["airflow-init"]
+    assert f"--pipeline-user {user}" in command_text(init)
+    assert "utfall db init-roles" in command_text(init)
+    assert depends_on(init)["warehouse-db"] == "service_healthy"
+    assert "warehouse-db" in {source for source, _ in mounts(services["warehouse-db"])}
 
 
 # --- mounts ---------------------------------------------------------------------------
@@ -226,7 +290,7 @@ def test_depends_on_names_existing_services_and_valid_conditions(services: dict)
             assert condition in {"service_started", "service_healthy", "service_completed_successfully"}
             if condition == "service_healthy":
                 assert "healthcheck" in services[dependency], f"{name} waits for {dependency} to be healthy"
-    assert depends_on(services["airflow-init"]) == {"postgres": "service_healthy"}
+    assert depends_on(services["airflow-init"]) == {"postgres": "service_healthy", "warehouse-db": "service_healthy"}
     for name in AIRFLOW_COMMANDS:
         # Nothing may start on a database that is not migrated yet.
         assert depends_on(services[name])["airflow-init"] == "service_completed_successfully", name
@@ -251,9 +315,13 @@ def test_dockerfile_installs_the_project_with_the_lock(services: dict) -> None:
         for path in source.split():
             assert (REPO / path).exists(), f"Dockerfile copies {path}, which is not in the repo"
     assert re.search(r"pip install .*-c constraints\.txt \.", text)
-    # The driver named in SQL_ALCHEMY_CONN must be in the image.
+    # What the settings name must be in the image: the project's dependencies bring it.
     conn = environment(services["airflow-scheduler"])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
-    assert conn.startswith("postgresql+psycopg2://") and "psycopg2-binary" in text
+    assert conn.startswith("postgresql+psycopg2://")
+    dependencies = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    for package in ("psycopg2-binary", "apache-airflow-providers-celery", "dbt-postgres", "psycopg[binary]"):
+        assert f'"{package}==' in dependencies, package
+    assert pinned_version("redis")
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert users[-1] == "airflow", "the image must run as the official image's user"
 
@@ -291,8 +359,10 @@ def test_compose_accepts_the_file(command: list[str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", COMPOSE_COMMANDS)
-def test_compose_refuses_to_run_without_the_secrets(command: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_run_without_each_secret(command: list[str], missing: str, tmp_path: Path) -> None:
     assert shutil.which(command[0]), INSTALL_HINT
-    result = run_compose(command, environment_without_secrets(), tmp_path)
+    others = {key: value for key, value in SECRETS.items() if key != missing}
+    result = run_compose(command, {**environment_without_secrets(), **others}, tmp_path)
     assert result.returncode != 0
-    assert "AIRFLOW_JWT_SECRET" in result.stderr or "AIRFLOW_FERNET_KEY" in result.stderr
+    assert f"set {missing} in .env" in result.stderr

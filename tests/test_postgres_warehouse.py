@@ -153,3 +153,17 @@ def test_the_pipeline_writes_as_its_roles_and_the_analyst_reads_only_the_marts(p
                              "core.fct_person_months"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(f"SELECT person_id FROM {person_level} LIMIT 1")
+
+
+def test_the_warehouse_is_chosen_by_utfall_warehouse_or_the_airflow_connection(monkeypatch, tmp_path):
+    monkeypatch.setenv("UTFALL_HOME", str(tmp_path))
+    monkeypatch.delenv("UTFALL_WAREHOUSE", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_UTFALL_WAREHOUSE", raising=False)
+    assert Paths.from_env().warehouse_dsn is None  # DuckDB under $UTFALL_HOME
+    monkeypatch.setenv("AIRFLOW_CONN_UTFALL_WAREHOUSE", "postgresql://etl:pw@warehouse-db:5432/utfall")
+    assert Paths.from_env().warehouse_dsn == "postgresql://etl:pw@warehouse-db:5432/utfall"
+    monkeypatch.setenv("UTFALL_WAREHOUSE", "postgresql://me@localhost/mine")  # the explicit setting wins
+    assert Paths.from_env().warehouse_dsn == "postgresql://me@localhost/mine"
+    monkeypatch.setenv("UTFALL_WAREHOUSE", "mysql://me@localhost/mine")
+    with pytest.raises(ValueError, match="postgresql://"):
+        Paths.from_env()
