@@ -268,3 +268,14 @@ def test_bad_param_is_refused(tmp_path: Path, option: str, rule: str, name: str)
     assert (code, out) == (2, "")
     assert f"--param {name}:" in err
     assert f"[regel {rule}]" in err
+
+
+def test_the_calculation_over_nobody_is_zero_and_the_cost_stands() -> None:
+    """An insats that counted nobody in the year still gets its section (the report's path
+    when mart_socioeconomic_year has no row for it)."""
+    from dataclasses import replace
+
+    from utfall.socioeconomic import calculate
+
+    result = calculate([], replace(default_parameters(), cost=Decimal(250_000)))
+    assert (result.persons, result.per_year.public_gain, result.cost, result.net) == (0, 0, 250_000, -250_000)

@@ -357,8 +357,9 @@ def calculate(persons: Iterable[Person], params: Parameters) -> Result:
     with duckdb.connect() as con:
         con.execute("CREATE TABLE persons (outcome VARCHAR, "
                     + ", ".join(f"{c} {exact}" for c in PERSON_COLUMNS.values()) + ")")
-        con.executemany(f"INSERT INTO persons VALUES ({', '.join('?' * (1 + len(PERSON_COLUMNS)))})",
-                        [[p.utfall, *(getattr(p, f) for f in PERSON_COLUMNS)] for p in people])
+        if people:  # DuckDB refuses an executemany of nothing; the calculation over nobody is zeros
+            con.executemany(f"INSERT INTO persons VALUES ({', '.join('?' * (1 + len(PERSON_COLUMNS)))})",
+                            [[p.utfall, *(getattr(p, f) for f in PERSON_COLUMNS)] for p in people])
         values = {
             "tax_rate": params.tax_rate,
             "production_factor": params.production_factor,
