@@ -4,20 +4,26 @@ dbt project as on DuckDB, on a server the tests start themselves, give the same 
 from __future__ import annotations
 
 import re
+import subprocess
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import psycopg
 import pytest
 
-from tests.conftest import deliver, pid
-from tests.test_loader import FK_HEADER, FK_ROWS, GOOD_FK, fk
+from tests.conftest import VENV_BIN, cli_env, deliver, pid
+from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, FK_ROWS, GOOD_FK, fk
 from tests.test_scenario_outcomes import deliver_scenario
 from utfall import ledger
 from utfall.build import build
 from utfall.config import Paths
+from utfall.dq.gate import GateNotPassed, require_passed, run_gate
+from utfall.dq.model import Scope
+from utfall.dq.waivers import record_waiver
+from utfall.evaluation.evaluate import evaluate
 from utfall.loader import load
 from utfall.roles import init_roles
 from utfall.target import PostgresConnection
@@ -67,6 +73,25 @@ def test_loader_writes_raw_and_the_ledger_on_postgresql(pg_home):
     assert pg_query(pg_home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(4,)]
 
 
+
+def test_the_cli_loads_and_builds_on_postgresql_when_utfall_warehouse_says_so(pg_home):
+    deliver(pg_home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    deliver(pg_home, "deltagare", "deltagare_sf01_20250101.csv",
+            "\n".join([DELTAGARE_HEADER, *DELTAGARE_ROWS]) + "\n")
+    env = {**cli_env(pg_home), "UTFALL_WAREHOUSE": pg_home.warehouse_dsn}
+    outputs = {}
+    for command in ("load", "ledger", "build"):
+        result = subprocess.run([str(VENV_BIN / "utfall"), command], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs[command] = result.stdout
+    assert "analysts read its schema marts" in outputs["build"]
+    assert "PostgreSQL 127.0.0.1" in outputs["ledger"] and "fk_utbetalningar" in outputs["ledger"]
+    assert pg_query(pg_home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(3,)]
+    # pid(2)'s episode (2024-02-10 → 2024-11-30) ended in 2024: one row of sf01-ips in the mart
+    assert pg_query(pg_home, "SELECT forbund_id, insats_id, ended FROM marts.mart_outcomes_year "
+                             "WHERE exit_year = 2024") == [("sf01", "sf01-ips", 1)]
+    assert not pg_home.warehouse.exists(), "nothing may fall back to a DuckDB file"
+
 def test_a_load_that_fails_while_writing_leaves_nothing_on_postgresql(pg_home):
     """Whole file or nothing: the server refuses the third row (a constraint added for the
     test), so neither the rows before it nor a ledger row remain, and the file waits in the inbox."""
@@ -100,14 +125,15 @@ def comparable(value):
 def built_on_both(postgres, tmp_path_factory) -> tuple[Paths, Paths]:
     """The hand-computed outcome scenario (tests/test_scenario_outcomes.py) loaded and built on
     DuckDB and on PostgreSQL. The PostgreSQL warehouse is set up as a deployment: roles from
-    `utfall db init-roles`, the pipeline logged in as its own user `etl`, an analyst `anna`."""
+    `utfall db init-roles`, the pipeline logged in as its own user, an analyst (roles are the
+    server's, shared with tests/test_postgres_roles.py: these have names of their own)."""
     admin_dsn = postgres.create_database("wh_compare")
-    init_roles(admin_dsn, pipeline_user="etl")
+    init_roles(admin_dsn, pipeline_user="compare_etl")
     with psycopg.connect(admin_dsn, autocommit=True) as con:
-        con.execute("CREATE ROLE anna LOGIN IN ROLE utfall_analyst")
+        con.execute("CREATE ROLE compare_analyst LOGIN IN ROLE utfall_analyst")
     folder = tmp_path_factory.mktemp("compare")
     on_duckdb = Paths(folder / "duckdb")
-    on_postgres = Paths(folder / "postgres", postgres.dsn("wh_compare", user="etl"))
+    on_postgres = Paths(folder / "postgres", postgres.dsn("wh_compare", user="compare_etl"))
     for paths in (on_duckdb, on_postgres):
         deliver_scenario(paths)
         report = load(paths)
@@ -147,13 +173,105 @@ def test_the_pipeline_writes_as_its_roles_and_the_analyst_reads_only_the_marts(p
                                         "'mart_outcomes_year')"))
     assert owners == {"raw.loads": "utfall_loader", "raw.fk_utbetalningar": "utfall_loader",
                       "core.fct_episodes": "utfall_transform", "marts.mart_outcomes_year": "utfall_transform"}
-    with psycopg.connect(postgres.dsn("wh_compare", user="anna"), autocommit=True) as con:
+    with psycopg.connect(postgres.dsn("wh_compare", user="compare_analyst"), autocommit=True) as con:
         assert con.execute("SELECT count(*) FROM marts.mart_outcomes_year").fetchone()[0] > 0
         for person_level in ("raw.fk_utbetalningar", "staging.stg_fk__utbetalningar", "core.fct_episodes",
                              "core.fct_person_months"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(f"SELECT person_id FROM {person_level} LIMIT 1")
 
+
+
+def test_the_gate_judges_both_warehouses_alike(built_on_both):
+    """Every level of the gate (deliveries, completeness, dbt tests, GX suites on the evaluation
+    tables) runs on PostgreSQL and gives each check the result it gives on DuckDB."""
+    on_duckdb, on_postgres = built_on_both
+    runs = [run_gate(paths, Scope(2024)) for paths in (on_duckdb, on_postgres)]
+
+    def judged(run):
+        return sorted((r.check_id, r.forbund_id or "", r.status, r.violated_rows, r.denominator) for r in run.results)
+
+    on_duck, on_pg = map(judged, runs)
+    assert not [r for r in runs[1].results if r.status == "error"], [r.message for r in runs[1].results if r.message]
+    assert {level for level in (r.level for r in runs[1].results)} == {"delivery", "completeness", "warehouse",
+                                                                        "evaluation"}
+    assert on_pg == on_duck
+    # the run is stored in the warehouse, and an evaluation may rest on it exactly when it passed
+    assert pg_query(on_postgres, "SELECT run_id, passed FROM dq.runs") == [(runs[1].run_id, runs[1].passed)]
+    if runs[1].passed:
+        assert require_passed(on_postgres, 2024) == runs[1].run_id
+    else:
+        with pytest.raises(GateNotPassed):
+            require_passed(on_postgres, 2024)
+
+
+
+def test_a_failing_evaluation_check_names_the_same_rows_on_both(postgres, built_on_both):
+    """On PostgreSQL the GX suites run in the database and report failing rows by key; they
+    must land on the same förbund with the same examples as DuckDB's pandas validation."""
+    on_duckdb, on_postgres = built_on_both
+    tamper = ("UPDATE marts.mart_outcomes_year SET share_self_supporting_12m = {} "
+              "WHERE forbund_id = 'sf02' AND exit_year = 2024")
+    with duckdb.connect(str(on_duckdb.warehouse)) as con:
+        [(original,)] = con.execute("SELECT share_self_supporting_12m FROM marts.mart_outcomes_year "
+                                    "WHERE forbund_id = 'sf02' AND exit_year = 2024").fetchall()
+        con.execute(tamper.format(1.5))
+    with psycopg.connect(postgres.dsn("wh_compare"), autocommit=True) as con:
+        con.execute(tamper.format(1.5))
+    try:
+        judged = []
+        for paths in (on_duckdb, on_postgres):
+            run = run_gate(paths, Scope(2024))
+            judged.append(sorted((r.forbund_id, r.status, r.violated_rows, r.denominator, tuple(r.examples))
+                                 for r in run.results if r.check_id == "evaluation_outcomes_shares_0_1"))
+        assert judged[1] == judged[0]
+        assert [(fid, status, violated) for fid, status, violated, *_ in judged[1]] == [
+            ("sf01", "pass", 0), ("sf02", "fail", 1)]
+        assert "insats_id=sf02-ips" in judged[1][1][4][0] and "share_self_supporting_12m=1.5" in judged[1][1][4][0]
+    finally:
+        restore = "NULL" if original is None else repr(original)
+        with duckdb.connect(str(on_duckdb.warehouse)) as con:
+            con.execute(tamper.format(restore))
+        with psycopg.connect(postgres.dsn("wh_compare"), autocommit=True) as con:
+            con.execute(tamper.format(restore))
+
+RUN_OR_TIME = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
+def same_run(value):
+    """The gate run's id and the times of generation differ between any two runs: masked."""
+    return RUN_OR_TIME.sub("<run or time>", value) if isinstance(value, str) else value
+
+
+def test_an_evaluation_on_postgresql_has_the_tables_it_has_on_duckdb(built_on_both):
+    """sf01's 2024 evaluation, generated from each warehouse, holds the same Excel tables; the
+    published evaluation tables hold the same rows. The scenario leaves out two monthly feeds
+    and two registers, so their checks are waived first (recorded, audited), as staff would."""
+    on_duckdb, on_postgres = built_on_both
+    workbooks = []
+    for paths in (on_duckdb, on_postgres):
+        blocking = {r.check_id for r in run_gate(paths, Scope(2024)).blocking}
+        assert blocking == {"completeness_months_kommun_boendestod", "completeness_months_region_vard",
+                            "completeness_register_insats_ar"}
+        for check_id in sorted(blocking):
+            record_waiver(paths, check_id, 2024, None, "ingår inte i testscenariot", "test")
+        assert run_gate(paths, Scope(2024)).passed
+        [delivered] = evaluate(paths, 2024, "sf01", workers=1).delivered
+        assert sorted(p.name for p in delivered.files) == ["manifest.json", "tabeller.xlsx", "utvardering.html",
+                                                           "utvardering.pdf"]
+        book = openpyxl.load_workbook(delivered.folder / "tabeller.xlsx", read_only=True)
+        workbooks.append({sheet.title: [tuple(same_run(comparable(v)) for v in row)
+                                        for row in sheet.iter_rows(values_only=True)]
+                          for sheet in book.worksheets})
+    on_duck, on_pg = workbooks
+    assert len(on_duck) > 5 and sum(len(rows) for rows in on_duck.values()) > 100
+    assert on_pg == on_duck
+    published = pg_query(on_postgres, "SELECT forbund_id, exit_year, insats_id, evaluation_year "
+                                      "FROM published.mart_outcomes_year ORDER BY 1, 2, 3")
+    with duckdb.connect(str(on_duckdb.warehouse), read_only=True) as con:
+        assert published == con.execute("SELECT forbund_id, exit_year, insats_id, evaluation_year "
+                                         "FROM published.mart_outcomes_year ORDER BY 1, 2, 3").fetchall()
+    assert published and {row[0] for row in published} == {"sf01"}
 
 def test_the_warehouse_is_chosen_by_utfall_warehouse_or_the_airflow_connection(monkeypatch, tmp_path):
     monkeypatch.setenv("UTFALL_HOME", str(tmp_path))

@@ -118,9 +118,12 @@ def build(
     except PublishRefused as e:
         err.print(str(e), style="red", markup=False)
         raise typer.Exit(1)
-    if result.published is None:
+    if not result.build.success:
         err.print("[red]dbt build failed (nothing published):[/red]\n" + "\n".join(result.build.failures))
         raise typer.Exit(1)
+    if result.published is None:
+        console.print("[green]Warehouse built[/green] (PostgreSQL): analysts read its schema marts with their own role.")
+        return
     console.print(f"[green]Warehouse built.[/green] Published {len(result.published.tables)} tables "
                   f"to {result.published.path}")
 
@@ -278,10 +281,11 @@ def evaluate(
 def ledger() -> None:
     """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods."""
     from utfall.config import Paths
+    from utfall.ledger import warehouse_exists
     from utfall.ledger_report import ledger_table
 
     paths = Paths.from_env()
-    if not paths.warehouse.exists():
+    if not warehouse_exists(paths):
         err.print(f"No warehouse at {paths.warehouse} yet: run `utfall load` first.")
         raise typer.Exit(1)
     console.print(ledger_table(paths))

@@ -61,10 +61,22 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
                        [schema, table]).fetchone()[0] > 0
 
 
+def connect_for_loading(paths):
+    """The connection raw is written through: the DuckDB warehouse, or PostgreSQL (holding the
+    loader lock) when `paths.warehouse_dsn` is set."""
+    if paths.warehouse_dsn:
+        from utfall.target import PostgresConnection
+
+        con = PostgresConnection(paths.warehouse_dsn, role="utfall_loader")
+        con.wait_for_other_loaders()
+        return con
+    return connect(paths.warehouse)
+
+
 @contextlib.contextmanager
-def transaction(path: Path):
-    """A writing connection in one transaction: committed when the block ends, rolled back on error."""
-    con = connect(path)
+def warehouse_transaction(paths):
+    """`connect_warehouse` in one transaction: committed when the block ends, rolled back on error."""
+    con = connect_warehouse(paths)
     try:
         con.begin()
         try:
@@ -77,16 +89,19 @@ def transaction(path: Path):
         con.close()
 
 
-def connect_for_loading(paths):
-    """The connection raw is written through: the DuckDB warehouse, or PostgreSQL (holding the
-    loader lock) when `paths.warehouse_dsn` is set."""
+def connect_warehouse(paths, read_only: bool = False):
+    """The warehouse for the gate and the evaluation: the DuckDB file (see `connect`), or
+    PostgreSQL acting as utfall_transform when `paths.warehouse_dsn` is set."""
     if paths.warehouse_dsn:
         from utfall.target import PostgresConnection
 
-        con = PostgresConnection(paths.warehouse_dsn)
-        con.start_loading()
-        return con
-    return connect(paths.warehouse)
+        return PostgresConnection(paths.warehouse_dsn, role="utfall_transform")
+    return connect(paths.warehouse, read_only=read_only)
+
+
+def warehouse_exists(paths) -> bool:
+    """Whether there is a warehouse to read: the DuckDB file, or (PostgreSQL) always."""
+    return bool(paths.warehouse_dsn) or paths.warehouse.exists()
 
 
 def connect(path: Path, read_only: bool = False, timeout_s: float | None = None,
@@ -128,12 +143,16 @@ def connect(path: Path, read_only: bool = False, timeout_s: float | None = None,
             time.sleep(poll_s)
 
 
+def create_schema_if_missing(con, schema: str) -> None:
+    """Only when missing: PostgreSQL checks the right to create schemas even for IF NOT EXISTS,
+    and a deployment's pipeline has none (`utfall db init-roles` made the schemas for it)."""
+    if not con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?", [schema]).fetchone()[0]:
+        con.execute(f"CREATE SCHEMA {schema}")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, ledger and feed tables; add columns a contract gained since."""
-    # Only when missing: PostgreSQL checks the right to create schemas even for IF NOT EXISTS,
-    # and a deployment's loader has none (`utfall db init-roles` made raw for it).
-    if not con.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'raw'").fetchone()[0]:
-        con.execute("CREATE SCHEMA raw")
+    create_schema_if_missing(con, "raw")
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.load_id_seq START 1")
     cols = ", ".join(f"{n} {t}" for n, t, _ in LEDGER_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.loads ({cols}, PRIMARY KEY (load_id))")

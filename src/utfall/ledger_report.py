@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 from rich.table import Table
 
+from utfall import ledger
 from utfall.config import Paths
+from utfall.target import describe
 
 SUMMARY_SQL = """
 SELECT feed,
@@ -27,9 +28,13 @@ def _period(period: str) -> str:
 
 
 def ledger_table(paths: Paths) -> Table:
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+    con = ledger.connect_warehouse(paths, read_only=True)
+    try:
         rows = con.execute(SUMMARY_SQL).fetchall()
-    table = Table(title=f"Warehouse ledger ({paths.warehouse})")
+    finally:
+        con.close()
+    where = describe(paths.warehouse_dsn) if paths.warehouse_dsn else paths.warehouse
+    table = Table(title=f"Warehouse ledger ({where})")
     for name, justify in (("feed", "left"), ("loaded", "right"), ("superseded", "right"), ("duplicate", "right"),
                           ("quarantined", "right"), ("current rows", "right"), ("periods", "left")):
         table.add_column(name, justify=justify, no_wrap=name in ("feed", "periods"))

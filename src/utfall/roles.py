@@ -100,10 +100,13 @@ def init_roles(dsn: str, pipeline_user: str | None = None, pipeline_password: st
 
 
 def act_as(con, role: str) -> str:
-    """SET ROLE `role` when the login user is a member of it (a deployment with roles), else
-    stay the login user (a warehouse without them); return the role acted as."""
+    """SET ROLE `role` when the login user was made a member of it (a deployment with roles),
+    else stay the login user (a warehouse without them); return the role acted as. Roles are
+    shared by every database of a server, and a superuser counts as a member of all of them,
+    so only a granted membership counts."""
     member = con.execute(
-        "SELECT coalesce((SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = %s), false)",
+        "SELECT EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+        "WHERE r.rolname = %s AND m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user))",
         [role]).fetchone()[0]
     if member:
         con.execute(f"SET ROLE {_ident(role)}")

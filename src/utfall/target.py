@@ -36,6 +36,12 @@ def postgres_dsn(value: str | None = None) -> str | None:
     return None
 
 
+def describe(dsn: str) -> str:
+    """The warehouse for messages: server and database, never the password."""
+    parts = conninfo_to_dict(dsn)
+    return f"PostgreSQL {parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+
+
 def dbt_environment(dsn: str) -> dict[str, str]:
     """The variables dbt's `postgres` output reads (dbt/profiles.yml), from a DSN; dbt acts as
     utfall_transform when the login user is a member of it."""
@@ -54,23 +60,56 @@ def dbt_environment(dsn: str) -> dict[str, str]:
     }
 
 
+# PostgreSQL type OIDs whose values DuckDB's `.df()` gives as float64 and datetime64
+_NUMERIC_OID, _DATE_OIDS = 1700, (1082, 1114)
+
+
+class _Cursor(psycopg.Cursor):
+    """A cursor that also gives its result as a pandas DataFrame with the dtypes DuckDB's
+    `.df()` gives (decimals as floats, dates as datetime64), so report code reads both alike."""
+
+    def df(self):
+        import pandas as pd
+
+        columns = self.description or []
+        frame = pd.DataFrame(self.fetchall(), columns=[c.name for c in columns])
+        for column in columns:
+            if column.type_code == _NUMERIC_OID:
+                frame[column.name] = frame[column.name].astype("float64")
+            elif column.type_code in _DATE_OIDS:
+                frame[column.name] = pd.to_datetime(frame[column.name])
+        return frame
+
+
+def _placeholders(sql: str) -> str:
+    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+
+
 class PostgresConnection:
-    """The few DuckDB connection methods the ledger and loader use, on PostgreSQL.
+    """The few DuckDB connection methods the ledger, loader and gate use, on PostgreSQL.
 
     `?` placeholders become psycopg's `%s`; transactions are explicit (begin, commit,
-    rollback), as on DuckDB.
+    rollback), as on DuckDB. With `role`, it acts as that role where the login user is a
+    member of it (a deployment made by `utfall db init-roles`).
     """
 
-    def __init__(self, dsn: str):
-        self._con = psycopg.connect(dsn, autocommit=True)
+    def __init__(self, dsn: str, role: str | None = None):
+        from utfall.roles import act_as
 
-    def execute(self, sql: str, params: list | tuple | None = None) -> psycopg.Cursor:
+        self._con = psycopg.connect(dsn, autocommit=True, cursor_factory=_Cursor)
+        if role:
+            act_as(self._con, role)
+
+    def execute(self, sql: str, params: list | tuple | None = None) -> _Cursor:
         cursor = self._con.cursor()
         if params is None:
             cursor.execute(sql)
         else:
-            cursor.execute(_PLACEHOLDER.sub("%s", sql.replace("%", "%%")), params)
+            cursor.execute(_placeholders(sql), params)
         return cursor
+
+    def executemany(self, sql: str, rows: list) -> None:
+        self._con.cursor().executemany(_placeholders(sql), rows)
 
     def begin(self) -> None:
         self._con.execute("BEGIN")
@@ -81,12 +120,8 @@ class PostgresConnection:
     def rollback(self) -> None:
         self._con.execute("ROLLBACK")
 
-    def start_loading(self) -> None:
-        """Act as utfall_loader where the roles exist, and wait until no other loader writes
-        raw (the lock is released when this connection closes)."""
-        from utfall.roles import act_as
-
-        act_as(self._con, "utfall_loader")
+    def wait_for_other_loaders(self) -> None:
+        """Until no other loader writes raw (the lock is released when this connection closes)."""
         self._con.execute("SELECT pg_advisory_lock(%s)", [LOADER_LOCK_KEY])
 
     def copy_rows(self, table: str, columns: list[str], batches) -> None:

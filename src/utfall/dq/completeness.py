@@ -18,63 +18,65 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import duckdb
-
 from utfall import ledger
 from utfall.config import Paths
 from utfall.dq.model import Measurement, Scope
 from utfall.dq.scope import (MONTHLY_FEEDS, SNAPSHOT_FEEDS, expected_months, forbund_in_scope,
-                             latest_delivered_month, month_label, month_ranges)
+                             latest_delivered_month, month_label, month_ranges, months_between, period_day_sql,
+                             period_month_sql)
 from utfall.dq.timing import timed
 from utfall.reference import parameter
 
 MAX_EXAMPLES = 12
 
+# SQL that DuckDB and PostgreSQL both run: the expected months are listed, not generated.
 MISSING_MONTHS_SQL = """
-SELECT expected.month::date AS missing_month
-FROM range(DATE '{first}', DATE '{last}' + INTERVAL 1 MONTH, INTERVAL 1 MONTH) AS expected(month)
+SELECT CAST(expected.month AS DATE) AS missing_month
+FROM (VALUES {months}) AS expected(month, period)
 WHERE NOT EXISTS (
     SELECT 1 FROM raw.loads l
-    WHERE l.feed = '{feed}' AND l.status = 'loaded' AND l.period = strftime(expected.month, '%Y%m')
+    WHERE l.feed = '{feed}' AND l.status = 'loaded' AND l.period = expected.period
 )
 ORDER BY 1
 """.strip()
 
-NEWEST_SNAPSHOT_SQL = """
-SELECT max(strptime(period, '%Y%m%d'))::date AS newest_extract
+NEWEST_SNAPSHOT_SQL = f"""
+SELECT max({period_day_sql()}) AS newest_extract
 FROM raw.loads
-WHERE feed = '{feed}' AND forbund_id = {forbund} AND status = 'loaded'
+WHERE feed = '{{feed}}' AND forbund_id = {{forbund}} AND status = 'loaded'
 """.strip()
 
-VOLUME_SQL = """
+VOLUME_SQL = f"""
 WITH months AS (
-    SELECT strptime(period, '%Y%m')::date AS month, rows_loaded AS n
+    SELECT {period_month_sql()} AS month, rows_loaded AS n
     FROM raw.loads
-    WHERE feed = '{feed}' AND status = 'loaded' AND length(period) = 6
+    WHERE feed = '{{feed}}' AND status = 'loaded' AND length(period) = 6
 ),
 judged AS (
     SELECT m.month, m.n,
-           (SELECT median(o.n) FROM months o
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY o.n) FROM months o
             WHERE o.month <> m.month
-              AND o.month BETWEEN m.month - INTERVAL {k} MONTH AND m.month + INTERVAL {k} MONTH) AS median_around,
-           (SELECT median(o.n) FROM months o
-            WHERE month(o.month) = month(m.month) AND year(o.month) <> year(m.month)) AS median_same_month
+              AND o.month BETWEEN m.month - INTERVAL '{{k}} month' AND m.month + INTERVAL '{{k}} month')
+               AS median_around,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY o.n) FROM months o
+            WHERE extract(month FROM o.month) = extract(month FROM m.month)
+              AND extract(year FROM o.month) <> extract(year FROM m.month)) AS median_same_month
     FROM months m
-    WHERE m.month BETWEEN DATE '{first}' AND DATE '{last}'
+    WHERE m.month BETWEEN DATE '{{first}}' AND DATE '{{last}}'
 )
 SELECT month, n, median_around, median_same_month,
-       n < (1 - {share}) * median_around
+       n < (1 - {{share}}) * median_around
        -- a season too small to judge (below min_rows in the other years) is not truncation
        AND (median_same_month IS NULL
-            OR (median_same_month >= {min_rows} AND n < (1 - {share}) * median_same_month)) AS truncated
+            OR (median_same_month >= {{min_rows}} AND n < (1 - {{share}}) * median_same_month)) AS truncated
 FROM judged
-WHERE median_around >= {min_rows}
+WHERE median_around >= {{min_rows}}
 ORDER BY month
 """.strip()
 
 
 def measure(paths: Paths, scope: Scope) -> list[Measurement]:
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
         first, last = expected_months(con, scope)
         results = [_months(con, feed, first, last) for feed in MONTHLY_FEEDS]
@@ -89,22 +91,21 @@ def measure(paths: Paths, scope: Scope) -> list[Measurement]:
         con.close()
 
 
-def _months(con: duckdb.DuckDBPyConnection, feed: str, first: date, last: date) -> Measurement:
-    sql = MISSING_MONTHS_SQL.format(feed=feed, first=first, last=last)
+def _months(con, feed: str, first: date, last: date) -> Measurement:
+    expected = months_between(first, last)
+    sql = MISSING_MONTHS_SQL.format(feed=feed, months=", ".join(f"('{m}', '{m:%Y%m}')" for m in expected))
     with timed() as t:
         rows = con.execute(sql).fetchall()
-        expected = con.execute(
-            f"SELECT count(*) FROM range(DATE '{first}', DATE '{last}' + INTERVAL 1 MONTH, INTERVAL 1 MONTH)"
-        ).fetchone()[0]
     missing = [r[0] for r in rows]
     return Measurement(
-        check_id=f"completeness_months_{feed}", forbund_id=None, violated_rows=len(missing), denominator=expected,
+        check_id=f"completeness_months_{feed}", forbund_id=None, violated_rows=len(missing),
+        denominator=len(expected),
         query=sql, examples=[f"saknas: {label}" for label in month_ranges(missing)][:MAX_EXAMPLES],
         started_at=t.started_at, duration_s=t.duration_s,
     )
 
 
-def _volume(con: duckdb.DuckDBPyConnection, feed: str, first: date, last: date) -> Measurement:
+def _volume(con, feed: str, first: date, last: date) -> Measurement:
     sql = VOLUME_SQL.format(
         feed=feed, first=first, last=last, k=int(parameter("volume_neighbour_months")),
         share=parameter("volume_drop_max_share"), min_rows=parameter("volume_min_median_rows"),
@@ -122,7 +123,7 @@ def _volume(con: duckdb.DuckDBPyConnection, feed: str, first: date, last: date) 
     )
 
 
-def _register(con: duckdb.DuckDBPyConnection, feed: str, forbund_id: str, reference_day: date | None,
+def _register(con, feed: str, forbund_id: str, reference_day: date | None,
               max_age: int) -> Measurement:
     sql = NEWEST_SNAPSHOT_SQL.format(feed=feed, forbund="'" + forbund_id.replace("'", "''") + "'")
     with timed() as t:

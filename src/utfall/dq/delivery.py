@@ -34,7 +34,7 @@ WITH seen AS (
 SELECT
     (SELECT count(*) FROM seen) AS files_seen,
     count(*) AS refused_files,
-    list(q.file_name || ': ' || coalesce(q.reason, '') ORDER BY q.load_id) AS examples
+    array_agg(q.file_name || ': ' || coalesce(q.reason, '') ORDER BY q.load_id) AS examples
 FROM seen q
 WHERE q.status = 'quarantined'
   AND NOT EXISTS (
@@ -67,7 +67,7 @@ def snapshot_query(feed: str, forbund_id: str) -> str:
 def measure(paths: Paths, scope: Scope) -> list[Measurement]:
     first = month_label(window_start(scope)).replace("-", "")
     last = month_label(window_end(scope)).replace("-", "")
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
         if not ledger.table_exists(con, "raw", "loads"):
             raise RuntimeError("the warehouse has no ledger raw.loads: nothing has been loaded")

@@ -74,12 +74,12 @@ def new_run_id(now: datetime) -> str:
 
 
 def check_scope(paths: Paths, scope: Scope) -> None:
-    if not paths.warehouse.exists():
+    if not ledger.warehouse_exists(paths):
         raise GateUsageError(f"inget lager i {paths.warehouse}: kör `utfall load` och `utfall build` först")
     if not EARLIEST_YEAR <= scope.year <= utc_now().year:
         raise GateUsageError(f"år {scope.year} är inte mellan {EARLIEST_YEAR} och {utc_now().year}")
     if scope.forbund_id:
-        con = ledger.connect(paths.warehouse, read_only=True)
+        con = ledger.connect_warehouse(paths, read_only=True)
         try:
             known = known_forbund(con)
         finally:
@@ -102,7 +102,7 @@ def run_gate(paths: Paths, scope: Scope) -> GateRun:
     measured, failed_levels = measure_all(paths, scope)
     results = judge(catalogue, measured, failed_levels)
     report_path = reports_dir(paths) / run_id / "index.html"
-    con = ledger.connect(paths.warehouse)
+    con = ledger.connect_warehouse(paths)
     try:
         con.begin()
         try:
@@ -151,9 +151,9 @@ def require_passed(paths: Paths, year: int, forbund_id: str | None = None) -> st
     and only when no file has been loaded since it started.
     """
     what = f"{year}, {'förbund ' + forbund_id if forbund_id else 'alla förbund'}"
-    if not paths.warehouse.exists():
+    if not ledger.warehouse_exists(paths):
         raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: inget lager i {paths.warehouse}")
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
         if not store.has_tables(con):
             raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: kör `utfall gate --year {year}`")
@@ -186,7 +186,7 @@ def run_after_build_task() -> dict:
     (the annual evaluation is where the gate blocks).
     """
     paths = Paths.from_env()
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
         year = latest_complete_year(con)
     finally:

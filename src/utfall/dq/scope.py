@@ -25,6 +25,27 @@ FOLLOW_UP_YEARS = 2
 BEFORE_WINDOW_YEARS = 1
 
 
+def period_month_sql(column: str = "period") -> str:
+    """A ledger period YYYYMM(DD) as the date of its first day, in SQL both DuckDB and
+    PostgreSQL read the same way (as stg_ledger__loads does)."""
+    return f"CAST(substr({column}, 1, 4) || '-' || substr({column}, 5, 2) || '-01' AS DATE)"
+
+
+def period_day_sql(column: str = "period") -> str:
+    """A register extract date YYYYMMDD as a date (DuckDB and PostgreSQL alike)."""
+    return f"CAST(substr({column}, 1, 4) || '-' || substr({column}, 5, 2) || '-' || substr({column}, 7, 2) AS DATE)"
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """Every month from first to last (first days), both included."""
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def sql_list(names: tuple[str, ...]) -> str:
     """Feed names as a SQL list literal (they come from the contracts, never from users)."""
     return "(" + ", ".join(f"'{n}'" for n in names) + ")"
@@ -54,7 +75,7 @@ def window_end(scope: Scope) -> date:
 def latest_delivered_month(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest month any monthly feed has loaded (first day of the month)."""
     return con.execute(
-        f"SELECT max(strptime(period, '%Y%m'))::date FROM raw.loads "
+        f"SELECT max({period_month_sql()}) FROM raw.loads "
         f"WHERE status = 'loaded' AND feed IN {sql_list(MONTHLY_FEEDS)}"
     ).fetchone()[0]
 

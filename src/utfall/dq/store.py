@@ -38,15 +38,15 @@ CREATE TABLE IF NOT EXISTS dq.results (
     severity VARCHAR NOT NULL,
     violated_rows BIGINT,
     denominator BIGINT,
-    percent DOUBLE,
-    threshold_pct DOUBLE,
+    percent DOUBLE PRECISION,
+    threshold_pct DOUBLE PRECISION,
     status VARCHAR NOT NULL,         -- pass, fail, warn, not_applicable, error
     waiver_id BIGINT,                -- the waiver that lets this failure pass
     message VARCHAR,                 -- why error / not applicable
     query VARCHAR,
     examples VARCHAR[],              -- offending keys (files, months, förbund); never a person_id
     started_at TIMESTAMP,
-    duration_s DOUBLE
+    duration_s DOUBLE PRECISION
 )"""
 
 WAIVERS_DDL = """
@@ -73,7 +73,7 @@ class Waiver:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS dq")
+    ledger.create_schema_if_missing(con, "dq")
     for ddl in (RUNS_DDL, RESULTS_DDL, WAIVERS_DDL):
         con.execute(ddl)
     con.execute("CREATE SEQUENCE IF NOT EXISTS dq.waiver_id_seq START 1")

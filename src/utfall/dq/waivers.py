@@ -37,7 +37,7 @@ def record_waiver(paths: Paths, check_id: str, year: int, forbund_id: str | None
         raise WaiverRefused("ange ett skäl (--reason): ett undantag utan skäl går inte att granska")
     if not waived_by.strip():
         raise WaiverRefused("ange vem som beslutar undantaget (--by)")
-    with ledger.transaction(paths.warehouse) as con:
+    with ledger.warehouse_transaction(paths) as con:
         store.ensure_tables(con)
         if forbund_id:
             known = known_forbund(con)

@@ -30,8 +30,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from utfall import ledger
 from utfall.build import dbt_environment, run_dbt
 from utfall.config import Paths
@@ -126,7 +124,7 @@ def measure(paths: Paths, scope: Scope) -> list[Measurement]:
             relation=relation, fail_calc=test["config"].get("fail_calc") or "count(*)",
             seconds=float(r.get("execution_time") or 0.0)))
 
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
         forbund = forbund_in_scope(con, scope)
         registered = set(register_forbund(con))
@@ -140,7 +138,7 @@ def measure(paths: Paths, scope: Scope) -> list[Measurement]:
         con.close()
 
 
-def _measure_check(con: duckdb.DuckDBPyConnection, counter: "_RowCounter", check_id: str, runs: list[_TestRun],
+def _measure_check(con, counter: "_RowCounter", check_id: str, runs: list[_TestRun],
                    forbund: list[str], registered: set[str], started_at: str) -> list[Measurement]:
     if not runs:
         return [Measurement(check_id, None, None, None, "", started_at=started_at,
@@ -185,12 +183,13 @@ def _sum_or_none(values) -> int | None:
     return None if any(v is None for v in values) else sum(values)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+def _columns(con, sql: str) -> list[str]:
+    """The columns a query returns (DuckDB and PostgreSQL alike: from an empty result)."""
     # newlines around the test's SQL: it may end in a -- comment
-    return [c[0] for c in con.execute(f"DESCRIBE (\n{sql}\n)").fetchall()] if sql else []
+    return [c[0] for c in con.execute(f"SELECT * FROM (\n{sql}\n) AS q LIMIT 0").description] if sql else []
 
 
-def _failures_by_forbund(con: duckdb.DuckDBPyConnection, run: _TestRun) -> dict[str | None, int]:
+def _failures_by_forbund(con, run: _TestRun) -> dict[str | None, int]:
     """Failures of one test per förbund, by the test's own fail_calc; other rows under None."""
     rows = con.execute(
         f"SELECT forbund_id, {run.fail_calc} FROM (\n{run.sql}\n) AS failing GROUP BY forbund_id"
@@ -201,7 +200,7 @@ def _failures_by_forbund(con: duckdb.DuckDBPyConnection, run: _TestRun) -> dict[
     return counts
 
 
-def _examples(con: duckdb.DuckDBPyConnection, run: _TestRun, forbund_id: str | None = None,
+def _examples(con, run: _TestRun, forbund_id: str | None = None,
               registered: set[str] = frozenset()) -> list[str]:
     """`test: col=value, …` for the first failing rows; person_id columns are left out."""
     shown = [c for c in run.columns if "person_id" not in c.lower()]
@@ -210,8 +209,10 @@ def _examples(con: duckdb.DuckDBPyConnection, run: _TestRun, forbund_id: str | N
     select = ", ".join(f'"{c}"' for c in shown)
     where, params = "", []
     if forbund_id:
-        where = "WHERE forbund_id = ? OR forbund_id IS NULL OR NOT list_contains(?, forbund_id)"
-        params = [forbund_id, sorted(registered)]
+        # this förbund's rows, and rows of no registered förbund (none, 'riket', an unknown id)
+        others = (f"forbund_id NOT IN ({', '.join('?' for _ in registered)})" if registered else "true")
+        where = f"WHERE forbund_id = ? OR forbund_id IS NULL OR {others}"
+        params = [forbund_id, *sorted(registered)]
     rows = con.execute(f"SELECT {select} FROM (\n{run.sql}\n) AS failing {where} LIMIT {EXAMPLES_PER_TEST}",
                        params).fetchall()
     return [f"{run.name}: " + ", ".join(f"{c}={v}" for c, v in zip(shown, row)) for row in rows]
@@ -220,7 +221,7 @@ def _examples(con: duckdb.DuckDBPyConnection, run: _TestRun, forbund_id: str | N
 class _RowCounter:
     """Rows of a relation (per förbund when it has a forbund_id column), each counted once."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con):
         self.con = con
         self.cache: dict[str, tuple[int, dict[str, int] | None]] = {}
 
@@ -230,13 +231,13 @@ class _RowCounter:
         if relation not in self.cache:
             try:
                 total = self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
-                columns = [c[0] for c in self.con.execute(f"DESCRIBE {relation}").fetchall()]
+                columns = _columns(self.con, f"SELECT * FROM {relation}")
                 per = None
                 if "forbund_id" in columns:
                     per = dict(self.con.execute(
                         f"SELECT forbund_id, count(*) FROM {relation} GROUP BY forbund_id").fetchall())
                 self.cache[relation] = (total, per)
-            except duckdb.Error as e:  # a relation that is not there: no denominator, not no check
+            except Exception as e:  # a relation that is not there: no denominator, not no check
                 log.warning("cannot count %s: %s", relation, e)
                 self.cache[relation] = (None, None)
         total, per = self.cache[relation]

@@ -23,8 +23,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from utfall import __version__, ledger
 from utfall.config import Paths
 from utfall.dq.gate import GateNotPassed, require_passed
@@ -92,7 +90,7 @@ def write_report_folders(paths: Paths, forbund: list[str], year: int, gate_run_i
 
 
 def _forbund(paths: Paths, year: int, forbund_id: str | None) -> list[str]:
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
         return forbund_in_scope(con, Scope(year, forbund_id))
     finally:
@@ -105,21 +103,22 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
     A re-run for the same year and förbund replaces their rows (one transaction).
     """
     published_at = ledger.utc_now()
-    with ledger.transaction(paths.warehouse) as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS published")
+    with ledger.warehouse_transaction(paths) as con:
+        ledger.create_schema_if_missing(con, "published")
         for mart, year_column in EVALUATION_TABLES.items():
             # riket's row of the national table goes with every förbund's evaluation
             scope = forbund + (["riket"] if mart == "mart_national_year" else [])
-            rows = f"SELECT * FROM marts.{mart} WHERE forbund_id IN (SELECT unnest(?))" + (
-                f" AND {year_column} = {int(year)}" if year_column else "")
+            in_scope = f"forbund_id IN ({', '.join('?' for _ in scope)})"
             con.execute(f"CREATE TABLE IF NOT EXISTS published.{mart} AS "
-                        f"SELECT *, NULL::INTEGER AS evaluation_year, NULL::VARCHAR AS gate_run_id, "
-                        f"NULL::TIMESTAMP AS published_at FROM marts.{mart} WHERE false")
-            con.execute(f"DELETE FROM published.{mart} WHERE evaluation_year = ? AND forbund_id IN (SELECT unnest(?))",
-                        [year, scope])
-            con.execute(f"INSERT INTO published.{mart} BY NAME SELECT *, ?::INTEGER AS evaluation_year, "
-                        f"? AS gate_run_id, ? AS published_at FROM ({rows})",
-                        [year, gate_run_id, published_at, scope])
+                        f"SELECT *, CAST(NULL AS INTEGER) AS evaluation_year, CAST(NULL AS VARCHAR) AS gate_run_id, "
+                        f"CAST(NULL AS TIMESTAMP) AS published_at FROM marts.{mart} WHERE false")
+            con.execute(f"DELETE FROM published.{mart} WHERE evaluation_year = ? AND {in_scope}", [year, *scope])
+            # by name: the mart's columns as they are now
+            columns = ", ".join(c[0] for c in con.execute(f"SELECT * FROM marts.{mart} LIMIT 0").description)
+            con.execute(f"INSERT INTO published.{mart} ({columns}, evaluation_year, gate_run_id, published_at) "
+                        f"SELECT {columns}, CAST(? AS INTEGER), ?, ? FROM marts.{mart} WHERE {in_scope}"
+                        + (f" AND {year_column} = {int(year)}" if year_column else ""),
+                        [year, gate_run_id, published_at, *scope])
 
 
 def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: str) -> Delivered:
@@ -170,7 +169,7 @@ def data_months(paths: Paths, forbund_id: str) -> dict[str, dict]:
     method section lists them (current loads)."""
     from utfall.evaluation.tables_data import sources
 
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
         rows = sources(con, forbund_id)
     finally:
@@ -183,13 +182,14 @@ def data_months(paths: Paths, forbund_id: str) -> dict[str, dict]:
 def parameters_used(paths: Paths, year: int) -> dict[str, str]:
     """seeds/parameters.csv, and the year's row of yearly_parameters as loaded in the warehouse."""
     used = dict(load_parameters())
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = ledger.connect_warehouse(paths, read_only=True)
     try:
-        cursor = con.execute("SELECT * FROM reference.yearly_parameters WHERE year = ?", [year])
-        names = [d[0] for d in cursor.description]
-        row = cursor.fetchone()
-    except duckdb.CatalogException:
-        row = None
+        if ledger.table_exists(con, "reference", "yearly_parameters"):
+            cursor = con.execute("SELECT * FROM reference.yearly_parameters WHERE year = ?", [year])
+            names = [d[0] for d in cursor.description]
+            row = cursor.fetchone()
+        else:
+            row = None
     finally:
         con.close()
     if row:

@@ -33,7 +33,7 @@ from utfall.evaluation.tables_insats import (
 )
 from utfall.evaluation.tables_method import method_section
 from utfall.evaluation.tables_socio import socioeconomic_section
-from utfall.ledger import connect
+from utfall.ledger import connect_warehouse
 from utfall.socioeconomic import Parameters, Result, calculate, default_parameters
 from utfall.suppression import TableSpec, resolve_threshold
 
@@ -42,7 +42,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
                  generated_at: datetime | None = None) -> Report:
     """The report's content; reads the warehouse read-only. threshold: default the seed parameter."""
     t = resolve_threshold(threshold)
-    con = connect(paths.warehouse, read_only=True)
+    con = connect_warehouse(paths, read_only=True)
     try:
         insatser = data.active_insatser(con, forbund_id, year)
         src = {

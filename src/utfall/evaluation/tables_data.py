@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
 from utfall.dq import store
@@ -21,12 +20,12 @@ class Insats:
     method: str
 
 
-def forbund_name(con: duckdb.DuckDBPyConnection, forbund_id: str) -> str:
+def forbund_name(con, forbund_id: str) -> str:
     # The registers carry no förbund name: the id is what the deliveries use.
     return f"Samordningsförbundet {forbund_id}"
 
 
-def active_insatser(con: duckdb.DuckDBPyConnection, forbund_id: str, year: int) -> list[Insats]:
+def active_insatser(con, forbund_id: str, year: int) -> list[Insats]:
     """Insatser of the förbund with a participant (an active episode) in the year."""
     rows = con.execute(
         """
@@ -42,7 +41,7 @@ def active_insatser(con: duckdb.DuckDBPyConnection, forbund_id: str, year: int) 
     return [Insats(*r) for r in rows]
 
 
-def df(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+def df(con, sql: str, params: list) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
@@ -107,12 +106,13 @@ def goals(con, forbund_id: str, year: int) -> pd.DataFrame:
 
 def fidelity(con, forbund_id: str, year: int) -> pd.DataFrame:
     """IPS-25 reviews up to the end of the year, newest first."""
-    return df(con, """
-        SELECT * EXCLUDE (load_id, source_line, extracted_on)
+    reviews = df(con, """
+        SELECT *
         FROM staging.stg_forbund__programtrohet
-        WHERE forbund_id = ? AND reviewed_on <= make_date(?, 12, 31)
+        WHERE forbund_id = ? AND reviewed_on <= CAST(? AS DATE)
         ORDER BY insats_id, reviewed_on DESC
-    """, [forbund_id, year])
+    """, [forbund_id, f"{year}-12-31"])
+    return reviews.drop(columns=["load_id", "source_line", "extracted_on"])
 
 
 def data_period(con) -> dict:
@@ -175,9 +175,11 @@ def median_wait_by_insats(con, forbund_id: str, year: int, threshold: int) -> di
     (fct_episodes.waiting_days of the episodes entering in the period) taken over the year.
     A median over fewer than `threshold` waiting times is left out: it would be one person's wait."""
     rows = con.execute("""
-        SELECT insats_id, CASE WHEN count(*) >= ? THEN median(waiting_days)::double END
+        SELECT insats_id,
+               CASE WHEN count(*) >= ? THEN CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY waiting_days)
+                                                 AS DOUBLE PRECISION) END
         FROM core.fct_episodes
-        WHERE forbund_id = ? AND year(entered_on) = ? AND waiting_days IS NOT NULL
+        WHERE forbund_id = ? AND entry_year = ? AND waiting_days IS NOT NULL
         GROUP BY insats_id ORDER BY insats_id
     """, [threshold, forbund_id, year]).fetchall()
     return {r[0]: r[1] for r in rows}
