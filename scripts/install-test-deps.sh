@@ -7,6 +7,8 @@
 #                    `pdftotext` (and `pdftoppm` for page images).
 #   chromium, chromium-driver — tests/test_evaluation_render.py opens the evaluation HTML
 #                    in headless Chromium (no console errors, every chart drawn).
+#   redis-server   — tests/test_airflow_standalone.py runs Airflow's CeleryExecutor with a
+#                    Redis broker of its own (a redis-server on a free loopback port).
 #   postgresql     — the PostgreSQL tests start a server of their own (tests/postgres_server.py:
 #                    initdb + pg_ctl in a temporary folder; as root it runs as the package's
 #                    `postgres` user). Debian keeps pg_ctl off PATH, in /usr/lib/postgresql/<n>/bin.
@@ -18,6 +20,7 @@ declare -A NEEDED=(
     [pdftotext]=poppler-utils
     [chromium]=chromium
     [chromedriver]=chromium-driver
+    [redis-server]=redis-server
 )
 
 missing=()

@@ -4,8 +4,10 @@ PostgreSQL, LocalExecutor, each component its own process)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shutil
 import subprocess
 import urllib.request
 
@@ -81,42 +83,65 @@ def test_standalone_scheduler_runs_an_ingest_dag(home, tmp_path):
     assert query(home, "SELECT status FROM raw.loads") == [("loaded",)]
 
 
-def test_services_with_postgresql_metadata_and_local_executor_run_an_ingest_dag(home, tmp_path, postgres):
-    """The production configuration without Docker: Airflow's metadata in PostgreSQL, and the
-    api-server, scheduler (LocalExecutor) and dag-processor as separate processes, as
-    docker-compose.yml runs them."""
+def services_env(home, postgres, executor: str) -> tuple[dict[str, str], int, str]:
+    """(environment, api port, metadata DSN) of Airflow as services, as docker-compose.yml runs it:
+    metadata in PostgreSQL, one JWT secret shared by every component."""
     env = local_airflow_env(home)
     port = free_port()
-    metadata = postgres.create_database("airflow")
+    metadata = postgres.create_database(f"airflow_{executor.lower()}")
     env.update({
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata.replace("postgresql://", "postgresql+psycopg2://"),
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
         # shared by every component: the scheduler signs the task tokens the api-server checks
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
     })
+    return env, port, metadata
+
+
+@contextlib.contextmanager
+def running(commands: dict[str, list[str]], env: dict[str, str], folder):
+    """Each command as its own process (group), logging to <folder>/<name>.log; stopped after.
+    Yields a function giving the end of every log, for a failure message."""
+    processes, logs = {}, []
+
+    def tails() -> str:
+        return "\n".join(f"--- {n}\n" + (folder / f"{n}.log").read_text()[-2000:] for n in commands)
+
+    try:
+        for name, command in commands.items():
+            logs.append(open(folder / f"{name}.log", "w"))
+            processes[name] = subprocess.Popen(command, env=env, stdout=logs[-1], stderr=subprocess.STDOUT,
+                                               start_new_session=True)
+        yield tails
+    finally:
+        for process in processes.values():
+            stop_group(process)
+        for log in logs:
+            log.close()
+
+
+def airflow_component(name: str) -> list[str]:
+    return [str(VENV_BIN / "airflow"), *name.split()]
+
+
+def test_services_with_postgresql_metadata_and_local_executor_run_an_ingest_dag(home, tmp_path, postgres):
+    """The production configuration without Docker: Airflow's metadata in PostgreSQL, and the
+    api-server, scheduler (LocalExecutor) and dag-processor as separate processes, as
+    docker-compose.yml runs them."""
+    env, port, metadata = services_env(home, postgres, "LocalExecutor")
     setup = subprocess.run([str(VENV_BIN / "utfall"), "airflow-setup"], env=env, capture_output=True, text=True)
     assert setup.returncode == 0, setup.stderr
     deliver(home, *REGION_FILE)
 
-    services, logs = {}, []
-    try:
-        for name in ("api-server", "scheduler", "dag-processor"):
-            logs.append(open(tmp_path / f"{name}.log", "w"))
-            services[name] = subprocess.Popen([str(VENV_BIN / "airflow"), name], env=env, stdout=logs[-1],
-                                              stderr=subprocess.STDOUT, start_new_session=True)
-
+    components = {name: airflow_component(name) for name in ("api-server", "scheduler", "dag-processor")}
+    with running(components, env, tmp_path) as logs:
         wait_for(lambda: reports_healthy(port, "scheduler", "dag_processor"), 180,
                  "the scheduler and dag-processor to report healthy")
         runs = run_triggered_ingest(env)
-        assert "failed" not in runs, "\n".join((tmp_path / f"{n}.log").read_text()[-2000:] for n in services)
-    finally:
-        for process in services.values():
-            stop_group(process)
-        for log in logs:
-            log.close()
+        assert "failed" not in runs, logs()
     assert query(home, "SELECT count(*) FROM raw.region_vard") == [(2,)]
     # The runs, the task instances and the scheduler's job are in PostgreSQL (Airflow 3.3 leaves
     # job.executor_class empty; the executor is the LocalExecutor set above)
@@ -128,3 +153,50 @@ def test_services_with_postgresql_metadata_and_local_executor_run_an_ingest_dag(
     assert states == {"success"}
     assert schedulers >= 1
     assert task_states == [("success",)]
+
+
+def test_celery_workers_run_an_ingest_dag_into_the_postgresql_warehouse(home, tmp_path, postgres):
+    """docker-compose.yml's shape, run here without Docker: CeleryExecutor with a Redis broker
+    and a worker process, results in Airflow's PostgreSQL, and the warehouse a separate
+    PostgreSQL database reached through the Airflow connection utfall_warehouse, prepared by
+    `utfall db init-roles --pipeline-user` as airflow-init does."""
+    redis_server = shutil.which("redis-server")
+    assert redis_server, "redis-server is missing: run scripts/install-test-deps.sh (as root)"
+    env, port, metadata = services_env(home, postgres, "CeleryExecutor")
+    warehouse_admin = postgres.create_database("warehouse_celery")
+    subprocess.run([str(VENV_BIN / "utfall"), "db", "init-roles", "--dsn", warehouse_admin,
+                    "--pipeline-user", "celery_pipeline"], check=True, capture_output=True)
+    redis_port = free_port()
+    env.update({
+        "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata,
+        "AIRFLOW_CONN_UTFALL_WAREHOUSE": postgres.dsn("warehouse_celery", user="celery_pipeline"),
+    })
+    env.pop("UTFALL_WAREHOUSE", None)
+    setup = subprocess.run([str(VENV_BIN / "utfall"), "airflow-setup"], env=env, capture_output=True, text=True)
+    assert setup.returncode == 0, setup.stderr
+    deliver(home, *REGION_FILE)
+
+    components = {
+        "redis": [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        **{name: airflow_component(name) for name in ("api-server", "scheduler", "dag-processor")},
+        "celery worker": airflow_component("celery worker") + ["--concurrency", "1"],
+    }
+    with running(components, env, tmp_path) as logs:
+        wait_for(lambda: reports_healthy(port, "scheduler", "dag_processor"), 180,
+                 "the scheduler and dag-processor to report healthy")
+        runs = run_triggered_ingest(env)
+        assert "failed" not in runs, logs()
+    with psycopg.connect(metadata) as con:
+        states = {s for (s,) in con.execute("SELECT state FROM dag_run WHERE dag_id = 'ingest_region_vard'")}
+        # CeleryExecutor records the Celery task id of each task instance it sent to a worker
+        celery_ids = con.execute("SELECT state, external_executor_id FROM task_instance "
+                                 "WHERE dag_id = 'ingest_region_vard'").fetchall()
+    assert states == {"success"}
+    assert celery_ids and all(state == "success" and task_id for state, task_id in celery_ids), celery_ids
+    # the rows went to the PostgreSQL warehouse, written as utfall_loader; no DuckDB file was made
+    with psycopg.connect(warehouse_admin) as con:
+        assert con.execute("SELECT count(*) FROM raw.region_vard").fetchone()[0] == 2
+        assert con.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'raw' AND tablename = 'region_vard'"
+                           ).fetchone()[0] == "utfall_loader"
+    assert not home.warehouse.exists()
