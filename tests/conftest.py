@@ -36,9 +36,10 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), the tests that use the
     session-built gate warehouse run on one worker, so it is generated, loaded and built once."""
     for item in items:
+        on_postgresql = "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()
         if "gate_base" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("gate_warehouse"))
-        elif "postgres" in getattr(item, "fixturenames", ()):
+        elif "postgres" in getattr(item, "fixturenames", ()) or on_postgresql:
             item.add_marker(pytest.mark.xdist_group("postgresql"))  # one server for all of them
 
 
@@ -79,6 +80,15 @@ def deliver(paths: Paths, feed: str, name: str, text: str | bytes) -> Path:
 
 
 def query(paths: Paths, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a query on the home's warehouse: its DuckDB file, or its PostgreSQL database."""
+    if paths.warehouse_dsn:
+        from utfall.target import PostgresConnection
+
+        con = PostgresConnection(paths.warehouse_dsn)
+        try:
+            return con.execute(sql, params or None).fetchall()
+        finally:
+            con.close()
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
 
@@ -87,6 +97,9 @@ def cli_env(paths: Paths) -> dict[str, str]:
     env = dict(os.environ)
     env["UTFALL_HOME"] = str(paths.home)
     env["COLUMNS"] = "200"
+    env.pop("UTFALL_WAREHOUSE", None)
+    if paths.warehouse_dsn:
+        env["UTFALL_WAREHOUSE"] = paths.warehouse_dsn
     return env
 
 

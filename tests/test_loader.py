@@ -1,4 +1,6 @@
-"""`utfall load`: every bad delivery is refused whole, named by line, column and rule; good ones load."""
+"""`utfall load`: every bad delivery is refused whole, named by line, column and rule; good ones load.
+
+Every test runs on both warehouses: the DuckDB file and a PostgreSQL database (issue 7)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,19 @@ DELTAGARE_ROWS = [
 # samordningsnummer of 1985-03-12 (day 12 + 60 = 72) / 1238.
 PERSONNUMMER_10 = "8503121231"
 SAMORDNINGSNUMMER = "850372-1238"
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def home(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """An empty $UTFALL_HOME whose warehouse is DuckDB or a new PostgreSQL database."""
+    monkeypatch.setenv("UTFALL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("UTFALL_WAREHOUSE", raising=False)
+    dsn = None
+    if request.param == "postgresql":
+        dsn = request.getfixturevalue("postgres").create_database(f"loader_{tmp_path.name.lower()}"[:60])
+    paths = Paths(tmp_path / "home", dsn)
+    paths.inbox.mkdir(parents=True)
+    return paths
 
 
 def fk(*rows: str, header: str = FK_HEADER) -> str:
@@ -172,7 +187,7 @@ def test_good_file_loads_typed_and_row_counts_reconcile(home):
     [outcome] = report.outcomes
     assert (outcome.status, outcome.rows_in_file, outcome.rows_loaded) == ("loaded", 3, 3)
     assert query(home, "SELECT rows_in_file, rows_loaded FROM raw.loads WHERE load_id = ?", [outcome.load_id]) == [(3, 3)]
-    rows = query(home, "SELECT source_line, person_id, manad::VARCHAR, omfattning, dagar, belopp_sek::DOUBLE, skatt_sek "
+    rows = query(home, "SELECT source_line, person_id, manad::VARCHAR, omfattning, dagar, belopp_sek::float8, skatt_sek "
                        "FROM raw.fk_utbetalningar WHERE load_id = ? ORDER BY source_line", [outcome.load_id])
     assert rows[1] == (3, pid(2), "2024-01-01", 50, 20, 5000.50, None)  # decimal comma, empty = missing
     assert [r[0] for r in rows] == [2, 3, 4]
@@ -191,7 +206,7 @@ def test_parquet_delivery_with_the_same_columns_loads(home, tmp_path):
     )
     report = load(home)
     assert [(o.status, o.rows_loaded) for o in report.outcomes] == [("loaded", 3)]
-    assert query(home, "SELECT sum(belopp_sek)::DOUBLE FROM raw.fk_utbetalningar") == [(37000.50,)]
+    assert query(home, "SELECT sum(belopp_sek)::float8 FROM raw.fk_utbetalningar") == [(37000.50,)]
 
 
 def test_same_file_twice_is_a_duplicate_and_loads_nothing(home):
@@ -220,7 +235,7 @@ def test_correction_supersedes_the_earlier_file_and_keeps_its_rows(home):
     ]
     # History stays in raw; the latest correction is what downstream models read.
     assert query(home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(4,)]
-    latest = query(home, "SELECT sum(belopp_sek)::DOUBLE FROM raw.fk_utbetalningar f JOIN raw.loads l USING (load_id) "
+    latest = query(home, "SELECT sum(belopp_sek)::float8 FROM raw.fk_utbetalningar f JOIN raw.loads l USING (load_id) "
                          "WHERE l.status = 'loaded'")
     assert latest == [(21000.0,)]
 
@@ -274,6 +289,7 @@ def test_cli_exit_codes_and_summary(home):
     assert run_cli(home, "load", "--feed", "no_such_feed").returncode == 2
 
 
+@pytest.mark.parametrize("home", ["duckdb"], indirect=True)  # DuckDB's one-writer lock
 def test_load_waits_for_another_writer_and_says_so(home):
     deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
     home.warehouse.parent.mkdir(parents=True, exist_ok=True)
