@@ -238,6 +238,9 @@ def test_the_warehouse_is_its_own_database_reached_through_an_airflow_connection
     init = services["airflow-init"]
     assert f"--pipeline-user {user}" in command_text(init)
     assert "utfall db init-roles" in command_text(init)
+    # the administrator's URL reaches init-roles through the environment, never a command line
+    assert environment(init)["UTFALL_WAREHOUSE"].startswith("postgresql://utfall_admin:${WAREHOUSE_ADMIN_PASSWORD:?")
+    assert "://" not in command_text(init)
     assert depends_on(init)["warehouse-db"] == "service_healthy"
     assert "warehouse-db" in {source for source, _ in mounts(services["warehouse-db"])}
 

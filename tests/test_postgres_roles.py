@@ -90,3 +90,17 @@ def test_init_roles_again_changes_nothing_and_keeps_grants(warehouse):
     assert roles == set(ROLES)
     assert can_read(warehouse, "anna", "marts.mart_outcomes_year")
     assert not can_read(warehouse, "anna", "core.fct_person_months")
+
+
+def test_the_pipeline_user_is_a_member_of_both_writer_roles_with_a_hashed_password(warehouse):
+    from utfall.roles import init_roles
+
+    init_roles(warehouse, pipeline_user="pipeline_pw", pipeline_password="s3cret-pipeline")
+    with psycopg.connect(warehouse, autocommit=True) as con:
+        [(stored,)] = con.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'pipeline_pw'").fetchall()
+        member_of = {r for (r,) in con.execute(
+            "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+            "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = 'pipeline_pw')")}
+    # hashed before it was sent: the server (and its logs) never saw the plain password
+    assert stored.startswith("SCRAM-SHA-256$") and "s3cret" not in stored
+    assert member_of == {"utfall_loader", "utfall_transform"}

@@ -44,13 +44,17 @@ def dbt_target_args(paths: Paths) -> list[str]:
 def run_dbt(paths: Paths, *args: str) -> BuildResult:
     from dbt.cli.main import dbtRunner
 
-    os.environ.update(dbt_environment(paths))
+    environment = dbt_environment(paths)
+    os.environ.update(environment)
     # On PostgreSQL the unit tests are left out: their fixtures are DuckDB SQL, and they test the
     # models' logic, which the DuckDB run proves; every data test runs on both.
     skip_unit_tests = (["--exclude-resource-type", "unit_test"]
                        if paths.warehouse_dsn and args[0] in ("build", "test") else [])
-    result = dbtRunner().invoke([*args, *skip_unit_tests, *dbt_target_args(paths),
-                                 "--project-dir", str(dbt_dir()), "--profiles-dir", str(dbt_dir())])
+    try:
+        result = dbtRunner().invoke([*args, *skip_unit_tests, *dbt_target_args(paths),
+                                     "--project-dir", str(dbt_dir()), "--profiles-dir", str(dbt_dir())])
+    finally:
+        os.environ.pop("UTFALL_PG_PASSWORD", None)  # not left behind for whatever this process runs next
     failures = []
     for r in getattr(result.result, "results", None) or []:
         if str(r.status) in ("error", "fail"):
@@ -65,13 +69,17 @@ def build(paths: Paths, select: str | None = None, full_refresh: bool = False) -
 
     The person-month panel is incremental; `full_refresh` rebuilds it from scratch.
     """
+    args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     con = ledger.connect_for_loading(paths)  # waits for another writer, like the loader
     try:
         ledger.ensure_schema(con)
+        if not paths.warehouse_dsn:
+            con.close()  # DuckDB: dbt opens the file itself, and its lock keeps loaders out meanwhile
+        # PostgreSQL: the loader lock is held through the build, so no load lands half-way
+        # through it (the panel would record a month it never built)
+        result = run_dbt(paths, *args)
     finally:
         con.close()
-    args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
-    result = run_dbt(paths, *args)
     for failure in result.failures:
         log.error("%s", failure)
     return result

@@ -316,7 +316,7 @@ def db_init_roles(
     """Create the roles utfall_loader, utfall_transform, utfall_analyst and utfall_reporter, the
     warehouse schemas, and who may read what (again: changes nothing)."""
     if not dsn.startswith(("postgresql://", "postgres://")):
-        err.print(f"init-roles needs a PostgreSQL warehouse (postgresql://…), not {dsn!r}")
+        err.print("init-roles needs a PostgreSQL warehouse: --dsn postgresql://… (or UTFALL_WAREHOUSE)")
         raise typer.Exit(2)
     from utfall.roles import ROLES, SCHEMAS, init_roles
 

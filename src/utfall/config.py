@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -20,7 +20,7 @@ class Paths:
     home: Path
     # A shared PostgreSQL warehouse instead of warehouse.duckdb (see utfall.target); inbox,
     # archive, quarantine and reports stay under home either way.
-    warehouse_dsn: str | None = None
+    warehouse_dsn: str | None = field(default=None, repr=False)  # may hold a password
 
     @classmethod
     def from_env(cls) -> "Paths":

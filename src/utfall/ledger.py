@@ -1,7 +1,9 @@
 """The raw schema: one table per feed and the ledger `raw.loads` of every file seen.
 
-Also the one way to open the warehouse for writing: DuckDB allows a single writer
-process, so we wait (and say so in the log) while another process holds the file.
+Also the one way to open the warehouse: the DuckDB file (DuckDB allows a single writer
+process, so we wait, and say so in the log, while another process holds it), or the
+PostgreSQL database of `paths.warehouse_dsn` (`connect_for_loading`, `connect_warehouse`).
+The SQL here runs on both.
 """
 
 from __future__ import annotations

@@ -3,8 +3,11 @@
 Four group roles (NOLOGIN); people and services log in as their own users, made members:
 
     CREATE ROLE anna LOGIN PASSWORD '…' IN ROLE utfall_analyst;
-    ALTER ROLE etl SET role = 'utfall_loader';   -- writers act as the group role, so the
-                                                 -- default privileges below apply to what they create
+
+The pipeline's login (`--pipeline-user`) is a member of utfall_loader and utfall_transform,
+and acts as one of them for each job (`act_as`: SET ROLE), so the default privileges below
+apply to what it creates. Do not give it a default role (ALTER ROLE … SET role): it must be
+able to switch.
 
 Each schema has one role that creates its tables and the roles that may read them. Reading
 is granted on the tables there now and, through default privileges, on every table the
@@ -95,8 +98,11 @@ def init_roles(dsn: str, pipeline_user: str | None = None, pipeline_password: st
             for statement in statements_to_run:
                 con.execute(statement)
             if pipeline_user and pipeline_password:
+                # hashed here (SCRAM), so the plain password never reaches the server's logs
+                hashed = con.pgconn.encrypt_password(pipeline_password.encode(), pipeline_user.encode(),
+                                                     b"scram-sha-256").decode()
                 con.execute(pgsql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                    pgsql.Identifier(pipeline_user), pgsql.Literal(pipeline_password)))
+                    pgsql.Identifier(pipeline_user), pgsql.Literal(hashed)))
 
 
 def act_as(con, role: str) -> str:

@@ -32,7 +32,10 @@ def postgres_dsn(value: str | None = None) -> str | None:
     if value.startswith(("postgresql://", "postgres://")):
         return value
     if value:
-        raise ValueError(f"{WAREHOUSE_ENV} must be a postgresql:// URL (or unset for DuckDB), not {value!r}")
+        # the value is not repeated: it may hold a password
+        scheme = value.split("://", 1)[0] if "://" in value else "no URL"
+        raise ValueError(f"{WAREHOUSE_ENV} (or the Airflow connection utfall_warehouse) must be a postgresql:// "
+                         f"URL, or unset for DuckDB; it is {scheme}")
     return None
 
 
@@ -57,6 +60,7 @@ def dbt_environment(dsn: str) -> dict[str, str]:
         "UTFALL_PG_USER": str(parts.get("user", os.environ.get("USER", "postgres"))),
         "UTFALL_PG_PASSWORD": str(parts.get("password", "")),
         "UTFALL_PG_DATABASE": str(parts.get("dbname", "postgres")),
+        "UTFALL_PG_SSLMODE": str(parts.get("sslmode", "prefer")),
     }
 
 

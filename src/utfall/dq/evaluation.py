@@ -181,6 +181,7 @@ def _validate_all(paths: Paths, scope: Scope, frames) -> list[_Validated]:
                 for i in indexes:
                     rows.setdefault(int(i), []).extend(columns)
         out.append(_Validated(suite_dict, query, frame, failing))
+    os.environ.pop(WAREHOUSE_URL_VARIABLE, None)  # the URL holds the password: not kept beyond the validation
     context.build_data_docs(site_names=[SITE_NAME])
     return out
 

@@ -108,6 +108,8 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
         for mart, year_column in EVALUATION_TABLES.items():
             # riket's row of the national table goes with every förbund's evaluation
             scope = forbund + (["riket"] if mart == "mart_national_year" else [])
+            if not scope:
+                continue
             in_scope = f"forbund_id IN ({', '.join('?' for _ in scope)})"
             con.execute(f"CREATE TABLE IF NOT EXISTS published.{mart} AS "
                         f"SELECT *, CAST(NULL AS INTEGER) AS evaluation_year, CAST(NULL AS VARCHAR) AS gate_run_id, "
