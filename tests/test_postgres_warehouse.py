@@ -121,7 +121,9 @@ def comparable(value):
     return value
 
 
-@pytest.fixture(scope="module")
+# Session scope: under xdist's loadgroup the loader tests on PostgreSQL share this worker, and a
+# module-scoped fixture would be built again each time the order came back to this module.
+@pytest.fixture(scope="session")
 def built_on_both(postgres, tmp_path_factory) -> tuple[Paths, Paths]:
     """The hand-computed outcome scenario (tests/test_scenario_outcomes.py) loaded and built on
     DuckDB and on PostgreSQL. The PostgreSQL warehouse is set up as a deployment: roles from
