@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from utfall import ledger, target
 from utfall.config import Paths, dbt_dir
@@ -23,14 +24,19 @@ class BuildResult:
     failures: list[str]  # "<node>: <message>" for every failed model or test
 
 
+def dbt_target_path(paths: Paths) -> Path:
+    """Where dbt writes its artefacts (manifest, run results): under $UTFALL_HOME."""
+    return paths.home / "dbt" / "target"
+
+
 def dbt_environment(paths: Paths) -> dict[str, str]:
     env = {
         "UTFALL_HOME": str(paths.home),
-        "DBT_TARGET_PATH": str(paths.home / "dbt" / "target"),
+        "DBT_TARGET_PATH": str(dbt_target_path(paths)),
         "DBT_LOG_PATH": str(paths.home / "dbt" / "logs"),
     }
     if paths.warehouse_dsn:
-        env.update(target.dbt_environment(paths.warehouse_dsn))
+        env.update(target.dbt_profile_variables(paths.warehouse_dsn))
     return env
 
 

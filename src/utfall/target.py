@@ -45,7 +45,7 @@ def describe(dsn: str) -> str:
     return f"PostgreSQL {parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
 
 
-def dbt_environment(dsn: str) -> dict[str, str]:
+def dbt_profile_variables(dsn: str) -> dict[str, str]:
     """The variables dbt's `postgres` output reads (dbt/profiles.yml), from a DSN; dbt acts as
     utfall_transform when the login user is a member of it."""
     from utfall.roles import act_as

@@ -28,10 +28,9 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from utfall import ledger
-from utfall.build import dbt_environment, run_dbt
+from utfall.build import dbt_target_path, run_dbt
 from utfall.config import Paths
 from utfall.dq.catalogue import load_catalogue
 from utfall.dq.model import Measurement, Scope
@@ -74,7 +73,7 @@ def data_tests(manifest: dict) -> dict[str, dict]:
 
 def read_artifact(paths: Paths, name: str) -> dict:
     """manifest.json or run_results.json of the latest dbt command under $UTFALL_HOME/dbt/target."""
-    with open(f"{dbt_environment(paths)['DBT_TARGET_PATH']}/{name}", encoding="utf-8") as fh:
+    with open(dbt_target_path(paths) / name, encoding="utf-8") as fh:
         return json.load(fh)
 
 
@@ -95,7 +94,7 @@ def measure(paths: Paths, scope: Scope) -> list[Measurement]:
     """Run `dbt test` on the built warehouse; one Measurement per warehouse check (and förbund)."""
     catalogue = {cid: e for cid, e in load_catalogue().items() if e.level == LEVEL}
     # a run_results.json left by an earlier build must never pass for this run's
-    (Path(dbt_environment(paths)["DBT_TARGET_PATH"]) / "run_results.json").unlink(missing_ok=True)
+    (dbt_target_path(paths) / "run_results.json").unlink(missing_ok=True)
     with timed() as t:
         result = run_dbt(paths, *DBT_TEST_ARGS)  # no connection of ours is open while dbt runs
     try:
