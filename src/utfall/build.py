@@ -40,24 +40,21 @@ def dbt_environment(paths: Paths) -> dict[str, str]:
     return env
 
 
-def dbt_target_args(paths: Paths) -> list[str]:
-    """dbt's `postgres` output (dbt/profiles.yml) when the warehouse is PostgreSQL."""
-    if paths.warehouse_dsn:
-        return ["--target", "postgres"]
-    return []
+def dbt_target_args(paths: Paths, command: str) -> list[str]:
+    """On PostgreSQL: dbt's `postgres` output (dbt/profiles.yml), and no unit tests (their
+    fixtures are DuckDB SQL; they test the models' logic, which the DuckDB run proves; every
+    data test runs on both)."""
+    if not paths.warehouse_dsn:
+        return []
+    return ["--target", "postgres"] + (["--exclude-resource-type", "unit_test"] if command in ("build", "test") else [])
 
 
 def run_dbt(paths: Paths, *args: str) -> BuildResult:
     from dbt.cli.main import dbtRunner
 
-    environment = dbt_environment(paths)
-    os.environ.update(environment)
-    # On PostgreSQL the unit tests are left out: their fixtures are DuckDB SQL, and they test the
-    # models' logic, which the DuckDB run proves; every data test runs on both.
-    skip_unit_tests = (["--exclude-resource-type", "unit_test"]
-                       if paths.warehouse_dsn and args[0] in ("build", "test") else [])
+    os.environ.update(dbt_environment(paths))
     try:
-        result = dbtRunner().invoke([*args, *skip_unit_tests, *dbt_target_args(paths),
+        result = dbtRunner().invoke([*args, *dbt_target_args(paths, args[0]),
                                      "--project-dir", str(dbt_dir()), "--profiles-dir", str(dbt_dir())])
     finally:
         os.environ.pop("UTFALL_PG_PASSWORD", None)  # not left behind for whatever this process runs next

@@ -114,7 +114,7 @@ def load(
     try:
         ledger.ensure_schema(con)
         for folder, path in files:
-            outcome = load_file(con, paths, folder, path, today, on_progress, checker)
+            outcome = load_file(con, checker, paths, folder, path, today, on_progress)
             report.outcomes.append(outcome)
             if on_file:
                 on_file(path, outcome)
@@ -157,12 +157,10 @@ def _watch_progress(con, path: Path, on_progress: ProgressCallback | None, start
         on_progress(path, end)
 
 
-def load_file(con, paths: Paths, folder: str | None, path: Path, today: date,
-              on_progress: ProgressCallback | None = None,
-              checker: duckdb.DuckDBPyConnection | None = None) -> FileOutcome:
-    """One file: `con` holds raw and the ledger, `checker` (DuckDB; by default `con` itself)
-    reads and checks the file."""
-    checker = con if checker is None else checker
+def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, path: Path, today: date,
+              on_progress: ProgressCallback | None = None) -> FileOutcome:
+    """One file: `con` holds raw and the ledger; `checker`, a DuckDB connection (on the DuckDB
+    warehouse `con` itself), reads and checks the file."""
     sha = sha256_of(path)
     prior = con.execute(
         "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? ORDER BY load_id", [sha]

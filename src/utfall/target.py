@@ -25,10 +25,9 @@ LOADER_LOCK_KEY = 7_302_001
 AIRFLOW_CONNECTION_ENV = "AIRFLOW_CONN_UTFALL_WAREHOUSE"
 
 
-def postgres_dsn(value: str | None = None) -> str | None:
+def postgres_dsn() -> str | None:
     """The PostgreSQL DSN when the warehouse is PostgreSQL, else None (DuckDB)."""
-    if value is None:
-        value = os.environ.get(WAREHOUSE_ENV) or os.environ.get(AIRFLOW_CONNECTION_ENV, "")
+    value = os.environ.get(WAREHOUSE_ENV) or os.environ.get(AIRFLOW_CONNECTION_ENV, "")
     if value.startswith(("postgresql://", "postgres://")):
         return value
     if value:
