@@ -6,12 +6,12 @@ Wiring only: the work is `utfall.evaluation.tasks` (the same as `utfall gate` an
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Param, dag, task, task_group
 
+from utfall.alerts import GATE_TOPIC
 from utfall.ingest import WAREHOUSE_WRITER_POOL
+from utfall.notify import LONG_TASK_TIMEOUT, TASK_TIMEOUT, default_args
 
 DOC = f"""### The annual evaluation of every förbund
 
@@ -27,6 +27,9 @@ DOC = f"""### The annual evaluation of every förbund
   `utvardering.html`, `utvardering.pdf`, `tabeller.xlsx` and `manifest.json`. The library
   refuses on its own when the gate has not passed for the scope.
 * Both queue on the pool `{WAREHOUSE_WRITER_POOL}` (they write to the warehouse).
+* A failure e-mails the Airflow Variables `utfall_alert_to` and `utfall_alert_to_{GATE_TOPIC}`; a failed
+  gate's message names the blocking checks and the report. Timeouts: `evaluate` {LONG_TASK_TIMEOUT},
+  the others {TASK_TIMEOUT}.
 """
 
 
@@ -41,7 +44,7 @@ DOC = f"""### The annual evaluation of every förbund
         "year": Param(None, type=["null", "integer"], description="Year to evaluate (default: the previous year)"),
         "forbund": Param(None, type=["null", "string"], description="One förbund id (default: every förbund)"),
     },
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=5), "owner": "data-engineering"},
+    default_args=default_args(retries=1, topic=GATE_TOPIC),
     doc_md=DOC,
 )
 def annual_evaluation():
@@ -68,7 +71,7 @@ def annual_evaluation():
 
         return verdict(run_checks(chosen), chosen)
 
-    @task(task_id="evaluate", pool=WAREHOUSE_WRITER_POOL)
+    @task(task_id="evaluate", pool=WAREHOUSE_WRITER_POOL, execution_timeout=LONG_TASK_TIMEOUT)
     def evaluate(chosen: dict, gate_run_id: str) -> dict:
         from utfall.evaluation.tasks import run_evaluate_task
 

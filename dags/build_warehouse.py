@@ -9,13 +9,12 @@ the quality gate in warnings-only mode. Wiring only: the work is
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Asset, AssetAny, dag, task
 
 from utfall.contracts import FEEDS
 from utfall.ingest import WAREHOUSE_WRITER_POOL, raw_asset
+from utfall.notify import LONG_TASK_TIMEOUT, TASK_TIMEOUT, default_args
 from utfall.warehouse import MARTS_ASSET_NAME, MARTS_ASSET_URI
 
 RAW_ASSETS = [raw_asset(f) for f in FEEDS.values()]
@@ -40,6 +39,8 @@ DOC = f"""### Build the warehouse and publish the analysts' copy
   `$UTFALL_HOME/dq/reports/`; failing checks are logged as warnings and never fail this
   DAG (the annual evaluation is where the gate blocks). `utfall gate --year YYYY` runs it by hand.
 * Both tasks queue on the pool `{WAREHOUSE_WRITER_POOL}` (one slot: DuckDB has one writer).
+* A failure e-mails the Airflow Variable `utfall_alert_to`. Timeouts: the build {LONG_TASK_TIMEOUT},
+  the gate {TASK_TIMEOUT}.
 """
 
 
@@ -50,7 +51,7 @@ DOC = f"""### Build the warehouse and publish the analysts' copy
     catchup=False,
     max_active_runs=1,
     tags=["warehouse"],
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=5), "owner": "data-engineering"},
+    default_args=default_args(retries=1),
     doc_md=DOC,
 )
 def build_warehouse():
@@ -58,6 +59,7 @@ def build_warehouse():
         task_id="build_and_publish",
         pool=WAREHOUSE_WRITER_POOL,
         outlets=[Asset(name=MARTS_ASSET_NAME, uri=MARTS_ASSET_URI)],
+        execution_timeout=LONG_TASK_TIMEOUT,
     )
     def build_and_publish(run_id: str | None = None) -> dict[str, int]:
         from utfall.warehouse import run_build_task

@@ -8,13 +8,12 @@ warehouse's raw schema (`utfall load --feed <feed>`) and updates the Asset
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import dag, task
 
 from utfall.contracts import AGENCY_NAMES, FEEDS, Feed
 from utfall.ingest import WAREHOUSE_WRITER_POOL, raw_asset
+from utfall.notify import TASK_TIMEOUT, default_args
 
 
 def _doc(feed: Feed) -> str:
@@ -30,6 +29,8 @@ def _doc(feed: Feed) -> str:
 * A refused file goes to `$UTFALL_HOME/quarantine/{feed.name}/` beside `<file>.reason.txt`;
   the task then fails (no retry) after the good files are committed. Fix and re-deliver.
 * Writes queue on the pool `{WAREHOUSE_WRITER_POOL}` (one slot: DuckDB has one writer).
+* A failure e-mails the Airflow Variables `utfall_alert_to` and `utfall_alert_to_{feed.name}`
+  (a quarantine: file, rules, first offending lines; never a value). Timeout {TASK_TIMEOUT}.
 
 | column | type | required | description |
 |---|---|---|---|
@@ -45,7 +46,7 @@ def ingest_dag(feed: Feed):
         catchup=False,
         max_active_runs=1,
         tags=["ingest", f"agency:{feed.agency}", feed.kind],
-        default_args={"retries": 2, "retry_delay": timedelta(minutes=5), "owner": "data-engineering"},
+        default_args=default_args(retries=2, topic=feed.name),
         doc_md=_doc(feed),
     )
     def ingest():

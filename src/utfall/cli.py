@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -278,17 +278,22 @@ def evaluate(
 
 
 @app.command()
-def ledger() -> None:
-    """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods."""
+def ledger(
+    as_of: Annotated[Optional[datetime], typer.Option("--as-of", formats=["%Y-%m-%d"],
+                                                      help="Judge freshness on this day (default: today, UTC)")] = None,
+) -> None:
+    """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods; and
+    freshness: the latest delivery, when the next is due, whether it is overdue."""
     from utfall.config import Paths
     from utfall.ledger import warehouse_exists
-    from utfall.ledger_report import ledger_table
+    from utfall.ledger_report import freshness_table, ledger_table
 
     paths = Paths.from_env()
     if not warehouse_exists(paths):
         err.print(f"No warehouse at {paths.warehouse} yet: run `utfall load` first.")
         raise typer.Exit(1)
     console.print(ledger_table(paths))
+    console.print(freshness_table(paths, as_of.date() if as_of else datetime.now(timezone.utc).date()))
 
 
 @app.command("airflow-env")

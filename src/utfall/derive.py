@@ -22,9 +22,6 @@ SOURCES_FILE = STAGING_DIR / "_raw__sources.yml"
 STAGING_YAML = STAGING_DIR / "_stg__models.yml"
 GENERATED = "Generated from src/utfall/contracts.py by `utfall contracts export`; do not edit."
 
-# How late a feed may be before dbt's freshness check warns / errors (days since the last load).
-FRESHNESS_DAYS = {"monthly": (45, 75), "snapshot": (14, 45)}
-
 
 def suite_name(feed: Feed) -> str:
     return f"delivery__{feed.name}"
@@ -108,21 +105,12 @@ def dbt_sources() -> dict:
         columns = [{"name": n, "data_type": t.lower(), "description": d} for n, t, d in RAW_METADATA_COLUMNS]
         for c in feed.columns:
             columns.append({"name": c.name, "data_type": c.storage_type.lower(), "description": c.description})
-        warn, error = FRESHNESS_DAYS[feed.kind]
         tables.append(
             {
                 "name": feed.name,
                 "description": f"{feed.description}. From {AGENCY_NAMES[feed.agency]}; {feed.kind} delivery; "
                 f"key {', '.join(feed.key)}.",
                 "meta": {"agency": feed.agency, "kind": feed.kind, "key": list(feed.key)},
-                "config": {
-                    "freshness": {
-                        "warn_after": {"count": warn, "period": "day"},
-                        "error_after": {"count": error, "period": "day"},
-                    },
-                    "loaded_at_query": f"select max(loaded_at) from raw.loads where feed = '{feed.name}' "
-                    "and status in ('loaded', 'superseded')",
-                },
                 "columns": columns,
             }
         )

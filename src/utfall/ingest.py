@@ -1,4 +1,5 @@
-"""What an ingest DAG's task does: load one feed's inbox, and fail visibly on quarantine.
+"""What the ingest DAGs' tasks do: load one feed's inbox and fail visibly (with an alert) on
+quarantine; check that a feed's next delivery is not overdue (the feed_freshness DAG).
 
 Kept out of dags/ so that the DAG files stay wiring only and the logic is testable
 without a scheduler.
@@ -7,6 +8,7 @@ without a scheduler.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from utfall.config import Paths
 from utfall.contracts import Feed
@@ -43,14 +45,40 @@ def run_feed_load(feed_name: str) -> dict[str, int]:
         summary[status] = sum(1 for o in report.outcomes if o.status == status)
     log.info("%s: %s", feed_name, ", ".join(f"{k} {v}" for k, v in summary.items()))
     if report.quarantined:
-        from airflow.sdk.exceptions import AirflowFailException  # no retry: the same file would fail again
+        from utfall.alerts import quarantine_alert
+        from utfall.notify import AlertedFailure  # no retry: the same file would fail again
 
         reasons = "\n".join(
             (o.stored_path.parent / f"{o.stored_path.name}.reason.txt").read_text(encoding="utf-8")
             for o in report.quarantined
         )
-        raise AirflowFailException(
+        raise AlertedFailure(
             f"{len(report.quarantined)} file(s) of {feed_name} quarantined (the other "
-            f"{summary['files'] - len(report.quarantined)} were handled and committed).\n{reasons}"
+            f"{summary['files'] - len(report.quarantined)} were handled and committed).\n{reasons}",
+            quarantine_alert(feed_name, report.quarantined, summary["files"]),
         )
     return summary
+
+
+def check_feed_freshness(feed_name: str, today: date) -> dict:
+    """Fail, alerting the feed's recipients, when the feed's next delivery is overdue on `today`."""
+    from utfall import ledger
+    from utfall.alerts import freshness_alert
+    from utfall.dq.freshness import feed_freshness
+
+    paths = Paths.from_env()
+    if not ledger.warehouse_exists(paths):
+        log.info("no warehouse yet: nothing delivered, nothing overdue")
+        return {"feed": feed_name, "status": "never delivered"}
+    con = ledger.connect_warehouse(paths, read_only=True)
+    try:
+        [freshness] = [f for f in feed_freshness(con, today) if f.feed == feed_name]
+    finally:
+        con.close()
+    log.info("%s on %s: %s (%s)", feed_name, today, freshness.status, freshness.detail)
+    if freshness.overdue:
+        from utfall.notify import AlertedFailure
+
+        alert = freshness_alert(freshness)
+        raise AlertedFailure(alert.text, alert)
+    return {"feed": feed_name, "status": freshness.status, "next_due": str(freshness.next_due or "")}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.table import Table
 
 from utfall import ledger
 from utfall.config import Paths
+from utfall.dq.freshness import OVERDUE, feed_freshness
 from utfall.target import describe
 
 SUMMARY_SQL = """
@@ -42,4 +45,20 @@ def ledger_table(paths: Paths) -> Table:
         periods = f"{_period(first)} – {_period(last)}" if first else ""
         table.add_row(feed or "(okänt flöde)", str(loaded), str(superseded), str(duplicate),
                       f"[red]{quarantined}[/red]" if quarantined else "0", f"{current_rows:,}", periods)
+    return table
+
+
+def freshness_table(paths: Paths, today: date) -> Table:
+    """Per feed: the latest delivery and whether the next one is overdue (utfall.dq.freshness)."""
+    con = ledger.connect_warehouse(paths, read_only=True)
+    try:
+        rows = feed_freshness(con, today)
+    finally:
+        con.close()
+    table = Table(title=f"Feed freshness on {today} (monthly: month M due by the 20th of M+1)")
+    for name in ("feed", "latest delivery", "next due", "status", "what is expected"):
+        table.add_column(name, no_wrap=name != "what is expected")
+    for f in rows:
+        status = f"[red]{f.status} {f.days_overdue} d[/red]" if f.status == OVERDUE else f.status
+        table.add_row(f.feed, f.latest or "", str(f.next_due or ""), status, f.detail)
     return table

@@ -53,6 +53,8 @@ class FileOutcome:
     reason: str | None
     stored_path: Path
     recovered: bool = False  # an interrupted earlier run had committed it; only the move was left
+    violations: tuple[Violation, ...] = ()  # a refused file's, the first MAX_LISTED_VIOLATIONS (for alerts)
+    violations_total: int = 0
 
 
 @dataclass
@@ -284,7 +286,8 @@ def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict,
         "%s QUARANTINED: %s; reason in %s\n%s", path.name, summary, reason_path,
         "\n".join("  " + v.describe() for v in violations[:10]),
     )
-    return FileOutcome(folder, path.name, "quarantined", common["load_id"], rows, 0, summary, target)
+    return FileOutcome(folder, path.name, "quarantined", common["load_id"], rows, 0, summary, target,
+                       violations=tuple(violations), violations_total=total)
 
 
 def _reason_text(path: Path, folder: str | None, common: dict, violations: list[Violation], total: int) -> str:

@@ -25,13 +25,16 @@ def run_gate_task(year: int, forbund_id: str | None) -> dict:
 
 
 def gate_verdict_task(run: dict, year: int, forbund_id: str | None) -> str:
-    """Fail (without retry) when the gate did not pass, naming the blocking checks."""
-    from airflow.sdk.exceptions import AirflowFailException
-
+    """Fail (without retry) when the gate did not pass, naming the blocking checks; the alert
+    names them and the report."""
     if not run["passed"]:
-        raise AirflowFailException(
+        from utfall.alerts import gate_alert
+        from utfall.notify import AlertedFailure
+
+        raise AlertedFailure(
             f"kvalitetsgrinden är inte godkänd för {year} ({forbund_id or 'alla förbund'}), körning "
-            f"{run['run_id']}; rapport: {run['report']}\n" + "\n".join(run["blocking"]))
+            f"{run['run_id']}; rapport: {run['report']}\n" + "\n".join(run["blocking"]),
+            gate_alert(year, forbund_id, run["run_id"], run["report"], run["blocking"]))
     return run["run_id"]
 
 

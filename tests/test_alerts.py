@@ -1,0 +1,186 @@
+"""Failures reach people: real DAG runs (dag.test) e-mail a local SMTP sink through Airflow's
+notifier and the SMTP provider; every task has a timeout."""
+
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email import message_from_bytes, policy
+
+import pytest
+
+from tests.conftest import deliver, pid, query
+from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 - shared fixtures
+from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, FK_ROWS, GOOD_FK, GOOD_REGION, fk
+from utfall.alerts import parse_recipients, scrub
+from utfall.loader import load
+
+HEX64 = re.compile(r"[0-9a-f]{64}")
+# A valid personnummer (1985-03-12, Luhn digit checked by hand in tests/test_loader.py).
+PERSONNUMMER = "198503121231"
+
+
+@dataclass
+class Sink:
+    port: int
+    messages: list = field(default_factory=list)  # (envelope recipients, parsed message)
+
+    def one(self):
+        assert len(self.messages) == 1, [m["Subject"] for _, m in self.messages]
+        return self.messages[0]
+
+
+class _Collect:
+    def __init__(self, sink: Sink):
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sink.messages.append((sorted(envelope.rcpt_tos),
+                                   message_from_bytes(envelope.original_content, policy=policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink(monkeypatch):
+    """An SMTP server on a loopback port, and Airflow's smtp_default connection pointing at it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = Sink(port)
+    controller = Controller(_Collect(sink), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT",
+                       f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true"
+                       "&from_email=utfall%40example.org&retry_limit=0&timeout=10")
+    monkeypatch.setenv("AIRFLOW_VAR_UTFALL_ALERT_TO", "oncall@example.org")
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+def body(message) -> str:
+    return message.get_body(preferencelist=("html", "plain")).get_content()
+
+
+def assert_no_person_data(text: str) -> None:
+    assert not HEX64.search(text), "a person_id-shaped value reached an alert"
+    for n in range(1, 12):
+        assert pid(n) not in text
+    assert PERSONNUMMER[2:] not in text.replace("-", "")
+
+
+def test_quarantine_emails_feed_file_rules_and_lines_but_no_value(airflow_db, dagbag, home, smtp_sink,
+                                                                  monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_UTFALL_ALERT_TO_FK_UTBETALNINGAR", "fk-contact@example.org; oncall@example.org")
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    # February, line 3: dagar 'tjugo' is no number; March, line 2: a personnummer for a person_id
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202402.csv", fk(
+        FK_ROWS[0].replace("2024-01", "2024-02"), f"{pid(9)};2024-02;SJP;100;tjugo;100;0"))
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202403.csv", fk(f"{PERSONNUMMER};2024-03;SJP;100;31;100;0"))
+    run = dagbag.dags["ingest_fk_utbetalningar"].test()
+    assert str(run.state) == "failed" and _task_states(run) == {"load": ("failed", 1)}
+
+    recipients, message = smtp_sink.one()
+    # the feed's contact and the on-duty address, each once
+    assert recipients == ["fk-contact@example.org", "oncall@example.org"]
+    assert message["From"] == "utfall@example.org"
+    assert message["Subject"] == "[Utfall] fk_utbetalningar: 2 file(s) quarantined"
+    text = body(message)
+    reason_file = home.quarantine / "fk_utbetalningar" / "fk_utbetalningar_202402.csv.reason.txt"
+    assert "Feed: fk_utbetalningar (Försäkringskassan)" in text
+    assert "2 of 3 file(s) in this run were refused" in text
+    assert f"Reason file: {reason_file}" in text
+    february = text.index("File: fk_utbetalningar_202402.csv")
+    march = text.index("File: fk_utbetalningar_202403.csv")
+    assert text.index("line 3, column dagar: rule type", february) < march
+    assert "Rules broken: personal_identity_number (1 violation(s) in all)" in text[march:]
+    assert "line 2, column person_id: rule personal_identity_number" in text[march:]
+    # the reason file (engineers' tier) has the values; the e-mail has none of them
+    assert "tjugo" in reason_file.read_text(encoding="utf-8")
+    assert "tjugo" not in text
+    assert_no_person_data(text)
+
+
+def test_failed_gate_emails_the_blocking_checks_and_the_report(airflow_db, dagbag, home, smtp_sink):
+    from airflow.models import Variable
+
+    deliver(home, "region_vard", "region_vard_202401.csv", GOOD_REGION)
+    load(home)
+    Variable.set("utfall_alert_to_gate", "gate-owner@example.org")  # in the metadata DB, as the UI would
+    try:
+        run = dagbag.dags["annual_evaluation"].test(run_conf={"year": 2023})
+    finally:
+        Variable.delete("utfall_alert_to_gate")
+    states = _task_states(run)
+    assert states["quality_gate.run_checks"] == ("success", 1)
+    assert states["quality_gate.verdict"] == ("failed", 1)
+    assert states["evaluate"][0] == "upstream_failed"
+
+    [(run_id, report)] = query(home, "SELECT run_id, report_path FROM dq.runs")
+    blocking = [r[0] for r in query(
+        home, "SELECT check_id FROM dq.results WHERE severity = 'blocking' AND status IN ('fail', 'error') "
+              "AND waiver_id IS NULL ORDER BY check_id")]
+    recipients, message = smtp_sink.one()
+    assert recipients == ["gate-owner@example.org", "oncall@example.org"]
+    assert message["Subject"] == (f"[Utfall] quality gate 2023 (every förbund) not passed: "
+                                  f"{len(blocking)} blocking check(s)")
+    text = body(message)
+    assert f"Gate run: {run_id}" in text and f"Report: {report}" in text
+    # the one month delivered leaves every other month of fk_utbetalningar missing
+    assert "completeness_months_fk_utbetalningar" in blocking
+    for check in blocking:
+        assert f"  {check} " in text
+    assert_no_person_data(text)
+
+
+def test_overdue_feed_fails_its_freshness_task_and_emails_its_recipients(airflow_db, dagbag, home, smtp_sink,
+                                                                         monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_UTFALL_ALERT_TO_REGION_VARD", "region@example.org")
+    deliver(home, "region_vard", "region_vard_202411.csv", GOOD_REGION.replace("2024-01", "2024-11"))
+    deliver(home, "deltagare", "deltagare_sf01_20241201.csv", "\n".join([DELTAGARE_HEADER, *DELTAGARE_ROWS]) + "\n")
+    load(home)
+    # November is loaded: December is due by 20 January. On 21 January it is one day late; the
+    # deltagare snapshot of 1 December is due again by 30 January (60 days): on time.
+    run = dagbag.dags["feed_freshness"].test(logical_date=datetime(2025, 1, 21, 7, tzinfo=timezone.utc))
+    states = _task_states(run)
+    assert states["region_vard"] == ("failed", 1)
+    assert {task for task, (state, _) in states.items() if state != "success"} == {"region_vard"}
+    recipients, message = smtp_sink.one()
+    assert recipients == ["oncall@example.org", "region@example.org"]
+    assert message["Subject"] == "[Utfall] region_vard: delivery overdue (2024-12 due by 2025-01-20)"
+    text = body(message)
+    assert "Latest delivery loaded: 2024-11" in text and "Overdue by 1 day(s)" in text
+    assert_no_person_data(text)
+
+
+def test_every_task_has_a_timeout_and_the_failure_alert(dagbag):
+    from utfall.notify import FailureNotifier
+
+    dags = dagbag.dags.values()
+    assert len(dags) == 14  # 11 ingest DAGs, build_warehouse, annual_evaluation, feed_freshness
+    for dag in dags:
+        for task in dag.tasks:
+            assert task.execution_timeout is not None and task.execution_timeout.total_seconds() > 0, task
+            assert [type(c) for c in task.on_failure_callback] == [FailureNotifier], task
+    assert dagbag.dags["build_warehouse"].get_task("build_and_publish").execution_timeout.total_seconds() == 3 * 3600
+    assert dagbag.dags["ingest_skv_lon"].get_task("load").execution_timeout.total_seconds() == 3600
+    assert dagbag.dags["ingest_skv_lon"].get_task("load").on_failure_callback[0].topic == "skv_lon"
+    assert dagbag.dags["annual_evaluation"].get_task("quality_gate.verdict").on_failure_callback[0].topic == "gate"
+    assert dagbag.dags["feed_freshness"].get_task("csn_studiestod").on_failure_callback[0].topic == "csn_studiestod"
+
+
+def test_scrub_masks_person_ids_and_identity_numbers():
+    text = f"file x_{pid(1)}.csv, 198503121231 and 850312-1231 on 2024-01-31 (run 20240131T0700)"
+    assert scrub(text) == ("file x_[person_id removed].csv, 1985******** and 8503******* on 2024-01-31 "
+                           "(run 20240131T0700)")
+
+
+def test_recipients_are_split_deduplicated_and_checked():
+    assert parse_recipients(["a@x.se, b@x.se", None, "b@x.se;c@x.se"]) == ["a@x.se", "b@x.se", "c@x.se"]
+    with pytest.raises(ValueError, match="'oncall' is no e-mail address"):
+        parse_recipients(["oncall"])
