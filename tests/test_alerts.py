@@ -4,15 +4,16 @@ notifier and the SMTP provider; every task has a timeout."""
 from __future__ import annotations
 
 import re
-import socket
+import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
 import pytest
 
-from tests.conftest import deliver, pid, query
+from tests.conftest import VENV_BIN, deliver, pid, query
 from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 - shared fixtures
+from tests.processes import free_port
 from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, FK_ROWS, GOOD_FK, GOOD_REGION, fk
 from utfall.alerts import parse_recipients, scrub
 from utfall.loader import load
@@ -47,9 +48,7 @@ def smtp_sink(monkeypatch):
     """An SMTP server on a loopback port, and Airflow's smtp_default connection pointing at it."""
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     sink = Sink(port)
     controller = Controller(_Collect(sink), hostname="127.0.0.1", port=port)
     controller.start()
@@ -156,6 +155,35 @@ def test_overdue_feed_fails_its_freshness_task_and_emails_its_recipients(airflow
     text = body(message)
     assert "Latest delivery loaded: 2024-11" in text and "Overdue by 1 day(s)" in text
     assert_no_person_data(text)
+
+
+def test_a_task_over_its_timeout_is_stopped_and_alerts(airflow_db, dagbag, home, smtp_sink, monkeypatch):
+    deliver(home, "region_vard", "region_vard_202401.csv", GOOD_REGION)
+    home.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # Another process holds the warehouse, so the load waits for it, past the task's timeout.
+    holder = subprocess.Popen(
+        [str(VENV_BIN / "python"), "-c",
+         f"import duckdb, time; c = duckdb.connect({str(home.warehouse)!r}); print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        task = dagbag.dags["ingest_region_vard"].get_task("load")
+        monkeypatch.setattr(task, "execution_timeout", timedelta(seconds=3))
+        monkeypatch.setattr(task, "retries", 0)
+        run = dagbag.dags["ingest_region_vard"].test()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _task_states(run) == {"load": ("failed", 1)}
+    recipients, message = smtp_sink.one()
+    assert recipients == ["oncall@example.org"]
+    assert message["Subject"] == "[Utfall] ingest_region_vard.load failed"
+    text = body(message)
+    assert "DAG: ingest_region_vard" in text and "Task: load" in text and f"Run: {run.run_id}" in text
+    assert "Error: AirflowTaskTimeout" in text
+    # stopped while waiting, before anything was written: the file waits in the inbox for the next run
+    assert (home.inbox / "region_vard" / "region_vard_202401.csv").exists()
+    assert not home.archive.exists() and not home.quarantine.exists()
 
 
 def test_every_task_has_a_timeout_and_the_failure_alert(dagbag):
