@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from utfall.contracts import AGENCY_NAMES, FEEDS
 from utfall.pii import mask
-from utfall.suppression.scan import HEX64
 
 FIRST_LINES = 10  # offending lines named per refused file; the reason file lists up to 100
 
@@ -48,6 +47,9 @@ def parse_recipients(values: Iterable[str | None]) -> list[str]:
 
 
 def scrub(text: str) -> str:
+    # Imported here: the suppression package pulls in pandas and scipy, too slow for DAG parsing.
+    from utfall.suppression.scan import HEX64
+
     text = HEX64.sub("[person_id removed]", text)
     return _IDENTITY_LIKE.sub(lambda m: mask(m.group(0)), text)
 
