@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,7 +14,6 @@ STATUS_STYLE = {"loaded": "green", "quarantined": "bold red", "duplicate": "yell
 
 def run_load(feed: str | None, console: Console, err: Console) -> int:
     paths = Paths.from_env()
-    configure_logging(err)
     try:
         files = pending_files(paths, feed)
         total_bytes = sum(p.stat().st_size for _, p in files)
@@ -43,13 +39,6 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
         return 2
     print_summary(report, console)
     return report.exit_code
-
-
-def configure_logging(err: Console) -> None:
-    """Our own progress at INFO; libraries (GX is chatty) only when they warn."""
-    logging.basicConfig(level=logging.WARNING, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_path=False)])
-    logging.getLogger("utfall").setLevel(logging.INFO)
 
 
 def print_summary(report: LoadReport, console: Console) -> None:
