@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import re
 import stat
 import subprocess
@@ -18,6 +19,17 @@ from typer.testing import CliRunner
 from tests.conftest import REPO, VENV_BIN, cli_env, deliver, pid, query
 from utfall import socioeconomic
 from utfall.cli import app
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_it_was():
+    """Commands run in this process (CliRunner) set up logging: undo it for the tests after."""
+    root, ours = logging.getLogger(), logging.getLogger("utfall")
+    handlers, root_level, our_level = root.handlers[:], root.level, ours.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(root_level)
+    ours.setLevel(our_level)
 
 
 def utfall(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -203,3 +215,23 @@ def test_airflow_admin_refuses_without_password_or_admin_user(home, tmp_path, ch
     assert result.returncode == 2
     assert message in result.stderr
     assert not passwords.exists()
+
+
+# --- progress ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("terminal", "verbosity", "shown"), [(True, 0, True), (True, -1, False), (False, 0, False)])
+def test_the_spinner_shows_on_a_terminal_unless_quiet(terminal: bool, verbosity: int, shown: bool) -> None:
+    import io
+
+    from rich.console import Console
+
+    from utfall.cli_feedback import configure_logging, working
+
+    out = io.StringIO()
+    err = Console(file=out, force_terminal=terminal, width=100)
+    configure_logging(err, verbosity)
+    with working(err, "quality gate 2024, every förbund"):
+        logging.getLogger("utfall.dq").warning("a warning prints above the spinner")
+    assert ("quality gate 2024, every förbund" in out.getvalue()) is shown
+    assert "a warning prints above the spinner" in out.getvalue()

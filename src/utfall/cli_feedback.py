@@ -41,14 +41,15 @@ def configure_logging(err: Console, verbosity: int) -> None:
     log.debug("utfall %s, UTFALL_HOME=%s", __version__, os.environ.get("UTFALL_HOME", "./data (default)"))
 
 
+def shows_progress(err: Console) -> bool:
+    """Progress displays only on a terminal and not under -q: piped output gets log lines alone."""
+    return err.is_terminal and logging.getLogger("utfall").isEnabledFor(logging.INFO)
+
+
 @contextmanager
 def working(err: Console, description: str) -> Iterator[None]:
-    """A spinner with the elapsed time while a long step runs; log lines print above it.
-
-    Only on a terminal and not under -q: piped or captured output gets the log lines alone.
-    """
-    shown = err.is_terminal and logging.getLogger("utfall").isEnabledFor(logging.INFO)
+    """A spinner with the elapsed time while a long step runs; log lines print above it."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not shown) as progress:
+                  console=err, transient=True, disable=not shows_progress(err)) as progress:
         progress.add_task(description, total=None)
         yield

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from utfall.cli_feedback import shows_progress
 from utfall.config import Paths
 from utfall.loader import LoadReport, UsageError, load, pending_files
 
@@ -19,7 +20,7 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
         total_bytes = sum(p.stat().st_size for _, p in files)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-            console=err, disable=not err.is_terminal,
+            console=err, disable=not shows_progress(err),
         ) as progress:
             task = progress.add_task("loading", total=total_bytes)
             sizes = {p: p.stat().st_size for _, p in files}
