@@ -26,7 +26,6 @@ app.add_typer(db_app, name="db")
 
 console = Console(stderr=False)
 err = Console(stderr=True)
-# Exit code 2 is click's for a usage error (a missing or malformed option); commands keep it.
 # A terminal table longer than this is unreadable; --csv gives every row.
 SQL_TABLE_ROWS = 1000
 SQL_PIPED_WIDTH = 10_000
