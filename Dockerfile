@@ -3,9 +3,10 @@
 FROM apache/airflow:3.3.2-python3.11
 
 USER root
-# The data volume mounts here; created in the image so the volume starts owned by airflow
-# (a path the image lacks would be created root-owned and unwritable for the tasks).
-RUN mkdir -p /opt/utfall/data && chown airflow:0 /opt/utfall/data
+# The data volume and the UI passwords' volume mount here; created in the image so each volume
+# starts owned by airflow (a path the image lacks would be created root-owned and unwritable).
+RUN mkdir -p /opt/utfall/data /opt/airflow/auth && chown airflow:0 /opt/utfall/data /opt/airflow/auth \
+    && chmod 700 /opt/airflow/auth
 USER airflow
 
 WORKDIR /opt/utfall/src-build

@@ -9,14 +9,21 @@ depend on services that do not exist, an image that does not match the pinned Ai
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
+import urllib.error
+import urllib.request
 from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
+
+from tests.conftest import VENV_BIN
+from tests.processes import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -35,7 +42,7 @@ POOL = "warehouse_writer"  # the DAGs' pool for writers of the warehouse
 # Values compose must get from the environment (.env), never from the file.
 SECRETS = {"AIRFLOW_JWT_SECRET": "test-jwt-secret", "AIRFLOW_FERNET_KEY": "test-fernet-key",
            "AIRFLOW_DB_PASSWORD": "test-airflow-db", "WAREHOUSE_ADMIN_PASSWORD": "test-admin",
-           "WAREHOUSE_DB_PASSWORD": "test-pipeline"}
+           "WAREHOUSE_DB_PASSWORD": "test-pipeline", "AIRFLOW_ADMIN_PASSWORD": "test-ui-admin"}
 ENV_EXAMPLE = REPO / ".env.example"
 INSTALL_HINT = "docker-compose is missing: run scripts/install-test-deps.sh (as root)"
 
@@ -245,6 +252,64 @@ def test_the_warehouse_is_its_own_database_reached_through_an_airflow_connection
     assert "warehouse-db" in {source for source, _ in mounts(services["warehouse-db"])}
 
 
+# --- first start: the UI's admin and unpaused DAGs -------------------------------------
+
+AUTH_USERS = "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"
+AUTH_PASSWORDS_FILE = "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"
+
+
+def init_steps(services: dict) -> list[str]:
+    """The commands of airflow-init's `bash -c` script, in order."""
+    script = services["airflow-init"]["command"][-1]
+    return [step.strip() for step in script.split("&&")]
+
+
+def test_the_ui_admin_logs_in_with_the_password_from_env(services: dict) -> None:
+    init = services["airflow-init"]
+    users = environment(services["airflow-apiserver"])[AUTH_USERS]
+    steps = init_steps(services)
+    admin_step = [step for step in steps if step.startswith("utfall airflow-admin")]
+    assert len(admin_step) == 1, steps
+    user = re.fullmatch(r"utfall airflow-admin --user (\w+)", admin_step[0]).group(1)
+    assert f"{user}:admin" in users.split(",")
+    # the password from .env, in airflow-init's environment only; never on its command line
+    assert environment(init)["AIRFLOW_ADMIN_PASSWORD"] == "${AIRFLOW_ADMIN_PASSWORD:?set AIRFLOW_ADMIN_PASSWORD in .env}"
+    for name in AIRFLOW_SERVICES - {"airflow-init"}:
+        assert "AIRFLOW_ADMIN_PASSWORD" not in environment(services[name]), name
+    # every component agrees on the users and on where their passwords are
+    for name in AIRFLOW_SERVICES:
+        env = environment(services[name])
+        assert (env[AUTH_USERS], env[AUTH_PASSWORDS_FILE]) == (users, environment(init)[AUTH_PASSWORDS_FILE]), name
+
+
+def test_the_passwords_file_is_a_volume_shared_by_init_and_the_api_server_only(compose: dict, services: dict) -> None:
+    folder = str(PurePosixPath(environment(services["airflow-init"])[AUTH_PASSWORDS_FILE]).parent)
+    holders = {name: source for name in AIRFLOW_SERVICES for source, target in mounts(services[name])
+               if target == folder}
+    # a named volume (not the container's own disk, gone on re-creation), the same one for both
+    assert holders.keys() == {"airflow-init", "airflow-apiserver"}, holders
+    assert len(set(holders.values())) == 1 and not is_bind(holders["airflow-init"])
+    # …not the data volume that the workers, which run task code, mount too
+    assert holders["airflow-init"] not in {source for source, _ in mounts(services["airflow-worker"])}
+    # the image creates the folder for the airflow user, so the new volume is writable by it
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert re.search(rf"mkdir -p [^\n]*{re.escape(folder)}", text)
+    assert re.search(rf"chown airflow:0 [^\n]*{re.escape(folder)}", text)
+
+
+def test_the_admin_password_is_set_after_the_database_is_migrated(services: dict) -> None:
+    steps = init_steps(services)
+    assert steps.index("airflow db migrate") < steps.index("utfall airflow-admin --user admin")
+    # the api-server starts only once airflow-init has finished: the file is there before it reads it
+    assert depends_on(services["airflow-apiserver"])["airflow-init"] == "service_completed_successfully"
+
+
+def test_dags_are_unpaused_at_creation(services: dict) -> None:
+    # The dag-processor creates the DAGs; every component agrees so none reports another default.
+    for name in AIRFLOW_SERVICES:
+        assert environment(services[name])["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "false", name
+
+
 # --- mounts ---------------------------------------------------------------------------
 
 
@@ -369,3 +434,67 @@ def test_compose_refuses_to_run_without_each_secret(command: list[str], missing:
     result = run_compose(command, {**environment_without_secrets(), **others}, tmp_path)
     assert result.returncode != 0
     assert f"set {missing} in .env" in result.stderr
+
+
+# --- the first start's settings, run without Docker ------------------------------------
+
+
+def api_json(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, {}
+    except OSError:  # not listening yet
+        return 0, {}
+
+
+def test_first_start_admin_logs_in_and_dags_arrive_unpaused(services: dict, home, tmp_path: Path) -> None:
+    """airflow-init's admin step, then the api-server and dag-processor with the file's auth and
+    pause settings (the passwords file moved into tmp_path): the admin logs in with the
+    password from .env, no password is generated, and Utfall's DAGs are parsed unpaused (the
+    ingest DAGs and the asset-triggered build), all but the annual evaluation."""
+    from tests.test_airflow_standalone import airflow_component, local_airflow_env, running
+    from utfall.contracts import FEEDS
+
+    compose_env = environment(services["airflow-apiserver"])
+    passwords = tmp_path / "auth" / PurePosixPath(compose_env[AUTH_PASSWORDS_FILE]).name
+    port = free_port()
+    env = {**local_airflow_env(home), AUTH_USERS: compose_env[AUTH_USERS], AUTH_PASSWORDS_FILE: str(passwords),
+           "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": compose_env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"],
+           "AIRFLOW__API__PORT": str(port), "AIRFLOW__API__BASE_URL": f"http://localhost:{port}",
+           "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32)}
+    setup = subprocess.run([str(VENV_BIN / "utfall"), "airflow-setup"], env=env, capture_output=True, text=True)
+    assert setup.returncode == 0, setup.stderr
+    password = secrets.token_hex(12)
+    admin_step = next(step for step in init_steps(services) if step.startswith("utfall airflow-admin"))
+    init = subprocess.run(["bash", "-c", admin_step], env={**env, "AIRFLOW_ADMIN_PASSWORD": password},
+                          capture_output=True, text=True)
+    assert init.returncode == 0, init.stderr
+
+    with running({name: airflow_component(name) for name in ("api-server", "dag-processor")}, env, tmp_path) as logs:
+        base = f"http://localhost:{port}"
+        wait_for(lambda: api_json("POST", f"{base}/auth/token", {"username": "x", "password": "y"})[0] == 401,
+                 180, "the api-server to answer logins")
+        status, answer = api_json("POST", f"{base}/auth/token", {"username": "admin", "password": password})
+        assert status == 201, logs()
+        token = answer["access_token"]
+        assert api_json("POST", f"{base}/auth/token", {"username": "admin", "password": password + "x"})[0] == 401
+
+        expected = {f"ingest_{name}" for name in FEEDS} | {"build_warehouse", "annual_evaluation"}
+
+        def dags() -> dict[str, bool] | None:
+            status, answer = api_json("GET", f"{base}/api/v2/dags?limit=100", token=token)
+            found = {d["dag_id"]: d["is_paused"] for d in answer.get("dags", [])} if status == 200 else {}
+            return found if found.keys() >= expected else None
+
+        paused = wait_for(dags, 240, "the dag-processor to create every DAG")
+        api_log = (tmp_path / "api-server.log").read_text()
+    # annual_evaluation keeps itself paused: unpaused, it would evaluate last March at once
+    assert paused == {**dict.fromkeys(expected - {"annual_evaluation"}, False), "annual_evaluation": True}
+    # the password came from .env: the api-server generated none (it would print it to its log)
+    assert json.loads(passwords.read_text()) == {"admin": password}
+    assert "Password for user" not in api_log and password not in api_log

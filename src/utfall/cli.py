@@ -12,7 +12,9 @@ import typer
 from rich.console import Console
 
 app = typer.Typer(
-    help="Utfall — the outcome data warehouse for Samordningsförbund.",
+    help="Utfall — the outcome data warehouse for Samordningsförbund.\n\n"
+         "Global options go before the command: utfall -v gate --year 2024. Each command's --help "
+         "lists its exit codes; 2 is always a usage error.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -29,6 +31,29 @@ SQL_TABLE_ROWS = 1000
 SQL_PIPED_WIDTH = 10_000
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from utfall import __version__
+
+        print(f"utfall {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show debug messages")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors (no progress)")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the installed version and exit")] = False,
+) -> None:
+    """Set-up shared by every command: what is logged to stderr while it works."""
+    if verbose and quiet:
+        raise typer.BadParameter("--verbose and --quiet exclude each other")
+    from utfall.cli_feedback import configure_logging
+
+    configure_logging(err, 1 if verbose else -1 if quiet else 0)
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write deliveries into (one sub-folder per feed)")],
@@ -38,7 +63,10 @@ def generate(
     to_year: Annotated[int, typer.Option(help="Last year of data (complete years only)")] = date.today().year - 1,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files")] = 1,
 ) -> None:
-    """Write synthetic, pseudonymised deliveries of every feed, as agencies deliver them."""
+    """Write synthetic, pseudonymised deliveries of every feed, as agencies deliver them.
+
+    Exit codes: 0 written; 2 usage error (e.g. --from-year after --to-year).
+    """
     from utfall.generate import generate as run_generate
 
     if from_year > to_year:
@@ -74,7 +102,11 @@ def pseudonymise(
         Optional[Path], typer.Option(help="Report of refused rows (default: OUT with .refused.csv)")
     ] = None,
 ) -> None:
-    """Replace a personnummer column by person_id = HMAC-SHA256(key, 12-digit personnummer)."""
+    """Replace a personnummer column by person_id = HMAC-SHA256(key, 12-digit personnummer).
+
+    Exit codes: 0 every row written; 1 some rows refused (see the report of refused rows);
+    2 usage error, unreadable key or input, or no such column.
+    """
     from utfall.pseudonymise import PseudonymisationError, pseudonymise_file
 
     try:
@@ -96,7 +128,7 @@ def load(
 ) -> None:
     """Load new files from $UTFALL_HOME/inbox/<feed>/ into the warehouse (schema raw).
 
-    Exit 0: everything loaded or nothing new. 1: at least one file quarantined. 2: usage error.
+    Exit codes: 0 everything loaded or nothing new; 1 at least one file quarantined; 2 usage error.
     """
     from utfall.cli_load import run_load
 
@@ -108,13 +140,19 @@ def build(
     select: Annotated[Optional[str], typer.Option(help="dbt selection, e.g. 'staging' or '+fct_episodes'")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Rebuild the incremental person-month panel from scratch")] = False,
 ) -> None:
-    """Build the warehouse (dbt: seeds, models, tests), then publish the analysts' copy."""
+    """Build the warehouse (dbt: seeds, models, tests), then publish the analysts' copy.
+
+    Exit codes: 0 built (and published); 1 dbt failed or publishing was refused (nothing
+    published); 2 usage error.
+    """
+    from utfall.cli_feedback import working
     from utfall.config import Paths
     from utfall.publish import PublishRefused
     from utfall.warehouse import build_and_publish
 
     try:
-        result = build_and_publish(Paths.from_env(), select, full_refresh=full_refresh)
+        with working(err, "building the warehouse (dbt build, then publish)"):
+            result = build_and_publish(Paths.from_env(), select, full_refresh=full_refresh)
     except PublishRefused as e:
         err.print(str(e), style="red", markup=False)
         raise typer.Exit(1)
@@ -134,7 +172,10 @@ def sql(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout instead of a table")] = False,
     db: Annotated[Optional[Path], typer.Option(help="Database file (default: the published analyst file)")] = None,
 ) -> None:
-    """Query the published analyst database, read-only (never locked by a running load or build)."""
+    """Query the published analyst database, read-only (never locked by a running load or build).
+
+    Exit codes: 0 answered; 1 the query failed or there is no published database; 2 usage error.
+    """
     import duckdb
 
     from utfall.config import Paths
@@ -171,7 +212,10 @@ def sql(
 
 @app.command()
 def docs() -> None:
-    """Generate the dbt documentation (every model, column and measure) as one static page."""
+    """Generate the dbt documentation (every model, column and measure) as one static page.
+
+    Exit codes: 0 generated; 1 dbt docs generate failed; 2 usage error.
+    """
     from utfall.build import run_dbt
     from utfall.config import Paths
 
@@ -190,11 +234,15 @@ def gate(
 ) -> None:
     """Run the quality gate: every data-quality check for the scope, stored in dq.results, with a report.
 
-    Exit 0: passed (no blocking check failed or errored without a waiver). 1: not passed. 2: usage error.
+    Exit codes: 0 passed (no blocking check failed or errored without a waiver); 1 not passed;
+    2 usage error.
     """
+    from utfall.cli_feedback import working
     from utfall.cli_gate import run_gate_command
 
-    raise typer.Exit(run_gate_command(year, forbund, console, err))
+    with working(err, f"quality gate {year}, {forbund or 'every förbund'}"):
+        code = run_gate_command(year, forbund, console, err)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -207,7 +255,7 @@ def waive(
 ) -> None:
     """Record an audited waiver: that check's failure passes the gate for that year (and förbund).
 
-    Exit 0: recorded. 2: unknown check id, empty reason or name, unknown förbund.
+    Exit codes: 0 recorded; 2 usage error: unknown check id, empty reason or name, unknown förbund.
     """
     from utfall.config import Paths
     from utfall.dq.waivers import WaiverRefused, record_waiver
@@ -224,23 +272,23 @@ def waive(
 def _socioeconomic_param_help() -> str:
     from utfall.socioeconomic import PARAMETER_SPECS  # light: no DuckDB, no warehouse
 
-    return "NAMN=VÄRDE, upprepas. Standardvärden ur seeds: " + "; ".join(
-        f"{s.name} ({s.source})" for s in PARAMETER_SPECS)
+    return "NAME=VALUE, repeatable; a decimal comma is fine. Names (default from seeds/): " + ", ".join(
+        s.name for s in PARAMETER_SPECS)
 
 
 @app.command()
 def socioeconomic(
-    persons: Annotated[Path, typer.Argument(metavar="PERSONS.csv", help="En rad per person, månadsbelopp i kr; ';' eller ','")],
-    param: Annotated[Optional[list[str]], typer.Option("--param", metavar="NAMN=VÄRDE", help=_socioeconomic_param_help())] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON i stället för tabell")] = False,
+    persons: Annotated[Path, typer.Argument(metavar="PERSONS.csv", help="One row per person, monthly amounts in kr; ';' or ','")],
+    param: Annotated[Optional[list[str]], typer.Option("--param", metavar="NAME=VALUE", help=_socioeconomic_param_help())] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
 ) -> None:
-    """Samhällsekonomisk kalkyl för personer som gått till arbete, studier eller sysselsättning.
+    """Socioeconomic calculation for people who moved to work, studies or activity (the table is in Swedish).
 
-    Kolumner (se README): person_id, utfall (arbete/studier/sysselsattning), fk_fore_sek, af_fore_sek, kommun_fore_sek, skatt_fore_sek, lon_sek, lonestod_sek, boendestod_fore_tim_vecka, boendestod_efter_tim_vecka.
+    Columns (see README): person_id, utfall (arbete/studier/sysselsattning), fk_fore_sek, af_fore_sek, kommun_fore_sek, skatt_fore_sek, lon_sek, lonestod_sek, boendestod_fore_tim_vecka, boendestod_efter_tim_vecka.
 
-    Bara summor skrivs ut, aldrig person_id.
+    Only totals are printed, never a person_id.
 
-    Slutkod 0: beräknad. 2: felaktig fil eller parameter (fil, rad, kolumn och regel anges).
+    Exit codes: 0 calculated; 2 usage error, or a bad file or parameter (file, line, column and rule named).
     """
     from utfall.cli_socioeconomic import run_socioeconomic_command
 
@@ -256,15 +304,17 @@ def evaluate(
 ) -> None:
     """Write the year's evaluation (HTML, PDF, Excel, manifest) for each förbund into the outbox.
 
-    Only when the quality gate passed for the scope. Exit 0: written. 1: the gate has not passed
-    (nothing written). 2: unknown förbund.
+    Only when the quality gate passed for the scope. Exit codes: 0 written; 1 the gate has not
+    passed (nothing written); 2 usage error or unknown förbund.
     """
+    from utfall.cli_feedback import working
     from utfall.config import Paths
     from utfall.dq.gate import GateNotPassed
     from utfall.evaluation.evaluate import evaluate as run_evaluate
 
     try:
-        result = run_evaluate(Paths.from_env(), year, forbund, workers)
+        with working(err, f"evaluation {year}, {forbund or 'every förbund'}"):
+            result = run_evaluate(Paths.from_env(), year, forbund, workers)
     except GateNotPassed as e:
         err.print(f"Ingen utvärdering skrevs: {e}", style="red", markup=False)
         raise typer.Exit(1)
@@ -283,7 +333,10 @@ def ledger(
                                                       help="Judge freshness on this day (default: today, UTC)")] = None,
 ) -> None:
     """Per feed: files loaded, superseded, duplicate and quarantined; current rows; periods; and
-    freshness: the latest delivery, when the next is due, whether it is overdue."""
+    freshness: the latest delivery, when the next is due, whether it is overdue.
+
+    Exit codes: 0 shown; 1 no warehouse yet; 2 usage error.
+    """
     from utfall.config import Paths
     from utfall.ledger import warehouse_exists
     from utfall.ledger_report import freshness_table, ledger_table
@@ -298,7 +351,10 @@ def ledger(
 
 @app.command("airflow-env")
 def airflow_env() -> None:
-    """Print the environment for running Airflow locally: eval "$(utfall airflow-env)"."""
+    """Print the environment for running Airflow locally: eval "$(utfall airflow-env)".
+
+    Exit codes: 0 printed; 2 usage error.
+    """
     import shlex
 
     from utfall.airflow_env import airflow_environment
@@ -319,7 +375,11 @@ def db_init_roles(
              "utfall_loader and utfall_transform; its password from $UTFALL_PIPELINE_PASSWORD")] = None,
 ) -> None:
     """Create the roles utfall_loader, utfall_transform, utfall_analyst and utfall_reporter, the
-    warehouse schemas, and who may read what (again: changes nothing)."""
+    warehouse schemas, and who may read what (again: changes nothing).
+
+    Exit codes: 0 roles ready; 1 the server refused (its message is shown); 2 usage error or not
+    a PostgreSQL DSN.
+    """
     if not dsn.startswith(("postgresql://", "postgres://")):
         err.print("init-roles needs a PostgreSQL warehouse: --dsn postgresql://… (or UTFALL_WAREHOUSE)")
         raise typer.Exit(2)
@@ -334,7 +394,10 @@ def db_init_roles(
 
 @app.command("airflow-setup")
 def airflow_setup() -> None:
-    """Prepare local Airflow: migrate its metadata DB and create the warehouse writer pool."""
+    """Prepare local Airflow: migrate its metadata DB and create the warehouse writer pool.
+
+    Exit codes: 0 ready; 1 an airflow command failed (its output is shown); 2 usage error.
+    """
     from utfall.airflow_env import prepare_airflow
     from utfall.config import Paths
 
@@ -343,9 +406,39 @@ def airflow_setup() -> None:
     console.print(f"Airflow ready in {paths.airflow_home} (pool warehouse_writer, 1 slot)")
 
 
+@app.command("airflow-admin")
+def airflow_admin(
+    passwords_file: Annotated[Path, typer.Option(
+        envvar="AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE",
+        help="SimpleAuthManager's passwords file (Airflow's simple_auth_manager_passwords_file)")],
+    user: Annotated[str, typer.Option(help="The admin user, as listed in simple_auth_manager_users")] = "admin",
+) -> None:
+    """Set the Airflow UI admin's password from $AIRFLOW_ADMIN_PASSWORD (never an argument).
+
+    For SimpleAuthManager (docker-compose.yml's airflow-init runs it): the api-server then uses
+    this password instead of generating one. Exit codes: 0 written; 2 usage error, the password
+    is unset, or the user is not an admin in $AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS.
+    """
+    from utfall.airflow_env import write_admin_password
+
+    users = os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS")
+    if users is not None and [user, "admin"] not in [u.strip().lower().split(":")[:2] for u in users.split(",")]:
+        err.print(f"{user} is not an admin in AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS ({users})", markup=False)
+        raise typer.Exit(2)
+    password = os.environ.get("AIRFLOW_ADMIN_PASSWORD", "")
+    if not password:
+        err.print("AIRFLOW_ADMIN_PASSWORD is not set")
+        raise typer.Exit(2)
+    write_admin_password(passwords_file, user, password)
+    console.print(f"Airflow user {user} (admin): password set in {passwords_file}", markup=False)
+
+
 @contracts_app.command("export")
 def contracts_export() -> None:
-    """Write the GX suites and dbt sources derived from the feed contracts."""
+    """Write the GX suites and dbt sources derived from the feed contracts.
+
+    Exit codes: 0 written; 2 usage error.
+    """
     from utfall.derive import write_derived_files
 
     for path in write_derived_files():
@@ -353,8 +446,11 @@ def contracts_export() -> None:
 
 
 @contracts_app.command("show")
-def contracts_show(feed: Annotated[Optional[str], typer.Argument()] = None) -> None:
-    """List feeds, or one feed's columns."""
+def contracts_show(feed: Annotated[Optional[str], typer.Argument(help="A feed's name (default: list the feeds)")] = None) -> None:
+    """List feeds, or one feed's columns.
+
+    Exit codes: 0 shown; 2 usage error or unknown feed.
+    """
     from rich.table import Table
 
     from utfall.contracts import FEEDS, get_feed
@@ -366,7 +462,11 @@ def contracts_show(feed: Annotated[Optional[str], typer.Argument()] = None) -> N
         for f in FEEDS.values():
             table.add_row(f.name, f.agency, f.kind, f.schedule, str(len(f.columns)))
     else:
-        f = get_feed(feed)
+        try:
+            f = get_feed(feed)
+        except KeyError as e:
+            err.print(e.args[0], style="red", markup=False)
+            raise typer.Exit(2)
         table = Table(title=f"{f.name}: {f.description}")
         for col in ("column", "type", "required", "rule", "description"):
             table.add_column(col)

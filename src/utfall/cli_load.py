@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from utfall.cli_feedback import shows_progress
 from utfall.config import Paths
 from utfall.loader import LoadReport, UsageError, load, pending_files
 
@@ -17,13 +15,12 @@ STATUS_STYLE = {"loaded": "green", "quarantined": "bold red", "duplicate": "yell
 
 def run_load(feed: str | None, console: Console, err: Console) -> int:
     paths = Paths.from_env()
-    configure_logging(err)
     try:
         files = pending_files(paths, feed)
         total_bytes = sum(p.stat().st_size for _, p in files)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-            console=err, disable=not err.is_terminal,
+            console=err, disable=not shows_progress(err),
         ) as progress:
             task = progress.add_task("loading", total=total_bytes)
             sizes = {p: p.stat().st_size for _, p in files}
@@ -43,13 +40,6 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
         return 2
     print_summary(report, console)
     return report.exit_code
-
-
-def configure_logging(err: Console) -> None:
-    """Our own progress at INFO; libraries (GX is chatty) only when they warn."""
-    logging.basicConfig(level=logging.WARNING, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_path=False)])
-    logging.getLogger("utfall").setLevel(logging.INFO)
 
 
 def print_summary(report: LoadReport, console: Console) -> None:
