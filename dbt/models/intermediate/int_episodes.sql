@@ -2,6 +2,8 @@
 -- brief §4: waiting time (kodatum → inskrivningsdatum), months in the insats (30.4-day
 -- months from inskrivning to avslut, or to the register's extract date while open; a
 -- started month counts as one), age at inskrivning and the months the panel is read at.
+-- A row closed as felregistrering is no participation and is left out here, so no count
+-- downstream sees it (macros/participation.sql).
 
 with
 
@@ -37,3 +39,4 @@ select
     date_trunc('month', exited_on)::date as exit_month
 
 from participations
+where {{ is_participation('exit_reason') }}

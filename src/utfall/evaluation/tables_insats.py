@@ -122,7 +122,7 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, year: int, t: int, median_wait
 
 REASONS = (("exit_work", "Arbete"), ("exit_subsidised_work", "Arbete med lönestöd"), ("exit_studies", "Studier"),
            ("exit_job_seeking", "Arbetssökande"), ("exit_sickness", "Sjukskrivning"),
-           ("exit_other", "Annat (annan insats, flytt, avbrott m.m.)"))
+           ("exit_deceased", "Avliden (följs inte upp)"), ("exit_other", "Annat (annan insats, flytt, avbrott m.m.)"))
 
 
 def outcome_tables(ins: Insats, out: pd.Series | None, t: int, links: Links):

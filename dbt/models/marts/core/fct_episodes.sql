@@ -1,5 +1,6 @@
 -- One row per participation episode with its outcomes (engineers' tier). Definitions:
--- domain brief §4 and the doc blocks in models/docs.
+-- domain brief §4 and the doc blocks in models/docs. An episode closed as avliden is
+-- censored at exit: no follow-up point and no after window (macros/participation.sql).
 
 with
 
@@ -83,7 +84,8 @@ joined as (
         {%- endfor %}
         episodes.entry_month - interval '12 month' >= episodes.first_complete_month
             and episodes.entry_month - interval '1 month' <= episodes.last_complete_month as has_complete_before_window,
-        episodes.exit_month + interval '12 month' <= episodes.last_complete_month as has_complete_after_window
+        episodes.exit_month + interval '12 month' <= episodes.last_complete_month
+            and not {{ is_censored_at_exit('episodes.exit_reason') }} as has_complete_after_window
 
     from episodes
     left join windows on windows.episode_id = episodes.episode_id
@@ -97,6 +99,8 @@ joined as (
         on follow_up_{{ suffix }}.person_id = episodes.person_id
         and follow_up_{{ suffix }}.month_start = episodes.exit_month + interval '{{ months }} month'
         and follow_up_{{ suffix }}.month_start between episodes.first_complete_month and episodes.last_complete_month
+        -- after a death there is nothing to follow: censored, not an outcome
+        and not {{ is_censored_at_exit('episodes.exit_reason') }}
     {%- endfor %}
 
 )
