@@ -36,38 +36,28 @@ episodes as (
 
 ),
 
-before_entry as (
+-- monthly means over the 12 months before the inskrivning month and months 1–12 after the exit month
+{%- set windows = {
+    'before': "panel.month_start >= episodes.entry_month - interval '12 month' and panel.month_start < episodes.entry_month",
+    'after': "panel.month_start > episodes.exit_month and panel.month_start <= episodes.after_month"} %}
+{%- set payments = {'fk': 'support_fk_sek', 'af': 'support_af_sek', 'kommun': 'support_kommun_sek',
+                    'tax': 'support_tax_withheld_sek'} %}
+windows as (
 
     select
         episodes.episode_id,
-        coalesce(sum(panel.support_fk_sek), 0) / 12 as fk_before_sek,
-        coalesce(sum(panel.support_af_sek), 0) / 12 as af_before_sek,
-        coalesce(sum(panel.support_kommun_sek), 0) / 12 as kommun_before_sek,
-        coalesce(sum(panel.support_tax_withheld_sek), 0) / 12 as tax_before_sek,
+        {%- for side, condition in windows.items() %}
+        {%- for name, column in payments.items() %}
+        coalesce(sum(panel.{{ column }}) filter (where {{ condition }}), 0) / 12 as {{ name }}_{{ side }}_sek,
+        {%- endfor %}
+        {%- endfor %}
         -- hours per month → hours per week: a month's mean over 12 months × 12 / 52
-        coalesce(sum(panel.housing_support_hours), 0) / 52 as housing_hours_week_before
+        coalesce(sum(panel.housing_support_hours) filter (where {{ windows['before'] }}), 0) / 52
+            as housing_hours_week_before
     from episodes
     left join {{ ref('fct_person_months') }} as panel
         on panel.person_id = episodes.person_id
-       and panel.month_start >= episodes.entry_month - interval '12 month'
-       and panel.month_start < episodes.entry_month
-    group by episodes.episode_id
-
-),
-
-after_exit_window as (
-
-    select
-        episodes.episode_id,
-        coalesce(sum(panel.support_fk_sek), 0) / 12 as fk_after_sek,
-        coalesce(sum(panel.support_af_sek), 0) / 12 as af_after_sek,
-        coalesce(sum(panel.support_kommun_sek), 0) / 12 as kommun_after_sek,
-        coalesce(sum(panel.support_tax_withheld_sek), 0) / 12 as tax_after_sek
-    from episodes
-    left join {{ ref('fct_person_months') }} as panel
-        on panel.person_id = episodes.person_id
-       and panel.month_start > episodes.exit_month
-       and panel.month_start <= episodes.after_month
+       and (({{ windows['before'] }}) or ({{ windows['after'] }}))
     group by episodes.episode_id
 
 ),
@@ -90,14 +80,12 @@ persons as (
 
     select
         episodes.forbund_id, episodes.insats_id, episodes.year, episodes.outcome,
-        before_entry.fk_before_sek, before_entry.af_before_sek, before_entry.kommun_before_sek,
-        before_entry.tax_before_sek, after_exit_window.fk_after_sek, after_exit_window.af_after_sek,
-        after_exit_window.kommun_after_sek, after_exit_window.tax_after_sek,
+        windows.fk_before_sek, windows.af_before_sek, windows.kommun_before_sek, windows.tax_before_sek,
+        windows.fk_after_sek, windows.af_after_sek, windows.kommun_after_sek, windows.tax_after_sek,
         after_exit.salary_sek, after_exit.wage_subsidy_sek,
-        before_entry.housing_hours_week_before, after_exit.housing_hours_week_after
+        windows.housing_hours_week_before, after_exit.housing_hours_week_after
     from episodes
-    inner join before_entry on before_entry.episode_id = episodes.episode_id
-    inner join after_exit_window on after_exit_window.episode_id = episodes.episode_id
+    inner join windows on windows.episode_id = episodes.episode_id
     inner join after_exit on after_exit.episode_id = episodes.episode_id
 
 ),
