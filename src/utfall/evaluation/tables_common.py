@@ -170,6 +170,17 @@ def with_column(sup: Suppressed, column: str, values: Mapping[Hashable, object])
     return Suppressed(display=display, reasons=reasons, spec=sup.spec, threshold=sup.threshold)
 
 
+def with_text(sup: Suppressed, cells: Mapping[tuple[Hashable, str], str]) -> Suppressed:
+    """Write a text into empty cells (e.g. "ännu inte följbar" where a figure does not exist yet)."""
+    display, reasons = sup.display.copy(), sup.reasons.copy()
+    for (row, column), text in cells.items():
+        if not is_missing(display.at[row, column]):
+            raise ValueError(f"{row!r}/{column!r} holds a figure; only an empty cell takes a text")
+        display.at[row, column] = text
+        reasons.at[row, column] = Reason.SHOWN
+    return Suppressed(display=display, reasons=reasons, spec=sup.spec, threshold=sup.threshold)
+
+
 def shown_number(value) -> float | None:
     """A display cell as a number, None when hidden or empty."""
     if is_missing(value) or isinstance(value, str):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from utfall.cohorts import FOLLOW_UPS
 from utfall.dq import store
 
 
@@ -65,25 +66,27 @@ def flows(con, forbund_id: str, year: int) -> pd.DataFrame:
 
 
 def outcomes(con, forbund_id: str, year: int) -> pd.DataFrame:
-    return df(con, """
+    """The exit cohorts the evaluation of `year` follows (evaluation/cohorts.py), one row per insats and cohort."""
+    cohorts = sorted({f.cohort(year) for f in FOLLOW_UPS})
+    return df(con, f"""
         SELECT * FROM marts.mart_outcomes_year
-        WHERE forbund_id = ? AND exit_year = ?
-        ORDER BY insats_id
-    """, [forbund_id, year])
+        WHERE forbund_id = ? AND exit_year IN ({', '.join('?' for _ in cohorts)})
+        ORDER BY insats_id, exit_year
+    """, [forbund_id, *cohorts])
 
 
-def transitions(con, forbund_id: str, year: int) -> pd.DataFrame:
+def transitions(con, forbund_id: str, exit_year: int) -> pd.DataFrame:
     return df(con, """
         SELECT insats_id, status_before, status_after, episodes
         FROM marts.mart_transitions_year
         WHERE forbund_id = ? AND exit_year = ?
         ORDER BY insats_id, status_before, status_after
-    """, [forbund_id, year])
+    """, [forbund_id, exit_year])
 
 
 def time_to_work(con, forbund_id: str) -> pd.DataFrame:
     return df(con, """
-        SELECT insats_id, month_since_entry, at_risk, events, censored, survival, share_in_work
+        SELECT insats_id, month_since_entry, at_risk, events, censored, survival, share_in_work, working_before_entry
         FROM marts.mart_time_to_work
         WHERE forbund_id = ?
         ORDER BY insats_id, month_since_entry
