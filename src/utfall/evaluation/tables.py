@@ -30,7 +30,7 @@ from utfall.evaluation.tables_common import (
     table, with_column,
 )
 from utfall.evaluation.tables_insats import (
-    fidelity_tables, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
+    active_status_tables, fidelity_tables, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
     participants_text, support_tables, time_to_work_table, transition_table,
 )
 from utfall.evaluation.tables_method import method_section
@@ -50,6 +50,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
         src = {
             "participants": data.participants(con, forbund_id, year),
             "flows": data.flows(con, forbund_id, year),
+            "active_status": data.active_status(con, forbund_id, year),
             "outcomes": data.outcomes(con, forbund_id, year),
             "transitions": data.transitions(con, forbund_id, TWELVE_MONTH_COHORT.cohort(year)),
             "ttw": data.time_to_work(con, forbund_id),
@@ -130,6 +131,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     p_tables, p_charts, p_left_out = participant_tables(ins, src["participants"], t, links)
     mw = src["median_wait"].get(ins.insats_id)
     f_tables, f_charts = flow_tables(ins, src["flows"], year, t, mw, key)
+    a_tables, a_charts, a_text = active_status_tables(ins, src["active_status"], year, t)
     o_tables, o_charts = outcome_tables(ins, cohorts, year, t, links)
     s_tables, s_charts = support_tables(ins, twelve, TWELVE_MONTH_COHORT.cohort(year), t)
     tr_tables, _ = transition_table(ins, src["transitions"], TWELVE_MONTH_COHORT.cohort(year), t)
@@ -140,6 +142,8 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
         Section(f"{ins.insats_id}_deltagare", "Deltagare", [participants_text(ins, p_tables, p_left_out)], p_tables, p_charts),
         Section(f"{ins.insats_id}_floden", "Flöden, kö och personalresurser", [flows_text(ins, f_tables)],
                 f_tables, f_charts),
+        Section(f"{ins.insats_id}_inskrivna", "De inskrivnas arbete och studier",
+                [a_text] if a_text else [], a_tables, a_charts),
         Section(f"{ins.insats_id}_utfall", "Utfall vid och efter avslut", [outcomes_text(ins, cohorts, o_tables, year, t)],
                 o_tables, o_charts),
         Section(f"{ins.insats_id}_fore_efter", "Offentlig försörjning före och efter",

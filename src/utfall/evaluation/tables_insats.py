@@ -31,8 +31,9 @@ DIMENSIONS = (
      ("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand")),
     ("support_at_start", "stod_start", "Försörjning månaden före start (en person kan ha flera slag)",
      ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "boendestod", "none", "unknown")),
-    ("years_in_public_support_before_start", "ar_i_stod", "År med offentlig försörjning de fem åren före start",
-     ("0", "1", "2", "3", "4", "5")),
+    ("years_in_public_support_before_start", "ar_i_stod",
+     "År med offentlig försörjning före start (av de högst fem år före start som data täcker)",
+     ("0", "1", "2", "3", "4", "5", "okand")),
     ("months_in_insats", "manader", "Månader i insatsen", ("1-3", "4-6", "7-9", "10-12", "13-17", "18+")),
 )
 MULTI_VALUED = {"support_at_start"}  # categories do not add up to the total
@@ -121,6 +122,61 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, year: int, t: int, median_wait
                         f"i {ins.name}. IPS eftersträvar högst 20.")),
     ]
     return [yearly, monthly], charts
+
+
+def active_status_tables(ins: Insats, status: pd.DataFrame, year: int, t: int):
+    """The IPS process measure: work and studies among those enrolled at the year's end (four
+    parts that add up to the enrolled), and the share in work at each month's end. December's
+    'in work' is the sum of the first two parts: where either is hidden it is hidden too."""
+    mine = status[status.insats_id == ins.insats_id].sort_values("month_start")
+    if mine.empty:
+        return [], [], ""
+    last = mine.iloc[-1]
+    known = not pd.isna(last.in_work)
+    n = (lambda v: None if pd.isna(v) else int(v))
+    P, sh = "Personer", "Andel"
+    enrolled_end = f"Inskrivna vid årets slut ({month_label(last.month_start)})"
+    parts = ("I arbete, inte studier", "I arbete och studier", "I studier, inte arbete", "Varken arbete eller studier")
+    values = ([n(last.in_work) - n(last.in_work_and_studies), n(last.in_work_and_studies),
+               n(last.in_studies) - n(last.in_work_and_studies), n(last.in_neither)] if known else [None] * 4)
+    frame = pd.DataFrame({P: [*values, int(last.enrolled)]}, index=[*parts, enrolled_end], dtype=object)
+    frame[sh] = [None if v is None else share(v, int(last.enrolled)) for v in frame[P]]
+    year_end = None
+    if known:
+        year_end = table(f"{ins.insats_id}_inskrivnas_status",
+                         f"{ins.name}: de inskrivnas försörjning vid årets slut", frame,
+                         TableSpec(counts=[P], derived={sh: [P, (enrolled_end, P)]}, total_rows={enrolled_end: None}),
+                         t, percent=[sh],
+                         note="Inskrivna (aktiva eller passiva) den sista dagen i månaden och deras försörjning den "
+                              "månaden enligt registren. Arbete räknas med eller utan lönestöd.")
+    hidden_work = year_end is not None and any(year_end.suppressed.hidden.at[p, P] for p in parts[:2])
+    labels = [month_label(m) for m in mine.month_start]
+    enrolled, in_work, share_work = "Inskrivna", "I arbete (med eller utan lönestöd)", "Andel i arbete"
+    monthly_frame = pd.DataFrame({enrolled: [int(v) for v in mine.enrolled], in_work: [n(v) for v in mine.in_work]},
+                                 index=labels, dtype=object)
+    monthly_frame[share_work] = [None if w is None else share(w, e) for e, w in zip(monthly_frame[enrolled],
+                                                                                   monthly_frame[in_work])]
+    monthly = table(f"{ins.insats_id}_inskrivna_arbete", f"{ins.name}: inskrivna i arbete månad för månad {year}",
+                    monthly_frame, TableSpec(counts=[enrolled, in_work], derived={share_work: [in_work, enrolled]}), t,
+                    percent=[share_work], force_hidden=[(labels[-1], in_work)] if hidden_work else [],
+                    note="Inskrivna vid varje månads slut och hur många av dem som hade arbete den månaden. Tomt där "
+                         "månaden ännu inte finns i alla leveranser.")
+    chart = Chart(title=f"Andel av de inskrivna som har arbete – {ins.name}", kind="line", table=monthly,
+                  series={share_work: "Andel i arbete"}, percent=True, x_label="Månad", y_label="Andel av inskrivna",
+                  alt_text=(f"Linjediagram: andel av de inskrivna i {ins.name} som hade arbete, med eller utan lönestöd, "
+                            f"vid varje månads slut {year}."))
+    m = monthly.suppressed.display
+    if not known:
+        text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna. Deras försörjning i "
+                f"{labels[-1]} är ännu inte känd: månaden finns inte i alla leveranser.")
+    elif monthly.suppressed.hidden.at[labels[-1], share_work]:
+        text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna. Hur många av dem som hade "
+                "arbete visas inte: gruppen är för liten för att visas utan att röja enskilda.")
+    else:
+        text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna, och "
+                f"{fmt_share(m.at[labels[-1], share_work])} av dem ({fmt_count(m.at[labels[-1], in_work])}) hade "
+                "arbete, med eller utan lönestöd, medan de fortfarande deltog i insatsen.")
+    return [*([year_end] if year_end else []), monthly], [chart], text
 
 
 REASONS = (("exit_work", "Arbete"), ("exit_subsidised_work", "Arbete med lönestöd"), ("exit_studies", "Studier"),

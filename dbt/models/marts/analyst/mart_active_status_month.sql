@@ -22,6 +22,7 @@ months as (
 
     select
         spine.month_start,
+        spine.year,
         cast(spine.month_start + interval '1 month' - interval '1 day' as date) as month_end,
         spine.month_start between period.first_complete_month and period.last_complete_month as is_complete
     from {{ ref('int_month_spine') }} as spine
@@ -87,6 +88,7 @@ final as (
         insatser.forbund_id,
         insatser.insats_id,
         months.month_start,
+        cast(months.year as integer) as year,
         cast(coalesce(counted.enrolled, 0) as integer) as enrolled,
         {%- for column in ['in_work', 'in_subsidised_work', 'in_studies', 'in_work_and_studies', 'in_neither'] %}
         cast(case when months.is_complete then coalesce(counted.{{ column }}, 0) end as integer) as {{ column }},

@@ -144,7 +144,9 @@ years_in_support as (
 
     select
         episodes.episode_id,
-        count(distinct support_blocks.block) filter (where panel.has_public_support) as years_in_support
+        count(distinct support_blocks.block) filter (where panel.has_public_support) as years_in_support,
+        -- no 12-month block before start lies in the data: unknown, not 0
+        count(support_blocks.block) = 0 as is_support_history_unknown
 
     from episodes
     left join support_blocks on support_blocks.episode_id = episodes.episode_id
@@ -191,7 +193,8 @@ described as (
         person_years.home_kommun_code,
         -- a missing education level counts as unknown, as the register's own 'okand'
         coalesce(person_years.education_level, 'okand') as education_level,
-        years_in_support.years_in_support::varchar as years_in_support,
+        case when years_in_support.is_support_history_unknown then 'okand'
+             else years_in_support.years_in_support::varchar end as years_in_support,
         months_in_insats_groups.months_group
 
     from person_years
@@ -268,7 +271,8 @@ labels (dimension, category, category_label) as (
         ('support_at_start', 'ekonomiskt_bistand', 'Ekonomiskt bistånd'),
         ('support_at_start', 'boendestod', 'Boendestöd'),
         ('support_at_start', 'none', 'Inget av dessa'),
-        ('support_at_start', 'unknown', 'Okänt (månaden före start saknas i data)')
+        ('support_at_start', 'unknown', 'Okänt (månaden före start saknas i data)'),
+        ('years_in_public_support_before_start', 'okand', 'Okänt (åren före start saknas i data)')
 
 ),
 
