@@ -96,7 +96,8 @@ PARTICIPANTS = [
     (2023, "age_group", "34-41", "34–41 år", 1),
     (2023, "education_level", "hogskola", "Högskola", 1),
     (2023, "home_kommun", "0180", "Stockholm", 1),
-    (2023, "months_in_insats", "13-17", "13–17 månader", 1),  # 1 Jun 2023 – 30 Jun 2024: 396 days
+    # as known at the end of 2023 (the cut-off), not at the 2024 extract: 1 Jun – 31 Dec 2023, 214 days
+    (2023, "months_in_insats", "7-9", "7–9 månader", 1),
     (2023, "sex", "M", "Män", 1),
     (2023, "support_at_start", "arbetsmarknadsstod", "Arbetsmarknadsstöd", 1),
     (2023, "total", "total", "Totalt", 1),

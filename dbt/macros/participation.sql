@@ -14,3 +14,9 @@
 {% macro is_censored_at_exit(exit_reason) -%}
     coalesce({{ exit_reason }} = 'avliden', false)
 {%- endmacro %}
+
+{#- Months in the insats from inskrivning to `until` (avslut, the extract date or a cut-off):
+    months of 30.4375 days (365.25/12), a started month counting as one. -#}
+{% macro months_in_insats(entered_on, until) -%}
+    greatest(1, ceil(({{ dbt.datediff(entered_on, until, 'day') }} + 1) / 30.4375))::integer
+{%- endmacro %}

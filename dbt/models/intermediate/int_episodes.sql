@@ -32,7 +32,7 @@ select
     case when queued_on is not null and entered_on is not null
         then {{ dbt.datediff('queued_on', 'entered_on', 'day') }} end as waiting_days,
     case when entered_on is not null
-        then greatest(1, ceil(({{ dbt.datediff('entered_on', 'coalesce(exited_on, extracted_on)', 'day') }} + 1) / 30.4375))::integer
+        then {{ months_in_insats('entered_on', 'coalesce(exited_on, extracted_on)') }}
     end as months_in_insats,
     {{ year_of('entered_on') }} - birth_year as age_at_entry,
     date_trunc('month', entered_on)::date as entry_month,

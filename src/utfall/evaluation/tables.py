@@ -193,9 +193,10 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
     key_table = table("nyckeltal", f"Nyckeltal per insats {year}", frame,
                       TableSpec(counts=[ACT, NEW, END, FOL, DIR], derived={SH: [DIR, FOL]}), t,
                       percent=[SH], force_hidden=force,
-                      note="Aktiva = personer som deltog någon gång under året. Nya och avslutade = inskrivningar "
-                           "och avslut under året. Till arbete eller studier = enligt registren månaden efter avslut, "
-                           "av dem som kan följas dit (jämför SUS: nationellt ungefär en tredjedel).")
+                      note=f"Aktiva = personer som deltog någon gång under året. Nya och avslutade = inskrivningar "
+                           f"och avslut under {year} (räknade per avslut). Till arbete eller studier = enligt registren "
+                           "månaden efter avslut, av de avslut som kan följas dit (jämför SUS: nationellt ungefär en "
+                           "tredjedel).")
     for ins in insatser:
         links.record(key_table.suppressed, {(ins.insats_id, m): (labels[ins.insats_id], c) for m, c in
                                             (("active", ACT), ("new", NEW), ("ended", END),
@@ -208,9 +209,9 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
     d = key_table.suppressed.display
     prose = [f"{name} hade {len(insatser)} insatser med deltagare under {year}."]
     for lab in d.index:
-        prose.append(f"{lab}: {fmt_count(d.at[lab, ACT])} aktiva deltagare, {fmt_count(d.at[lab, NEW])} nya och "
-                     f"{fmt_count(d.at[lab, END])} avslutade; {fmt_share(d.at[lab, SH])} av de följbara gick direkt "
-                     "till arbete eller studier.")
+        prose.append(f"{lab}: {fmt_count(d.at[lab, ACT])} deltagare under året, {fmt_count(d.at[lab, NEW])} nya "
+                     f"och {fmt_count(d.at[lab, END])} avslut; efter {fmt_share(d.at[lab, SH])} av de avslut som kan "
+                     "följas gick deltagaren direkt till arbete eller studier.")
     prose.append(LIGHT_RULE_SV)
     return Section(key="sammanfattning", title="Sammanfattning", paragraphs=[" ".join(prose[:-1]), prose[-1]],
                    tables=[key_table, goal_table], charts=[chart])

@@ -31,20 +31,22 @@ years as (
 episodes as (
 
     select
-        episode_id,
-        forbund_id,
-        insats_id,
-        person_id,
-        sex,
-        age_at_entry,
-        home_kommun_code,
-        education_level,
-        entered_on,
-        exited_on,
-        date_trunc('month', entered_on)::date as entry_month,
-        months_in_insats
-    from {{ ref('fct_episodes') }}
-    where entered_on is not null
+        episodes.episode_id,
+        episodes.forbund_id,
+        episodes.insats_id,
+        episodes.person_id,
+        episodes.sex,
+        episodes.age_at_entry,
+        episodes.home_kommun_code,
+        episodes.education_level,
+        episodes.entered_on,
+        episodes.exited_on,
+        date_trunc('month', episodes.entered_on)::date as entry_month,
+        -- an open episode is known to run to the register's extract date
+        coalesce(episodes.exited_on, extracts.extracted_on) as known_until
+    from {{ ref('fct_episodes') }} as episodes
+    left join {{ ref('int_episodes') }} as extracts on extracts.episode_id = episodes.episode_id
+    where episodes.entered_on is not null
 
 ),
 
@@ -162,6 +164,10 @@ episode_years as (
     select
         episodes.*,
         years.year,
+        -- as known at the year's end (the cut-off): an episode still open then counts to 31 December
+        -- (or to an earlier extract date), never to a later extract date
+        {{ months_in_insats('episodes.entered_on', 'least(episodes.known_until, years.year_end)') }}
+            as months_in_insats,
         row_number() over (
             partition by episodes.forbund_id, episodes.insats_id, episodes.person_id, years.year
             order by episodes.entered_on desc, episodes.episode_id desc
