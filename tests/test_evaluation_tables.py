@@ -210,7 +210,7 @@ def test_socioeconomic_cohort_not_followable_or_empty_shows_words_not_zeros():
     minus the cost, a return of 0 or '0 personer'."""
     pending = section(0, 0, ended=12, followable=0)
     assert pending.tables == [] and pending.charts == []
-    assert "ännu inte följbar" in pending.paragraphs[0] and "kan följas upp 2024" in pending.paragraphs[0]
+    assert "kan inte göras än" in pending.paragraphs[0] and "saknas i levererade data" in pending.paragraphs[0]
     nobody = section(0, 0, ended=12, followable=12)
     assert nobody.tables == [] and "inget netto eller återbäring" in nobody.paragraphs[0]
     no_exits = section(0, 0, ended=0, followable=0)
@@ -231,3 +231,15 @@ def test_with_two_forbund_riket_is_not_shown_since_it_would_give_away_the_other(
         assert section.tables == [] and section.charts == []
         assert "minst 3 förbund" in section.paragraphs[0]
         assert not any(t.key == "jamforelse_riket" for t in report.tables())
+
+
+def test_a_follow_up_not_yet_due_names_the_year_it_will_be_and_a_missing_one_says_so():
+    from utfall.cohorts import AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS, not_yet_followable
+
+    # December 2025's exits are followed to January 2026: in the 2025 report that is not yet due
+    assert not_yet_followable(AT_EXIT, 2025, 2025) == "ännu inte följbar (kan följas upp 2026)"
+    # the 2024 exits' 12 months and the 2023 exits' 24 months end in December 2025: due in the 2025
+    # report, so missing months, not a later year
+    assert not_yet_followable(TWELVE_MONTHS, 2024, 2025) == "kan inte följas: månaderna saknas i data"
+    assert not_yet_followable(TWENTY_FOUR_MONTHS, 2023, 2025) == "kan inte följas: månaderna saknas i data"
+    assert [f.cohort(2025) for f in (AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS)] == [2025, 2024, 2023]

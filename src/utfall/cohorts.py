@@ -44,6 +44,14 @@ def cohort_label(cohort: int) -> str:
     return f"avslutade {cohort}"
 
 
-def not_yet_followable(follow_up: FollowUp, cohort: int) -> str:
-    """What a table shows instead of 0 for a cohort whose follow-up month is not yet in the data."""
-    return f"ännu inte följbar (kan följas upp {follow_up.followable_in(cohort)})"
+def why_not_followable(follow_up: FollowUp, cohort: int, year: int) -> str:
+    """Why a cohort none of whose follow-up months is in the data cannot be followed, for prose:
+    not yet (the months lie after the evaluation year), or the months are missing."""
+    due = follow_up.followable_in(cohort)
+    return f"det kan göras {due}" if due > year else "månaderna saknas i levererade data"
+
+
+def not_yet_followable(follow_up: FollowUp, cohort: int, year: int) -> str:
+    """What a table shows instead of 0 for such a cohort."""
+    due = follow_up.followable_in(cohort)
+    return f"ännu inte följbar (kan följas upp {due})" if due > year else "kan inte följas: månaderna saknas i data"

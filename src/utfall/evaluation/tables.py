@@ -30,7 +30,7 @@ from utfall.evaluation.tables_common import (
     table, with_column,
 )
 from utfall.evaluation.tables_insats import (
-    active_status_tables, fidelity_tables, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
+    active_status_tables, fidelity_tables, trend_table, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
     participants_text, support_tables, time_to_work_table, transition_table,
 )
 from utfall.evaluation.tables_method import method_section
@@ -50,6 +50,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
         src = {
             "participants": data.participants(con, forbund_id, year),
             "flows": data.flows(con, forbund_id, year),
+            "trend": data.trend(con, forbund_id, year),
             "active_status": data.active_status(con, forbund_id, year),
             "outcomes": data.outcomes(con, forbund_id, year),
             "transitions": data.transitions(con, forbund_id, TWELVE_MONTH_COHORT.cohort(year)),
@@ -138,6 +139,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     k_tables, k_charts = time_to_work_table(ins, src["ttw"], t)
     fi_tables, fi_charts, fi_text = fidelity_tables(ins, src["fidelity"], year, t)
     socio = _socioeconomic(ins, src["socio"], twelve, year, t)
+    tr_trend, trend_text = trend_table(ins, src["trend"], year, t, links)
     subs = [
         Section(f"{ins.insats_id}_deltagare", "Deltagare", [participants_text(ins, p_tables, p_left_out)], p_tables, p_charts),
         Section(f"{ins.insats_id}_floden", "Flöden, kö och personalresurser", [flows_text(ins, f_tables)],
@@ -163,6 +165,8 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
                  "månaden före inskrivning ingår inte i kurvan och redovisas för sig."],
                 k_tables, k_charts),
         socio,
+        Section(f"{ins.insats_id}_sedan_start", "År för år och sedan start", [trend_text] if trend_text else [],
+                tr_trend, []),
         Section(f"{ins.insats_id}_programtrohet", "Programtrohet (IPS-25)", [fi_text], fi_tables, fi_charts),
     ]
     return Section(key=f"insats_{ins.insats_id}", title=f"{ins.name}", subsections=subs)
@@ -207,11 +211,11 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
                   y_label="Andel av följbara avslutade",
                   alt_text=f"Stapeldiagram: andel av de avslutade som gick till arbete eller studier per insats {year}.")
     d = key_table.suppressed.display
-    prose = [f"{name} hade {len(insatser)} insatser med deltagare under {year}."]
+    prose = [f"{name} hade {len(insatser)} {'insats' if len(insatser) == 1 else 'insatser'} med deltagare under {year}."]
     for lab in d.index:
         prose.append(f"{lab}: {fmt_count(d.at[lab, ACT])} deltagare under året, {fmt_count(d.at[lab, NEW])} nya "
-                     f"och {fmt_count(d.at[lab, END])} avslut; efter {fmt_share(d.at[lab, SH])} av de avslut som kan "
-                     "följas gick deltagaren direkt till arbete eller studier.")
+                     f"och {fmt_count(d.at[lab, END])} avslut; av de avslut som kan följas ledde "
+                     f"{fmt_share(d.at[lab, SH])} direkt till arbete eller studier.")
     prose.append(LIGHT_RULE_SV)
     return Section(key="sammanfattning", title="Sammanfattning", paragraphs=[" ".join(prose[:-1]), prose[-1]],
                    tables=[key_table, goal_table], charts=[chart])

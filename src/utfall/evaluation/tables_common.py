@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from utfall.evaluation.model import ReportTable
-from utfall.evaluation.render_format import Kind, format_value, is_missing
+from utfall.evaluation.render_format import Kind, format_value, is_missing, is_number
 from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, suppress
 from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
 from utfall.suppression.audit import SMALL as SMALL_KIND
@@ -83,7 +83,7 @@ class Links:
                 # the weaker label wins: '..' tells a reader less than '<5'
                 self.hidden[key] = HIDDEN if self.hidden.get(key) == HIDDEN else str(value)
                 self.shown.pop(key, None)
-            elif key not in self.hidden and not is_missing(value):
+            elif key not in self.hidden and is_number(value):  # a text ("ännu inte följbar") is no figure
                 self.shown[key] = float(value)
 
     def is_hidden(self, insats_id: str, measure: str) -> bool:

@@ -78,6 +78,29 @@ def active_status(con, forbund_id: str, year: int) -> pd.DataFrame:
     """, [forbund_id, year])
 
 
+def trend(con, forbund_id: str, year: int) -> dict[str, pd.DataFrame]:
+    """The yearly series up to `year` (every year with data or exits) and what each insats has done
+    since its start, as known at the year's end."""
+    return {
+        "participants": df(con, """
+            SELECT insats_id, year, persons FROM marts.mart_participants_year
+            WHERE forbund_id = ? AND year <= ? AND dimension = 'total' ORDER BY insats_id, year
+        """, [forbund_id, year]),
+        "flows": df(con, """
+            SELECT insats_id, year, sum(new_entries) AS new_entries FROM marts.mart_flows_month
+            WHERE forbund_id = ? AND year <= ? GROUP BY insats_id, year ORDER BY insats_id, year
+        """, [forbund_id, year]),
+        "outcomes": df(con, """
+            SELECT insats_id, exit_year AS year, ended, followable_after_exit, direct_work_or_studies
+            FROM marts.mart_outcomes_year WHERE forbund_id = ? AND exit_year <= ? ORDER BY insats_id, exit_year
+        """, [forbund_id, year]),
+        "since_start": df(con, """
+            SELECT insats_id, started_on, first_entry_on, participants_since_start, ended_since_start
+            FROM marts.mart_insats_since_start WHERE forbund_id = ? AND year = ? ORDER BY insats_id
+        """, [forbund_id, year]),
+    }
+
+
 def outcomes(con, forbund_id: str, year: int) -> pd.DataFrame:
     """The exit cohorts the evaluation of `year` follows (evaluation/cohorts.py), one row per insats and cohort."""
     cohorts = sorted({f.cohort(year) for f in FOLLOW_UPS})

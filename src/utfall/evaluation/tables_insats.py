@@ -11,6 +11,7 @@ import pandas as pd
 
 from utfall.cohorts import (
     AT_EXIT, SIX_MONTHS, TWELVE_MONTHS, TWENTY_FOUR_MONTHS, FollowUp, cohort_label, not_yet_followable,
+    why_not_followable,
 )
 from utfall.evaluation.model import Chart, ReportTable
 from utfall.evaluation.tables_common import (
@@ -179,6 +180,51 @@ def active_status_tables(ins: Insats, status: pd.DataFrame, year: int, t: int):
     return [*([year_end] if year_end else []), monthly], [chart], text
 
 
+def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, links: Links):
+    """The insats year by year up to the evaluation year, and since its start. The year's own row
+    repeats the summary's figures: what either hides, the other hides too (Links)."""
+    mine = {k: v[v.insats_id == ins.insats_id].set_index("year") if "year" in v else v[v.insats_id == ins.insats_id]
+            for k, v in trend.items()}
+    years = sorted(set(mine["participants"].index) | set(mine["flows"].index) | set(mine["outcomes"].index))
+    if not years:
+        return [], ""
+    P, N, E, F, D, S = ("Deltagare under året", "Nya", "Avslut", "Följbara månaden efter avslut",
+                        "Till arbete eller studier", "Andel till arbete eller studier")
+    since = mine["since_start"]
+    total = f"Sedan start, till och med {year}"
+
+    def value(frame, y, column):
+        return int(frame.at[y, column]) if y in frame.index and not pd.isna(frame.at[y, column]) else 0
+
+    rows = {str(y): {P: value(mine["participants"], y, "persons"), N: value(mine["flows"], y, "new_entries"),
+                     E: value(mine["outcomes"], y, "ended"), F: value(mine["outcomes"], y, "followable_after_exit"),
+                     D: value(mine["outcomes"], y, "direct_work_or_studies")} for y in years}
+    rows[total] = {P: int(since.participants_since_start.iloc[0]) if len(since) else None, N: None,
+                   **{c: sum(r[c] for r in rows.values()) for c in (E, F, D)}}
+    frame = pd.DataFrame.from_dict(rows, orient="index").astype(object)
+    frame[S] = [None if not r[F] else share(r[D], r[F]) for r in frame.to_dict("records")]
+    this_year = str(year)
+    measures = {"active": P, "new": N, "ended": E, "followable_after_exit": F, "direct_work_or_studies": D}
+    force = [(this_year, c) for m, c in measures.items() if links.must_force(ins.insats_id, m)]
+    rt = table(f"{ins.insats_id}_ar_for_ar", f"{ins.name}: år för år och sedan start", frame,
+               TableSpec(counts=[P, N, E, F, D], derived={S: [D, F]}, total_rows={total: None}, additive=[E, F, D]),
+               t, percent=[S], force_hidden=force,
+               note="Deltagare = personer inskrivna någon gång under året (sedan start: olika personer sedan första "
+                    "inskrivningen i data). Avslut och utfall vid avslut per avslutsår; utfallet månaden efter avslut "
+                    "enligt registren, av de avslut som kan följas dit.")
+    links.record(rt.suppressed, {(ins.insats_id, m): (this_year, c) for m, c in measures.items()})
+    started = since.started_on.iloc[0] if len(since) else None
+    first = since.first_entry_on.iloc[0] if len(since) else None
+    d = rt.suppressed.display
+    text = (f"Tabellen visar insatsen år för år{'' if started is None or pd.isna(started) else ' sedan den startade ' + str(pd.Timestamp(started).date())}"
+            f". Sedan start har {fmt_count(d.at[total, P])} personer deltagit och {fmt_count(d.at[total, E])} avslut skett.")
+    if first is not None and not pd.isna(first) and started is not None and not pd.isna(started) \
+            and pd.Timestamp(first) > pd.Timestamp(started) + pd.Timedelta(days=92):
+        text += (f" Registret i Utfall börjar med inskrivningar från {pd.Timestamp(first).year}; tidigare deltagare "
+                 "finns inte med.")
+    return [rt], text
+
+
 REASONS = (("exit_work", "Arbete"), ("exit_subsidised_work", "Arbete med lönestöd"), ("exit_studies", "Studier"),
            ("exit_job_seeking", "Arbetssökande"), ("exit_sickness", "Sjukskrivning"),
            ("exit_deceased", "Avliden (följs inte upp)"), ("exit_other", "Annat (annan insats, flytt, avbrott m.m.)"))
@@ -224,7 +270,7 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], year: int, t: int
         cohort = follow_up.cohort(year)
         row_label = f"{label}, {cohort_label(cohort)}"
         if _pending(cohorts, follow_up, year):
-            pending[(row_label, fol)] = not_yet_followable(follow_up, cohort)
+            pending[(row_label, fol)] = not_yet_followable(follow_up, cohort, year)
             rows.append((row_label, None, None))
         else:
             rows.append((row_label, _figure(cohorts, cohort, f"followable_{follow_up.suffix}"),
@@ -412,14 +458,15 @@ def outcomes_text(ins: Insats, cohorts: dict[int, pd.Series], tables: list[Repor
     at_exit, after = AT_EXIT.cohort(year), TWELVE_MONTHS.cohort(year)
     parts = [f"Insatsen hade {fmt_count(r.at[TOTAL, 'Avslutade'])} avslut under {at_exit}."]
     if _pending(cohorts, AT_EXIT, year):
-        parts.append(f"Avsluten {at_exit} kan ännu inte följas till månaden efter avslut.")
+        parts.append(f"Avsluten {at_exit} kan inte följas till månaden efter avslut: "
+                     f"{why_not_followable(AT_EXIT, at_exit, year)}.")
     else:
         parts.append(f"Av avsluten {at_exit} som kan följas var {fmt_share(f.at[first, 'Andel'])} i arbete eller "
                      f"studier månaden efter avslut ({fmt_count(f.at[first, 'Med utfallet'])} av "
                      f"{fmt_count(f.at[first, 'Följbara'])}).")
     if _pending(cohorts, TWELVE_MONTHS, year):
-        parts.append(f"Avsluten {after} kan ännu inte följas ett år efter avslut (kan följas upp "
-                     f"{TWELVE_MONTHS.followable_in(after)}).")
+        parts.append(f"Avsluten {after} kan inte följas ett år efter avslut: "
+                     f"{why_not_followable(TWELVE_MONTHS, after, year)}.")
     else:
         parts.append(f"Av avsluten {after} var {fmt_share(f.at[twelve, 'Andel'])} i egen försörjning ett år efter "
                      f"avslut ({fmt_count(f.at[twelve, 'Med utfallet'])} av {fmt_count(f.at[twelve, 'Följbara'])}).")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from utfall.cohorts import TWELVE_MONTHS, cohort_label
+from utfall.cohorts import TWELVE_MONTHS, cohort_label, why_not_followable
 from utfall.evaluation.model import Chart, Section
 from utfall.evaluation.tables_common import fmt_count, fmt_number, fmt_sek, table
 from utfall.evaluation.tables_data import Insats
@@ -66,9 +66,9 @@ def socioeconomic_section(ins: Insats, result: Result, p: Parameters, n_work: in
             f"12 månader efter avslut har hunnit gå. Insatsen hade inga avslut under {exit_year}."])
     if not followable:
         return Section(key=key, title=title, paragraphs=[
-            f"Den samhällsekonomiska analysen görs på dem som {cohort}, läget 12 månader efter avslut. Den är "
-            f"ännu inte följbar: 12 månader efter avslut finns ännu inte i levererade data (kan följas upp "
-            f"{TWELVE_MONTHS.followable_in(exit_year)})."])
+            f"Den samhällsekonomiska analysen görs på dem som {cohort}, läget 12 månader efter avslut. Den kan "
+            f"inte göras än: "
+            f"{why_not_followable(TWELVE_MONTHS, exit_year, exit_year + TWELVE_MONTHS.years_back)}."])
     if not n_work + n_studies:
         return Section(key=key, title=title, paragraphs=[
             f"Den samhällsekonomiska analysen görs på dem som {cohort} och 12 månader efter avslut var i arbete "
