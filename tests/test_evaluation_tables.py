@@ -243,3 +243,13 @@ def test_a_follow_up_not_yet_due_names_the_year_it_will_be_and_a_missing_one_say
     assert not_yet_followable(TWELVE_MONTHS, 2024, 2025) == "kan inte följas: månaderna saknas i data"
     assert not_yet_followable(TWENTY_FOUR_MONTHS, 2023, 2025) == "kan inte följas: månaderna saknas i data"
     assert [f.cohort(2025) for f in (AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS)] == [2025, 2024, 2023]
+
+
+def test_caseload_is_judged_over_the_whole_year():
+    from utfall.evaluation.tables_common import light_for_months_above
+
+    assert light_for_months_above(0, 12, 20) == "grön"
+    assert light_for_months_above(3, 12, 20) == "gul"  # a quarter of the months
+    assert light_for_months_above(4, 12, 20) == "röd"
+    assert light_for_months_above(5, 12, None) == "–"  # no goal reported
+    assert light_for_months_above(0, 0, 20) == "–"  # no coach FTE: nothing to judge

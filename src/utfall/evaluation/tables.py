@@ -26,7 +26,8 @@ from utfall.evaluation import tables_data as data
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import is_missing
 from utfall.evaluation.tables_common import (
-    HIDDEN, LIGHT_RULE_SV, Links, fmt_count, fmt_share, light_for_ceiling, light_for_share, share, shown_number,
+    HIDDEN, LIGHT_RULE_SV, Links, fmt_count, fmt_share, light_for_months_above, light_for_share, share,
+    shown_number,
     table, with_column,
 )
 from utfall.evaluation.tables_insats import (
@@ -58,6 +59,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "national": data.national(con, year),
             "national_12m": data.national(con, TWELVE_MONTHS.cohort(year)),
             "goals": data.goals(con, forbund_id, year),
+            "caseload": data.caseload(con, forbund_id, year),
             "fidelity": data.fidelity(con, forbund_id, year),
             "median_wait": data.median_wait_by_insats(con, forbund_id, year, t),
             "socio": data.socioeconomic(con, forbund_id, year),
@@ -205,7 +207,7 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
         links.record(key_table.suppressed, {(ins.insats_id, m): (labels[ins.insats_id], c) for m, c in
                                             (("active", ACT), ("new", NEW), ("ended", END),
                                              ("followable_after_exit", FOL), ("direct_work_or_studies", DIR))})
-    goal_table = _goal_table(insatser, keys, src["goals"], labels, year, t, links)
+    goal_table = _goal_table(insatser, keys, src["goals"], src["caseload"], labels, year, t, links)
     chart = Chart(title=f"Andel till arbete eller studier per insats {year}", kind="bar", table=key_table,
                   series={SH: "Andel till arbete eller studier"}, percent=True, x_label="Insats",
                   y_label="Andel av följbara avslutade",
@@ -221,25 +223,29 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
                    tables=[key_table, goal_table], charts=[chart])
 
 
-def _goal_table(insatser, keys, goals: pd.DataFrame, labels, year: int, t: int, links: Links) -> ReportTable:
-    """Goal attainment against insats_ar, by reported exit reason and caseload at the year's end."""
+def _goal_table(insatser, keys, goals: pd.DataFrame, caseload: pd.DataFrame, labels, year: int, t: int,
+                links: Links) -> ReportTable:
+    """Goal attainment against insats_ar: by reported exit reason, and the caseload over the whole
+    year (months above the goal, mart_caseload_year), not on December alone."""
     g = goals.set_index("insats_id")
-    END_, W, WS, WG, ST, SS, SG, OG, AE, FTE, CL, CG = (
+    c = caseload.set_index("insats_id")
+    END_, W, WS, WG, ST, SS, SG, OG, MA, CG = (
         "Avslutade", "Till arbete", "Andel till arbete", "Mål arbete", "Till studier", "Andel till studier",
-        "Mål studier", "Mål sysselsättning", "Aktiva vid årets slut", "Årsarbetare coach", "Deltagare per årsarbetare",
-        "Mål per årsarbetare")
-    rows, force = [], []
+        "Mål studier", "Mål sysselsättning", "Månader över målet per årsarbetare", "Mål per årsarbetare")
+    rows, force, caseload_lights = [], [], {}
     for ins in insatser:
         k = keys.loc[ins.insats_id]
         gg = g.loc[ins.insats_id] if ins.insats_id in g.index else pd.Series(dtype=object)
-        fte = k.coach_fte if k.coach_fte is not None and not pd.isna(k.coach_fte) and k.coach_fte else None
+        cc = c.loc[ins.insats_id] if ins.insats_id in c.index else pd.Series({"months_judged": 0, "months_above_goal": 0})
+        judged, above = int(cc.months_judged), int(cc.months_above_goal)
         rows.append({
             END_: int(k.ended), W: int(k.to_work), WS: share(k.to_work, k.ended), WG: gg.get("goal_share_work"),
             ST: int(k.to_studies), SS: share(k.to_studies, k.ended), SG: gg.get("goal_share_studies"),
             OG: gg.get("goal_share_occupation"),
-            AE: int(k.active_end), FTE: fte, CL: None if fte is None else k.active_end / fte,
-            CG: gg.get("goal_participants_per_coach"),
+            MA: f"{above} av {judged}" if judged else None, CG: gg.get("goal_participants_per_coach"),
         })
+        caseload_lights[labels[ins.insats_id]] = light_for_months_above(above, judged,
+                                                                         gg.get("goal_participants_per_coach"))
         lab = labels[ins.insats_id]
         i = ins.insats_id
         if links.must_force(i, "ended"):
@@ -251,8 +257,8 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, labels, year: int, t: int, 
         if links.must_force(i, "exit_studies"):
             force.append((lab, ST))
     frame = pd.DataFrame(rows, index=[labels[i.insats_id] for i in insatser],
-                         columns=[END_, W, WS, WG, ST, SS, SG, OG, AE, FTE, CL, CG])
-    spec = TableSpec(counts=[END_, W, ST, AE], derived={WS: [W, END_], SS: [ST, END_], CL: [AE]})
+                         columns=[END_, W, WS, WG, ST, SS, SG, OG, MA, CG])
+    spec = TableSpec(counts=[END_, W, ST], derived={WS: [W, END_], SS: [ST, END_]})
     rt = table("maluppfyllelse", f"Måluppfyllelse {year}", frame, spec, t, percent=[WS, WG, SS, SG, OG],
                force_hidden=force,
                note="Andelar av avslutade efter rapporterad avslutsorsak (arbete inklusive arbete med lönestöd). "
@@ -262,14 +268,15 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, labels, year: int, t: int, 
     sup = rt.suppressed
     d = sup.display
     for col, value_col, goal_col, rule in (("Bedömning arbete", WS, WG, light_for_share),
-                                           ("Bedömning studier", SS, SG, light_for_share),
-                                           ("Bedömning deltagare per årsarbetare", CL, CG, light_for_ceiling)):
+                                           ("Bedömning studier", SS, SG, light_for_share)):
         lights = {}
         for r in d.index:
             light = rule(shown_number(d.at[r, value_col]), shown_number(d.at[r, goal_col]))
             lights[r] = HIDDEN if light is None else light
         sup = with_column(sup, col, lights)
-    order = [END_, W, WS, WG, "Bedömning arbete", ST, SS, SG, "Bedömning studier", AE, FTE, CL, CG,
+    # months are no count of persons: the caseload verdict needs no suppression
+    sup = with_column(sup, "Bedömning deltagare per årsarbetare", caseload_lights)
+    order = [END_, W, WS, WG, "Bedömning arbete", ST, SS, SG, "Bedömning studier", MA, CG,
              "Bedömning deltagare per årsarbetare"]
     sup = type(sup)(display=sup.display[order], reasons=sup.reasons[order], spec=sup.spec, threshold=sup.threshold)
     return ReportTable(key=rt.key, title=rt.title, suppressed=sup, note=rt.note, percent_columns=rt.percent_columns)

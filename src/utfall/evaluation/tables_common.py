@@ -38,9 +38,10 @@ LIGHT_NEAR = 0.75
 NO_GOAL = "–"
 LIGHT_RULE_SV = (
     "Måluppfyllelse (grön/gul/röd): en andel som når målet är grön, en som når minst 75 % av målet "
-    "gul, annars röd. Deltagare per årsarbetare coach är grönt när antalet är högst målet, gult upp "
-    "till 125 % av målet, annars rött. Bedömningen görs på de visade talen; där talet är dolt "
-    f"({HIDDEN}) görs ingen bedömning, och – betyder att inget mål har rapporterats."
+    "gul, annars röd. Deltagare per årsarbetare coach bedöms över hela året: grönt när inget månadsslut "
+    "låg över målet, gult när högst en fjärdedel av månaderna gjorde det, annars rött. Bedömningen görs "
+    f"på de visade talen; där talet är dolt ({HIDDEN}) görs ingen bedömning, och – betyder att inget mål "
+    "har rapporterats."
 )
 
 
@@ -54,14 +55,13 @@ def light_for_share(value: float | None, goal: float | None) -> str | None:
     return LIGHT_YELLOW if value >= LIGHT_NEAR * goal else LIGHT_RED
 
 
-def light_for_ceiling(value: float | None, goal: float | None) -> str | None:
-    if goal is None or pd.isna(goal) or not goal:
+def light_for_months_above(months_above: int, months_judged: int, goal: float | None) -> str:
+    """A caseload goal judged over the year: no month above it is green, at most a quarter yellow."""
+    if goal is None or pd.isna(goal) or not goal or not months_judged:
         return NO_GOAL
-    if value is None or pd.isna(value):
-        return None
-    if value <= goal:
+    if months_above == 0:
         return LIGHT_GREEN
-    return LIGHT_YELLOW if value <= 1.25 * goal else LIGHT_RED
+    return LIGHT_YELLOW if months_above <= months_judged / 4 else LIGHT_RED
 
 
 @dataclass

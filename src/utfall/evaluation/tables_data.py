@@ -133,6 +133,16 @@ def national(con, year: int) -> pd.DataFrame:
     return df(con, "SELECT * FROM marts.mart_national_year WHERE year = ? ORDER BY forbund_id", [year])
 
 
+def caseload(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """Per insats: months judged and months above the caseload goal over the year."""
+    return df(con, """
+        SELECT insats_id, months_judged, months_above_goal, goal_participants_per_coach
+        FROM marts.mart_caseload_year
+        WHERE forbund_id = ? AND year = ?
+        ORDER BY insats_id
+    """, [forbund_id, year])
+
+
 def goals(con, forbund_id: str, year: int) -> pd.DataFrame:
     return df(con, """
         SELECT insats_id, coach_fte, goal_share_work, goal_share_studies, goal_share_occupation,
