@@ -79,7 +79,7 @@ def test_every_dbt_test_and_expectation_maps_to_exactly_one_catalogue_check(tmp_
     # every published evaluation table has its suite
     assert {p.stem for p in evaluation.suite_paths()} == set(EVALUATION_TABLES) == {
         "mart_flows_month", "mart_outcomes_year", "mart_participants_year", "mart_transitions_year",
-        "mart_time_to_work", "mart_national_year", "mart_socioeconomic_year"}
+        "mart_time_to_work", "mart_national_year", "mart_socioeconomic_year", "mart_active_status_month"}
     assert all(catalogue[c].level == "evaluation" for c in expectation_checks)
     evaluation_entries = {cid for cid, e in catalogue.items() if e.level == "evaluation"}
     assert set(expectation_checks) == evaluation_entries

@@ -170,10 +170,11 @@ WORKER = Person("arbete", fk_fore_sek=Decimal(10000), kommun_fore_sek=Decimal(20
 STUDENT = Person("studier", fk_fore_sek=Decimal(8000), af_fore_sek=Decimal(1000), skatt_fore_sek=Decimal(2000))
 
 
-def section(n_work: int, n_studies: int):
+def section(n_work: int, n_studies: int, *, ended: int = 40, followable: int = 30, cost_known: bool = True):
     params = replace(default_parameters(), cost=Decimal(500000))
     result = calculate([WORKER] * n_work + [STUDENT] * n_studies, params)
-    return socioeconomic_section(INS, result, params, n_work, n_studies, 5)
+    return socioeconomic_section(INS, result, params, n_work, n_studies, 5, exit_year=2023, ended=ended,
+                                 followable=followable, cost_known=cost_known)
 
 
 def test_socioeconomic_small_group_shows_no_figures():
@@ -198,7 +199,29 @@ def test_socioeconomic_large_group_shows_the_calculation():
     assert sup.display.at["Minskade utbetalningar, totalt", SEK] == pytest.approx(864000)
     assert sup.display.at["Offentlig vinst per år", SEK] == pytest.approx(864000 + 259200 + 140400)
     assert sup.display.at["Netto (offentlig vinst − kostnad)", SEK] == pytest.approx(1263600 - 500000)
+    assert sup.display.at["Insatsens kostnad 2023", SEK] == pytest.approx(500000)
     assert find_disclosures(sup) == []
+    # the table names its cohort
+    assert "avslutade 2023, läget 12 månader efter avslut" in section(6, 0).tables[0].title
+
+
+def test_socioeconomic_cohort_not_followable_or_empty_shows_words_not_zeros():
+    """Issue 14: a cohort not yet followable, or with nobody in work or studies, is never a net of
+    minus the cost, a return of 0 or '0 personer'."""
+    pending = section(0, 0, ended=12, followable=0)
+    assert pending.tables == [] and pending.charts == []
+    assert "kan inte göras än" in pending.paragraphs[0] and "saknas i levererade data" in pending.paragraphs[0]
+    nobody = section(0, 0, ended=12, followable=12)
+    assert nobody.tables == [] and "inget netto eller återbäring" in nobody.paragraphs[0]
+    no_exits = section(0, 0, ended=0, followable=0)
+    assert no_exits.tables == [] and "inga avslut under 2023" in no_exits.paragraphs[0]
+    for s in (pending, nobody, no_exits):
+        assert not re.search(r"\b0 personer|−\s?\d", s.paragraphs[0])
+    # a cost not delivered is no cost of 0 kr: cost, net and return are empty
+    unknown = section(6, 0, cost_known=False).tables[0].suppressed.display
+    assert unknown.at["Insatsens kostnad 2023", SEK] is None
+    assert unknown.at["Netto (offentlig vinst − kostnad)", SEK] is None
+    assert unknown.at["Återbäring per satsad krona", "Kvot"] is None
 
 
 def test_with_two_forbund_riket_is_not_shown_since_it_would_give_away_the_other(reports):
@@ -208,3 +231,25 @@ def test_with_two_forbund_riket_is_not_shown_since_it_would_give_away_the_other(
         assert section.tables == [] and section.charts == []
         assert "minst 3 förbund" in section.paragraphs[0]
         assert not any(t.key == "jamforelse_riket" for t in report.tables())
+
+
+def test_a_follow_up_not_yet_due_names_the_year_it_will_be_and_a_missing_one_says_so():
+    from utfall.cohorts import AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS, not_yet_followable
+
+    # December 2025's exits are followed to January 2026: in the 2025 report that is not yet due
+    assert not_yet_followable(AT_EXIT, 2025, 2025) == "ännu inte följbar (kan följas upp 2026)"
+    # the 2024 exits' 12 months and the 2023 exits' 24 months end in December 2025: due in the 2025
+    # report, so missing months, not a later year
+    assert not_yet_followable(TWELVE_MONTHS, 2024, 2025) == "kan inte följas: månaderna saknas i data"
+    assert not_yet_followable(TWENTY_FOUR_MONTHS, 2023, 2025) == "kan inte följas: månaderna saknas i data"
+    assert [f.cohort(2025) for f in (AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS)] == [2025, 2024, 2023]
+
+
+def test_caseload_is_judged_over_the_whole_year():
+    from utfall.evaluation.tables_common import light_for_months_above
+
+    assert light_for_months_above(0, 12, 20) == "grön"
+    assert light_for_months_above(3, 12, 20) == "gul"  # a quarter of the months
+    assert light_for_months_above(4, 12, 20) == "röd"
+    assert light_for_months_above(5, 12, None) == "–"  # no goal reported
+    assert light_for_months_above(0, 0, 20) == "–"  # no coach FTE: nothing to judge

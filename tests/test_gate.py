@@ -80,7 +80,9 @@ def test_clean_data_passes_every_check_runs_and_the_guard_follows(clean_home):
     assert {r["status"] for r in results} <= {"pass", "not_applicable"}
     by_key = {(r["check_id"], r["forbund_id"]): r for r in results}
     months = by_key[("completeness_months_fk_utbetalningar", None)]
-    assert (months["violated_rows"], months["denominator"], months["percent"]) == (0, 36, 0)  # 2022-01…2024-12
+    # the months the 2023 cohorts read: from the first month every feed had (2022-01; the earliest
+    # inskrivning's 12 months before lie earlier) to the cut-off 2023-12, not the months after it
+    assert (months["violated_rows"], months["denominator"], months["percent"]) == (0, 24, 0)
     # one result per förbund for register checks; CSN is too small to judge for truncation
     assert by_key[("completeness_register_deltagare", "sf01")]["status"] == "pass"
     assert by_key[("completeness_register_deltagare", "sf02")]["status"] == "pass"
@@ -155,7 +157,7 @@ def test_missing_month_and_refused_snapshot_fail_and_waivers_let_exactly_them_th
     assert failing == {("completeness_months_fk_utbetalningar", None), ("delivery_refused_deltagare", "sf01")}
     months = results[("completeness_months_fk_utbetalningar", None)]
     assert (months["status"], months["violated_rows"], months["denominator"], months["waiver_id"]) == (
-        "fail", 1, 36, waived_months.waiver_id)
+        "fail", 1, 24, waived_months.waiver_id)
     assert months["examples"] == ["saknas: 2023-06"]
     refused = results[("delivery_refused_deltagare", "sf01")]
     assert (refused["status"], refused["violated_rows"], refused["denominator"], refused["percent"],
@@ -193,8 +195,8 @@ def test_truncated_delivery_fails_the_volume_check(gate_home):
     assert blocking_of(run) == {("completeness_volume_fk_utbetalningar", None)}
     [volume] = [r for r in run.results if r.check_id == "completeness_volume_fk_utbetalningar"]
     # 125 rows against the median 250.5 of 252, 252, 255, 249, 246, 245 and the median 240.5 of
-    # June 2022 (235) and June 2024 (246); the other 35 months are fine
-    assert (volume.violated_rows, volume.denominator) == (1, 36)
+    # June 2022 (235) and June 2024 (246); the other 23 months the 2023 cohorts read are fine
+    assert (volume.violated_rows, volume.denominator) == (1, 24)
     assert volume.examples == [
         "2023-06: 125 rader, median för månaderna runt omkring 250.5 och för samma månad andra år 240.5"]
 
@@ -292,3 +294,35 @@ def test_volume_check_knows_seasons_and_still_sees_truncation():
     counts.update({"202107": 120, "202207": 60, "202307": 140})
     con.executemany("INSERT INTO raw.loads VALUES ('kommun_bistand', ?, 'loaded', ?)", list(counts.items()))
     assert _volume(con, "kommun_bistand", date(2021, 1, 1), date(2023, 12, 1)).violated_rows == 0
+
+
+def test_the_months_the_cohorts_read_are_expected_up_to_the_cut_off():
+    """Issue 14: the 2024 evaluation follows the exits of 2022–2024, so it reads from 12 months
+    before their earliest inskrivning (2021-09 → 2020-09; the feeds begin 2021-01) to December
+    2024. A CSN month refused in 2022 is a gap there and fails, named; months after the cut-off
+    (2025) are not needed."""
+    from utfall.dq.completeness import _months
+    from utfall.dq.scope import expected_months
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.loads (feed VARCHAR, period VARCHAR, status VARCHAR, rows_loaded BIGINT, "
+                "forbund_id VARCHAR)")
+    months = [f"{y}{m:02d}" for y in (2021, 2022, 2023, 2024) for m in range(1, 13)]
+    for feed in ("fk_utbetalningar", "csn_studiestod"):
+        con.executemany("INSERT INTO raw.loads VALUES (?, ?, ?, 100, NULL)",
+                        [(feed, p, "quarantined" if (feed, p) == ("csn_studiestod", "202208") else "loaded")
+                         for p in months])
+    con.execute("CREATE SCHEMA core")
+    con.execute("CREATE TABLE core.fct_episodes (forbund_id VARCHAR, entered_on DATE, exit_year INTEGER)")
+    con.execute("INSERT INTO core.fct_episodes VALUES ('sf01', DATE '2021-09-14', 2022), "
+                "('sf01', DATE '2023-02-01', 2024), ('sf01', DATE '2019-01-01', 2021), ('sf01', DATE '2024-03-01', NULL)")
+    first, last = expected_months(con, Scope(2024))
+    assert (first, last) == (date(2021, 1, 1), date(2024, 12, 1))
+    csn = _months(con, "csn_studiestod", first, last)
+    assert (csn.violated_rows, csn.denominator, csn.examples) == (1, 48, ["saknas: 2022-08"])
+    # an earlier year's cohorts start later: 2023 reads from 2021-01 too (earliest 2021-09 − 12 months,
+    # not before the feeds), and only to December 2023
+    assert expected_months(con, Scope(2023)) == (date(2021, 1, 1), date(2023, 12, 1))
+    # one förbund's scope reads its own cohorts
+    assert expected_months(con, Scope(2024, "sf02")) == (date(2023, 1, 1), date(2024, 12, 1))

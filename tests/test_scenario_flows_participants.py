@@ -9,8 +9,8 @@ rows), so the data are complete to June 2024. Register snapshot of 30 June 2024,
   open. Sjukpenning in March and December 2023; first salary above the threshold in March
   2024 (month 2 after the inskrivning month).
 - P2 (M, 2000, Södertälje, grundskola): in 1 Feb 2024 without a queue, out 30 Apr 2024.
-  Bistånd in May 2023 and January 2024, boendestöd in January 2024; no work (censored at
-  exit, month 2).
+  Bistånd in May 2023 and January 2024, boendestöd in January 2024; no work, followed past
+  his exit to the end of the data (censored in June 2024, month 4).
 - P3 (K, 1960, Stockholm, eftergymnasial): queued 10 Jan 2024, in 31 Jan (21 days), out
   5 Mar 2024. No support; work in February 2024 (month 1).
 - P4: on the waiting list since 20 May 2024.
@@ -92,15 +92,16 @@ FLOWS = [
 # year, dimension, category, label, persons (insats sf01-ips1; sf01-se1 has nobody, so no rows)
 PARTICIPANTS = [
     # 2023: P5 alone (entered Jun 2023; aktivitetsstöd in May 2023). Block 1 before his start
-    # (Jun 2022 – May 2023) begins before the data, so it does not count: 0 years.
+    # (Jun 2022 – May 2023) begins before the data, so it does not count: no block, unknown.
     (2023, "age_group", "34-41", "34–41 år", 1),
     (2023, "education_level", "hogskola", "Högskola", 1),
     (2023, "home_kommun", "0180", "Stockholm", 1),
-    (2023, "months_in_insats", "13-17", "13–17 månader", 1),  # 1 Jun 2023 – 30 Jun 2024: 396 days
+    # as known at the end of 2023 (the cut-off), not at the 2024 extract: 1 Jun – 31 Dec 2023, 214 days
+    (2023, "months_in_insats", "7-9", "7–9 månader", 1),
     (2023, "sex", "M", "Män", 1),
     (2023, "support_at_start", "arbetsmarknadsstod", "Arbetsmarknadsstöd", 1),
     (2023, "total", "total", "Totalt", 1),
-    (2023, "years_in_public_support_before_start", "0", "0 år", 1),
+    (2023, "years_in_public_support_before_start", "okand", "Okänt (åren före start saknas i data)", 1),
     # 2024: P1, P2, P3, P5 (P4 only waits). Ages at entry: 34, 24, 64, 38.
     (2024, "age_group", "18-25", "18–25 år", 1),
     (2024, "age_group", "34-41", "34–41 år", 2),
@@ -126,19 +127,24 @@ PARTICIPANTS = [
     (2024, "support_at_start", "ohalsa", "Ersättning vid ohälsa", 1),
     (2024, "total", "total", "Totalt", 4),
     # P1: block Jan–Dec 2023 has sjukpenning; P2: block Feb 2023 – Jan 2024 has bistånd;
-    # P3 none; P5 no block inside the data
-    (2024, "years_in_public_support_before_start", "0", "0 år", 2),
+    # P3 none; P5 no block inside the data: unknown, not 0
+    (2024, "years_in_public_support_before_start", "0", "0 år", 1),
     (2024, "years_in_public_support_before_start", "1", "1 år", 2),
+    (2024, "years_in_public_support_before_start", "okand", "Okänt (åren före start saknas i data)", 1),
 ]
 
-# month since entry, at risk, events, censored, survival, share in work. Months to first work:
-# P3 1 (work), P1 2 (work), P2 2 (censored at exit), P5 12 (censored at the end of data).
+# month since entry, at risk, events, censored, survival, share in work, left out as already
+# working the month before inskrivning (nobody). Months to first work: P3 1 (work), P1 2 (work),
+# P2 4 (no work: followed past his exit in April to the end of data in June, censored there),
+# P5 12 (censored at the end of data).
 TIME_TO_WORK = [
-    (0, 4, 0, 0, 1.0, 0.0),
-    (1, 4, 1, 0, 0.75, 0.25),  # 1 − 1/4
-    (2, 3, 1, 1, 0.5, 0.5),  # 0.75 × (1 − 1/3); P2 censored here, still at risk
-    *[(t, 1, 0, 0, 0.5, 0.5) for t in range(3, 12)],
-    (12, 1, 0, 1, 0.5, 0.5),
+    (0, 4, 0, 0, 1.0, 0.0, 0),
+    (1, 4, 1, 0, 0.75, 0.25, 0),  # 1 − 1/4
+    (2, 3, 1, 0, 0.5, 0.5, 0),  # 0.75 × (1 − 1/3)
+    (3, 2, 0, 0, 0.5, 0.5, 0),
+    (4, 2, 0, 1, 0.5, 0.5, 0),  # P2 censored here, still at risk
+    *[(t, 1, 0, 0, 0.5, 0.5, 0) for t in range(5, 12)],
+    (12, 1, 0, 1, 0.5, 0.5, 0),
 ]
 
 

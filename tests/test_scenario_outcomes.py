@@ -181,7 +181,7 @@ F, T, _ = False, True, None
 # is_self_supporting_6m, status_12m, is_self_supporting_12m, status_24m, is_self_supporting_24m,
 # has_complete_before_window, support_fk/af/kommun_sek_before, support_fte_before,
 # has_complete_after_window, support_fk/af/kommun_sek_after, support_fte_after,
-# months_to_first_work, first_work_censored
+# months_to_first_work, first_work_censored, is_working_before_entry
 EXPECTED_EPISODES = [
     # P1: 45 days in the queue; 127 days in the insats = 5 months of 30.4 days. Before (2023-01 … 2023-12):
     # 12 × 15,000 FK, 3 × 2,000 bistånd, 365/365 + 3/12 = 1.25 helårsekvivalenter → capped at 1.
@@ -192,16 +192,17 @@ EXPECTED_EPISODES = [
      "ohalsa", "arbete", T, "arbete", T, "arbete", T, _, _,
      T, 180000.0, 0.0, 6000.0, 1.0,
      T, 0.0, 0.0, 0.0, 0.0,
-     2, F),
+     2, F, F),
     # P2: 22 days queued; 151 days = 5 months. Before (2023-02 … 2024-01): 11 months of aktivitetsstöd
     # (7,000 SEK, 22 days: 242/365) and 3 of bistånd (1,500 SEK, 3/12). After exit: studies, self-supporting
-    # at +1, +6 and +12 (2025-06, the last complete month). No work Feb … Jun 2024: censored after 4 months.
+    # at +1, +6 and +12 (2025-06, the last complete month). No work from Feb 2024, in the insats or after it,
+    # to the end of complete data (2025-06): followed past exit, censored after 16 months.
     (episode_id("sf01", "sf01-ips", P2, "2024-01-10", "2024-02-01"), "sf01", "sf01-ips", P2, "M", 1998, 26,
      "0180", "grundskola", "2024-01-10", "2024-02-01", "2024-06-30", 2024, 2024, "avslutad", "studier", 22, 5,
      "arbetsmarknadsstod", "studier", T, "studier", T, "studier", T, _, _,
      T, 0.0, 77000.0, 4500.0, round(242 / 365 + 3 / 12, 9),
      T, 0.0, 0.0, 0.0, 0.0,
-     4, T),
+     16, T, F),
     # P3: 29 days queued; 290 days = 10 months. Before (2023-03 … 2024-02): bistånd 2023-09 … 2024-02,
     # 6 × 3,000 SEK and 6/12. Lönebidrag job from 2024-09: 6 months after the March entry. +1 (2025-01) and
     # +6 (2025-06): work with lönestöd, no bistånd → self-supporting; +12 (2025-12) not yet followable, so
@@ -212,7 +213,7 @@ EXPECTED_EPISODES = [
      "ekonomiskt_bistand", "arbete_subventionerat", T, "arbete_subventionerat", T, _, _, _, _,
      T, 0.0, 0.0, 18000.0, 0.5,
      F, _, _, _, _,
-     6, F),
+     6, F, F),
     # P4: no queue; 416 days = 14 months; entered 2022-03, before the data: no status before, no before
     # window, no time to first work. +1 (2023-05) and +6 (2023-10): sjukpenning; +12 (2024-04): a job of
     # 10,000 ≥ 7,200 beside quarter sjukpenning → arbete, not self-supporting; +24 (2025-04): the job alone.
@@ -222,13 +223,13 @@ EXPECTED_EPISODES = [
      _, "ohalsa", F, "ohalsa", F, "arbete", F, "arbete", T,
      F, _, _, _, _,
      T, 144000.0, 0.0, 0.0, round(275.25 / 365, 9),
-     _, _),
+     _, _, _),
 ]
 
 FTE_BEFORE_SF01_IPS = 1.0 + 242 / 365 + 3 / 12  # P1 (capped) + P2; P3's after window is incomplete
 
 # marts.mart_outcomes_year: forbund_id, insats_id, exit_year, ended, exit_work, exit_subsidised_work,
-# exit_studies, exit_job_seeking, exit_sickness, exit_other, followable_after_exit,
+# exit_studies, exit_job_seeking, exit_sickness, exit_deceased, exit_other, followable_after_exit,
 # direct_work_or_studies, share, followable_6m, self_supporting_6m, share, followable_12m,
 # self_supporting_12m, share, followable_24m, self_supporting_24m, share,
 # episodes_with_complete_windows, support_fte_before, support_fte_after, support_fk_sek_before,
@@ -237,16 +238,16 @@ FTE_BEFORE_SF01_IPS = 1.0 + 242 / 365 + 3 / 12  # P1 (capped) + P2; P3's after w
 EXPECTED_OUTCOMES = [
     # P1, P2, P3: all three directly to work or studies; at 6 months all followable and self-supporting;
     # at 12 months P3 is not yet followable (2 of 2); nobody at 24. Windows complete for P1 and P2.
-    ("sf01", "sf01-ips", 2024, 3, 1, 1, 1, 0, 0, 0, 3, 3, 1.0, 3, 3, 1.0, 2, 2, 1.0, 0, 0, _,
+    ("sf01", "sf01-ips", 2024, 3, 1, 1, 1, 0, 0, 0, 0, 3, 3, 1.0, 3, 3, 1.0, 2, 2, 1.0, 0, 0, _,
      2, round(FTE_BEFORE_SF01_IPS, 9), 0.0, 180000.0, 0.0, 77000.0, 0.0, 10500.0, 0.0),
     # P7: moved; 'ingen' at +1, +6, +12; both windows complete; 3 months of bistånd (2,500) after.
-    ("sf01", "sf01-sed", 2024, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0.0, 1, 0, 0.0, 1, 0, 0.0, 0, 0, _,
+    ("sf01", "sf01-sed", 2024, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0.0, 1, 0, 0.0, 1, 0, 0.0, 0, 0, _,
      1, 0.0, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0, 7500.0),
     # P4: sjukpenning at +1 and +6, working but not self-supporting at +12, self-supporting at +24.
-    ("sf02", "sf02-ips", 2023, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0.0, 1, 0, 0.0, 1, 0, 0.0, 1, 1, 1.0,
+    ("sf02", "sf02-ips", 2023, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0.0, 1, 0, 0.0, 1, 0, 0.0, 1, 1, 1.0,
      0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
     # P6: aktivitetsstöd at +1 (2024-09) and +6 (2025-02); +12 (2025-08) not yet followable.
-    ("sf02", "sf02-ips", 2024, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0.0, 1, 0, 0.0, 0, 0, _, 0, 0, _,
+    ("sf02", "sf02-ips", 2024, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0.0, 1, 0, 0.0, 0, 0, _, 0, 0, _,
      0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
 ]
 

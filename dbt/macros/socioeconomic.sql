@@ -6,8 +6,10 @@
   over an evaluator's per-person file. So: plain Jinja and portable SQL only, no dbt functions.
 
   persons     relation: the keys, outcome ('arbete', 'studier' or 'sysselsattning') and monthly
-              figures fk_before_sek, af_before_sek, kommun_before_sek, tax_before_sek,
-              salary_sek, wage_subsidy_sek (SEK per month) and housing_hours_week_before,
+              figures fk_before_sek, af_before_sek, kommun_before_sek, tax_before_sek, the same
+              after exit fk_after_sek, af_after_sek, kommun_after_sek, tax_after_sek (0 when only
+              'before' is known, as in the calculator's per-person input), salary_sek,
+              wage_subsidy_sek (SEK per month) and housing_hours_week_before,
               housing_hours_week_after (boendestöd, hours per week)
   parameters  relation: one row per group (the keys; no keys: one row) with tax_rate,
               production_factor, housing_support_cost_per_hour, cost_sek (null: unknown),
@@ -16,8 +18,9 @@
 
   Which outcome counts for which measure (the FoU conventions as src/utfall/socioeconomic.py
   explains them): reduced payments for arbete and studier; increased tax and production value
-  for arbete; wage subsidies and boendestöd for everyone. Yearly = 12 × monthly, boendestöd
-  hours per week × 52.
+  for arbete; wage subsidies and boendestöd for everyone. Reduced payments per payer =
+  12 × (before − after); tax on support lost = 12 × (tax withheld before − after).
+  Yearly = 12 × monthly, boendestöd hours per week × 52.
 
   Exact arithmetic: every amount is decimal(38, 6), and each product is cast back to it, so
   widths never overflow and sums are exact to the öre (DuckDB turns a decimal division into a
@@ -71,11 +74,15 @@ from (
             coalesce(sums.persons_work, 0) as persons_work,
             coalesce(sums.persons_studies, 0) as persons_studies,
             coalesce(sums.persons_occupation, 0) as persons_occupation,
-            {{ socio_exact("12 * coalesce(sums.fk_before_sek, 0)") }} as reduced_payments_fk_sek,
-            {{ socio_exact("12 * coalesce(sums.af_before_sek, 0)") }} as reduced_payments_af_sek,
-            {{ socio_exact("12 * coalesce(sums.kommun_before_sek, 0)") }} as reduced_payments_kommun_sek,
+            {{ socio_exact("12 * (coalesce(sums.fk_before_sek, 0) - coalesce(sums.fk_after_sek, 0))") }}
+                as reduced_payments_fk_sek,
+            {{ socio_exact("12 * (coalesce(sums.af_before_sek, 0) - coalesce(sums.af_after_sek, 0))") }}
+                as reduced_payments_af_sek,
+            {{ socio_exact("12 * (coalesce(sums.kommun_before_sek, 0) - coalesce(sums.kommun_after_sek, 0))") }}
+                as reduced_payments_kommun_sek,
             {{ socio_exact("12 * (" ~ socio_exact("coalesce(sums.salary_sek, 0) * " ~ socio_exact("p.tax_rate"))
-                           ~ " - coalesce(sums.tax_before_sek, 0))") }} as increased_tax_sek,
+                           ~ " - coalesce(sums.tax_before_sek, 0) + coalesce(sums.tax_after_sek, 0))") }}
+                as increased_tax_sek,
             {{ socio_exact("12 * " ~ socio_exact("coalesce(sums.salary_sek, 0) * " ~ socio_exact("p.production_factor"))) }}
                 as production_value_sek,
             {{ socio_exact("12 * coalesce(sums.wage_subsidy_sek, 0)") }} as wage_subsidies_sek,
@@ -100,11 +107,14 @@ from (
                 sum(case when outcome = 'studier' then 1 else 0 end) as persons_studies,
                 sum(case when outcome = 'sysselsattning' then 1 else 0 end) as persons_occupation,
                 {%- for payer in ("fk", "af", "kommun") %}
+                {%- for side in ("before", "after") %}
                 sum(case when outcome in ('arbete', 'studier')
-                         then {{ socio_exact(payer ~ "_before_sek") }} else 0 end) as {{ payer }}_before_sek,
+                         then {{ socio_exact(payer ~ "_" ~ side ~ "_sek") }} else 0 end) as {{ payer }}_{{ side }}_sek,
+                {%- endfor %}
                 {%- endfor %}
                 sum(case when outcome = 'arbete' then {{ socio_exact("salary_sek") }} else 0 end) as salary_sek,
                 sum(case when outcome = 'arbete' then {{ socio_exact("tax_before_sek") }} else 0 end) as tax_before_sek,
+                sum(case when outcome = 'arbete' then {{ socio_exact("tax_after_sek") }} else 0 end) as tax_after_sek,
                 sum({{ socio_exact("wage_subsidy_sek") }}) as wage_subsidy_sek,
                 sum({{ socio_exact("housing_hours_week_before") }}) as housing_hours_week_before,
                 sum({{ socio_exact("housing_hours_week_after") }}) as housing_hours_week_after

@@ -32,7 +32,8 @@ checked as (
             or {{ den }} > ended
             as bad_{{ share }},
         {% endfor %}
-        exit_work + exit_subsidised_work + exit_studies + exit_job_seeking + exit_sickness + exit_other != ended
+        exit_work + exit_subsidised_work + exit_studies + exit_job_seeking + exit_sickness + exit_deceased + exit_other
+            != ended
             as bad_exit_reasons,
         episodes_with_complete_windows > ended
             or support_fte_before < 0 or support_fte_after < 0

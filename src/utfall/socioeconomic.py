@@ -336,6 +336,9 @@ PERSON_COLUMNS = {
     "boendestod_fore_tim_vecka": "housing_hours_week_before",
     "boendestod_efter_tim_vecka": "housing_hours_week_after",
 }
+# The per-person file gives support before inskrivning only: after exit counts as none (the FoU
+# per-person table's convention), so the macro's 'after' inputs are 0 here.
+AFTER_COLUMNS = ("fk_after_sek", "af_after_sek", "kommun_after_sek", "tax_after_sek")
 
 
 def calculation_sql(persons: str, parameters: str, keys: Sequence[str] = ()) -> str:
@@ -356,9 +359,11 @@ def calculate(persons: Iterable[Person], params: Parameters) -> Result:
     exact = "decimal(38, 6)"
     with duckdb.connect() as con:
         con.execute("CREATE TABLE persons (outcome VARCHAR, "
-                    + ", ".join(f"{c} {exact}" for c in PERSON_COLUMNS.values()) + ")")
+                    + ", ".join(f"{c} {exact}" for c in PERSON_COLUMNS.values()) + ", "
+                    + ", ".join(f"{c} {exact} DEFAULT 0" for c in AFTER_COLUMNS) + ")")
         if people:  # DuckDB refuses an executemany of nothing; the calculation over nobody is zeros
-            con.executemany(f"INSERT INTO persons VALUES ({', '.join('?' * (1 + len(PERSON_COLUMNS)))})",
+            con.executemany(f"INSERT INTO persons (outcome, {', '.join(PERSON_COLUMNS.values())}) "
+                            f"VALUES ({', '.join('?' * (1 + len(PERSON_COLUMNS)))})",
                             [[p.utfall, *(getattr(p, f) for f in PERSON_COLUMNS)] for p in people])
         values = {
             "tax_rate": params.tax_rate,

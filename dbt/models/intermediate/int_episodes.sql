@@ -2,6 +2,8 @@
 -- brief §4: waiting time (kodatum → inskrivningsdatum), months in the insats (30.4-day
 -- months from inskrivning to avslut, or to the register's extract date while open; a
 -- started month counts as one), age at inskrivning and the months the panel is read at.
+-- A row closed as felregistrering is no participation and is left out here, so no count
+-- downstream sees it (macros/participation.sql).
 
 with
 
@@ -30,10 +32,11 @@ select
     case when queued_on is not null and entered_on is not null
         then {{ dbt.datediff('queued_on', 'entered_on', 'day') }} end as waiting_days,
     case when entered_on is not null
-        then greatest(1, ceil(({{ dbt.datediff('entered_on', 'coalesce(exited_on, extracted_on)', 'day') }} + 1) / 30.4375))::integer
+        then {{ months_in_insats('entered_on', 'coalesce(exited_on, extracted_on)') }}
     end as months_in_insats,
     {{ year_of('entered_on') }} - birth_year as age_at_entry,
     date_trunc('month', entered_on)::date as entry_month,
     date_trunc('month', exited_on)::date as exit_month
 
 from participations
+where {{ is_participation('exit_reason') }}

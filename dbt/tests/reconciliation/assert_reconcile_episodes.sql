@@ -7,13 +7,15 @@
 --               inside the delivered months (the mart has one row per insats in the insatser
 --               register, so an episode of an insats missing from it is lost here)
 --   entries     mart_national_year.new_entries (per förbund, all years) = register inskrivningar
--- failures = episodes missing or extra.
+-- failures = episodes missing or extra. Rows closed as felregistrering are no participation
+-- (macros/participation.sql) and are left out of the register side too.
 
 with
 
 registers as (
 
     select * from {{ ref('stg_forbund__deltagare') }}
+    where {{ is_participation('exit_reason') }}
 
 ),
 

@@ -13,6 +13,14 @@ registers as (
 
 ),
 
+-- a person whose only rows are felregistrering has no participation, so no episode
+participants as (
+
+    select distinct forbund_id, person_id from {{ ref('stg_forbund__deltagare') }}
+    where {{ is_participation('exit_reason') }}
+
+),
+
 episodes as (
 
     select distinct forbund_id, person_id from {{ ref('fct_episodes') }}
@@ -27,8 +35,8 @@ panel as (
 
 differences as (
 
-    select registers.forbund_id, 'in register, no episode in core' as difference
-    from registers
+    select participants.forbund_id, 'in register, no episode in core' as difference
+    from participants
     left join episodes using (forbund_id, person_id)
     where episodes.person_id is null
 
@@ -36,8 +44,8 @@ differences as (
 
     select episodes.forbund_id, 'episode in core, not in register'
     from episodes
-    left join registers using (forbund_id, person_id)
-    where registers.person_id is null
+    left join participants using (forbund_id, person_id)
+    where participants.person_id is null
 
     union all
 

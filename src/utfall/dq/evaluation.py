@@ -10,8 +10,11 @@ the mart as `m` — and compared by an ordinary expectation.
 * **Checks**: each expectation names its catalogue check in `meta.dq_check`; several
   expectations may share one (e.g. the four shares of mart_outcomes_year). violated =
   distinct rows failing any of the check's expectations, denominator = rows in scope.
-* **Scope**: the rows of the evaluation year (`meta.year_column`; mart_time_to_work has none,
-  its whole curve is checked) and, for per-förbund suites, one Measurement per förbund in
+* **Scope**: the rows the evaluation of the year reads (`meta.year_column`, and
+  `meta.cohort_years_back`: the exit cohorts that can be followed, e.g. outcomes at exit of
+  the year, 6 and 12 months after for the year before, 24 months for two years before;
+  mart_time_to_work has no year column, its whole curve is checked) and, for per-förbund
+  suites, one Measurement per förbund in
   scope (not_applicable when the förbund has no rows). mart_national_year is the national
   comparison every förbund's evaluation shows: all rows of the year, checked once
   (forbund_id None).
@@ -58,6 +61,18 @@ def load_suite_dict(path: Path) -> dict:
         return json.load(fh)
 
 
+def scope_years(meta: dict, year: int) -> list[int]:
+    """The years of a mart's rows that the evaluation of `year` reads: the year itself and, for
+    follow-ups, the earlier exit cohorts (`cohort_years_back`, default [0]). One definition for
+    the gate and for the published evaluation tables."""
+    return [year - back for back in meta.get("cohort_years_back", [0])]
+
+
+def evaluation_tables() -> dict[str, dict]:
+    """Every evaluation table (a mart with a suite) and its suite's meta."""
+    return {p.stem: load_suite_dict(p)["meta"] for p in suite_paths()}
+
+
 def check_ids(suite: dict) -> list[str]:
     """The catalogue checks of a suite, in order of first appearance."""
     return list(dict.fromkeys(e["meta"]["dq_check"] for e in suite["expectations"]))
@@ -79,8 +94,9 @@ def scoped_query(suite: dict, scope: Scope) -> tuple[str, list]:
     derived = "".join(f",\n    {expr} AS {name}" for name, expr in meta["derived_columns"].items())
     where, params = [], []
     if meta["year_column"]:
-        where.append(f"m.{meta['year_column']} = ?")
-        params.append(scope.year)
+        years = scope_years(meta, scope.year)
+        where.append(f"m.{meta['year_column']} IN ({', '.join('?' for _ in years)})")
+        params += years
     if meta["per_forbund"] and scope.forbund_id:
         where.append("m.forbund_id = ?")
         params.append(scope.forbund_id)

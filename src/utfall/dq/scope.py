@@ -3,10 +3,12 @@
 One definition for every level:
 * förbund: the one asked for, or every förbund with a loaded register snapshot (any of the
   four register feeds, so that a förbund missing its deltagare snapshot is still seen);
-* months: the evaluation year needs the 12 months before inskrivning of people starting in
-  it (from January of year − 1) and their follow-up (24 months: to December of year + 2).
-  Of the follow-up only what has been delivered can be expected; the year itself must be
-  complete.
+* months: every month the year's exit cohorts read (utfall/cohorts.py: the exits of the year
+  and of the two years before), from 12 months before the earliest inskrivning among them to
+  the cut-off, December of the year. No month after the cut-off is needed: the evaluation
+  of a year holds what was known at its end. Months before every monthly feed had begun
+  are not expected (an episode that began before the data has no complete before window,
+  which is no gap); a missing month after that is a gap, and named.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date
 import duckdb
 
 from utfall import ledger
+from utfall.cohorts import OLDEST_COHORT_YEARS_BACK
 from utfall.contracts import FEEDS
 from utfall.dq.model import Scope
 
@@ -81,11 +84,41 @@ def latest_delivered_month(con: duckdb.DuckDBPyConnection) -> date | None:
 
 
 def expected_months(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[date, date]:
-    """(first, last) month every monthly feed must have loaded for the scope."""
-    latest = latest_delivered_month(con)
-    year_end = date(scope.year, 12, 1)
-    last = max(latest, year_end) if latest else year_end
-    return window_start(scope), min(last, window_end(scope))
+    """(first, last) month every monthly feed must have loaded for the scope: from 12 months
+    before the earliest inskrivning of the year's exit cohorts (not before every monthly feed
+    had begun) to the cut-off."""
+    cutoff = date(scope.year, 12, 1)
+    earliest = _earliest_cohort_entry(con, scope)
+    first = window_start(scope) if earliest is None else _months_before(earliest, 12)
+    all_begun = _all_feeds_begun(con)
+    if all_begun is not None:
+        first = max(first, all_begun)
+    return min(first, cutoff), cutoff
+
+
+def _months_before(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _earliest_cohort_entry(con: duckdb.DuckDBPyConnection, scope: Scope) -> date | None:
+    """The first inskrivning month among the episodes ending in the year or the cohort years
+    before it (an aggregate of the built core table; None before a build)."""
+    if not ledger.table_exists(con, "core", "fct_episodes"):
+        return None
+    where, params = "exit_year BETWEEN ? AND ?", [scope.year - OLDEST_COHORT_YEARS_BACK, scope.year]
+    if scope.forbund_id:
+        where, params = where + " AND forbund_id = ?", [*params, scope.forbund_id]
+    entered = con.execute(f"SELECT min(entered_on) FROM core.fct_episodes WHERE {where}", params).fetchone()[0]
+    return None if entered is None else date(entered.year, entered.month, 1)
+
+
+def _all_feeds_begun(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The month by which every monthly feed that has delivered at all had its first month."""
+    return con.execute(
+        f"SELECT max(first_month) FROM (SELECT min({period_month_sql()}) AS first_month FROM raw.loads "
+        f"WHERE status = 'loaded' AND feed IN {sql_list(MONTHLY_FEEDS)} GROUP BY feed) AS feeds"
+    ).fetchone()[0]
 
 
 def month_label(month: date) -> str:

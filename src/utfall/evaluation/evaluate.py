@@ -25,6 +25,7 @@ from pathlib import Path
 
 from utfall import __version__, ledger
 from utfall.config import Paths
+from utfall.dq.evaluation import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, require_passed
 from utfall.dq.model import Scope
 from utfall.dq.scope import forbund_in_scope
@@ -32,17 +33,9 @@ from utfall.reference import load_parameters
 
 log = logging.getLogger("utfall.evaluation")
 
-# The evaluation tables: each mart with the column that says which year a row belongs to
-# (None: the mart has no year, e.g. the time-to-work curve over all entries).
-EVALUATION_TABLES: dict[str, str | None] = {
-    "mart_flows_month": "year",
-    "mart_outcomes_year": "exit_year",
-    "mart_participants_year": "year",
-    "mart_transitions_year": "exit_year",
-    "mart_time_to_work": None,
-    "mart_national_year": "year",
-    "mart_socioeconomic_year": "year",
-}
+# The evaluation tables: each mart with a quality-gate suite (expectations/evaluation/), whose
+# meta says which rows the evaluation of a year reads (its year column and exit cohorts).
+EVALUATION_TABLES: dict[str, dict] = evaluation_tables()
 
 REPORT_FILES = ("utvardering.html", "utvardering.pdf", "tabeller.xlsx")
 
@@ -105,7 +98,7 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
     published_at = ledger.utc_now()
     with ledger.warehouse_transaction(paths) as con:
         ledger.create_schema_if_missing(con, "published")
-        for mart, year_column in EVALUATION_TABLES.items():
+        for mart, meta in EVALUATION_TABLES.items():
             # riket's row of the national table goes with every förbund's evaluation
             scope = forbund + (["riket"] if mart == "mart_national_year" else [])
             if not scope:
@@ -119,7 +112,8 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
             columns = ", ".join(c[0] for c in con.execute(f"SELECT * FROM marts.{mart} LIMIT 0").description)
             con.execute(f"INSERT INTO published.{mart} ({columns}, evaluation_year, gate_run_id, published_at) "
                         f"SELECT {columns}, CAST(? AS INTEGER), ?, ? FROM marts.{mart} WHERE {in_scope}"
-                        + (f" AND {year_column} = {int(year)}" if year_column else ""),
+                        + (f" AND {meta['year_column']} IN ({', '.join(str(int(y)) for y in scope_years(meta, year))})"
+                           if meta["year_column"] else ""),
                         [year, gate_run_id, published_at, *scope])
 
 

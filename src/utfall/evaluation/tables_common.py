@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from utfall.evaluation.model import ReportTable
-from utfall.evaluation.render_format import Kind, format_value, is_missing
+from utfall.evaluation.render_format import Kind, format_value, is_missing, is_number
 from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, suppress
 from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
 from utfall.suppression.audit import SMALL as SMALL_KIND
@@ -38,9 +38,10 @@ LIGHT_NEAR = 0.75
 NO_GOAL = "–"
 LIGHT_RULE_SV = (
     "Måluppfyllelse (grön/gul/röd): en andel som når målet är grön, en som når minst 75 % av målet "
-    "gul, annars röd. Deltagare per årsarbetare coach är grönt när antalet är högst målet, gult upp "
-    "till 125 % av målet, annars rött. Bedömningen görs på de visade talen; där talet är dolt "
-    f"({HIDDEN}) görs ingen bedömning, och – betyder att inget mål har rapporterats."
+    "gul, annars röd. Deltagare per årsarbetare coach bedöms över hela året: grönt när inget månadsslut "
+    "låg över målet, gult när högst en fjärdedel av månaderna gjorde det, annars rött. Bedömningen görs "
+    f"på de visade talen; där talet är dolt ({HIDDEN}) görs ingen bedömning, och – betyder att inget mål "
+    "har rapporterats."
 )
 
 
@@ -54,14 +55,13 @@ def light_for_share(value: float | None, goal: float | None) -> str | None:
     return LIGHT_YELLOW if value >= LIGHT_NEAR * goal else LIGHT_RED
 
 
-def light_for_ceiling(value: float | None, goal: float | None) -> str | None:
-    if goal is None or pd.isna(goal) or not goal:
+def light_for_months_above(months_above: int, months_judged: int, goal: float | None) -> str:
+    """A caseload goal judged over the year: no month above it is green, at most a quarter yellow."""
+    if goal is None or pd.isna(goal) or not goal or not months_judged:
         return NO_GOAL
-    if value is None or pd.isna(value):
-        return None
-    if value <= goal:
+    if months_above == 0:
         return LIGHT_GREEN
-    return LIGHT_YELLOW if value <= 1.25 * goal else LIGHT_RED
+    return LIGHT_YELLOW if months_above <= months_judged / 4 else LIGHT_RED
 
 
 @dataclass
@@ -83,7 +83,7 @@ class Links:
                 # the weaker label wins: '..' tells a reader less than '<5'
                 self.hidden[key] = HIDDEN if self.hidden.get(key) == HIDDEN else str(value)
                 self.shown.pop(key, None)
-            elif key not in self.hidden and not is_missing(value):
+            elif key not in self.hidden and is_number(value):  # a text ("ännu inte följbar") is no figure
                 self.shown[key] = float(value)
 
     def is_hidden(self, insats_id: str, measure: str) -> bool:
@@ -167,6 +167,17 @@ def with_column(sup: Suppressed, column: str, values: Mapping[Hashable, object])
     display, reasons = sup.display.copy(), sup.reasons.copy()
     display[column] = [values.get(r) for r in display.index]
     reasons[column] = [Reason.SHOWN if values.get(r) != HIDDEN else Reason.DERIVED for r in display.index]
+    return Suppressed(display=display, reasons=reasons, spec=sup.spec, threshold=sup.threshold)
+
+
+def with_text(sup: Suppressed, cells: Mapping[tuple[Hashable, str], str]) -> Suppressed:
+    """Write a text into empty cells (e.g. "ännu inte följbar" where a figure does not exist yet)."""
+    display, reasons = sup.display.copy(), sup.reasons.copy()
+    for (row, column), text in cells.items():
+        if not is_missing(display.at[row, column]):
+            raise ValueError(f"{row!r}/{column!r} holds a figure; only an empty cell takes a text")
+        display.at[row, column] = text
+        reasons.at[row, column] = Reason.SHOWN
     return Suppressed(display=display, reasons=reasons, spec=sup.spec, threshold=sup.threshold)
 
 

@@ -1,5 +1,6 @@
-"""What the evaluation reads from the warehouse: the marts (person-free) and aggregates of
-the core tier computed in SQL (no person-level row reaches Python).
+"""What the evaluation reads from the warehouse: the marts only (person-free, documented; the
+dbt exposure utfall_evaluation lists them and tests/test_evaluation_reads_marts.py holds this
+module to it), and the quality gate's own records (dq).
 
 All queries are read-only and ordered, so the same warehouse gives the same report.
 """
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from utfall.cohorts import FOLLOW_UPS
 from utfall.dq import store
 
 
@@ -30,7 +32,7 @@ def active_insatser(con, forbund_id: str, year: int) -> list[Insats]:
     rows = con.execute(
         """
         SELECT DISTINCT i.insats_id, i.insats_name, i.method
-        FROM staging.stg_forbund__insatser i
+        FROM marts.dim_insatser i
         JOIN marts.mart_participants_year p
           ON p.forbund_id = i.forbund_id AND p.insats_id = i.insats_id
         WHERE i.forbund_id = ? AND p.year = ? AND p.dimension = 'total' AND p.persons > 0
@@ -64,26 +66,63 @@ def flows(con, forbund_id: str, year: int) -> pd.DataFrame:
     """, [forbund_id, year])
 
 
-def outcomes(con, forbund_id: str, year: int) -> pd.DataFrame:
+def active_status(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """The enrolled at each month's end of the year and their work and studies (status columns
+    are null in a month outside the complete data)."""
     return df(con, """
-        SELECT * FROM marts.mart_outcomes_year
-        WHERE forbund_id = ? AND exit_year = ?
-        ORDER BY insats_id
+        SELECT insats_id, month_start, enrolled, in_work, in_subsidised_work, in_studies, in_work_and_studies,
+               in_neither, share_in_work
+        FROM marts.mart_active_status_month
+        WHERE forbund_id = ? AND year = ?
+        ORDER BY insats_id, month_start
     """, [forbund_id, year])
 
 
-def transitions(con, forbund_id: str, year: int) -> pd.DataFrame:
+def trend(con, forbund_id: str, year: int) -> dict[str, pd.DataFrame]:
+    """The yearly series up to `year` (every year with data or exits) and what each insats has done
+    since its start, as known at the year's end."""
+    return {
+        "participants": df(con, """
+            SELECT insats_id, year, persons FROM marts.mart_participants_year
+            WHERE forbund_id = ? AND year <= ? AND dimension = 'total' ORDER BY insats_id, year
+        """, [forbund_id, year]),
+        "flows": df(con, """
+            SELECT insats_id, year, sum(new_entries) AS new_entries FROM marts.mart_flows_month
+            WHERE forbund_id = ? AND year <= ? GROUP BY insats_id, year ORDER BY insats_id, year
+        """, [forbund_id, year]),
+        "outcomes": df(con, """
+            SELECT insats_id, exit_year AS year, ended, followable_after_exit, direct_work_or_studies
+            FROM marts.mart_outcomes_year WHERE forbund_id = ? AND exit_year <= ? ORDER BY insats_id, exit_year
+        """, [forbund_id, year]),
+        "since_start": df(con, """
+            SELECT insats_id, started_on, first_entry_on, participants_since_start, ended_since_start
+            FROM marts.mart_insats_since_start WHERE forbund_id = ? AND year = ? ORDER BY insats_id
+        """, [forbund_id, year]),
+    }
+
+
+def outcomes(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """The exit cohorts the evaluation of `year` follows (evaluation/cohorts.py), one row per insats and cohort."""
+    cohorts = sorted({f.cohort(year) for f in FOLLOW_UPS})
+    return df(con, f"""
+        SELECT * FROM marts.mart_outcomes_year
+        WHERE forbund_id = ? AND exit_year IN ({', '.join('?' for _ in cohorts)})
+        ORDER BY insats_id, exit_year
+    """, [forbund_id, *cohorts])
+
+
+def transitions(con, forbund_id: str, exit_year: int) -> pd.DataFrame:
     return df(con, """
         SELECT insats_id, status_before, status_after, episodes
         FROM marts.mart_transitions_year
         WHERE forbund_id = ? AND exit_year = ?
         ORDER BY insats_id, status_before, status_after
-    """, [forbund_id, year])
+    """, [forbund_id, exit_year])
 
 
 def time_to_work(con, forbund_id: str) -> pd.DataFrame:
     return df(con, """
-        SELECT insats_id, month_since_entry, at_risk, events, censored, survival, share_in_work
+        SELECT insats_id, month_since_entry, at_risk, events, censored, survival, share_in_work, working_before_entry
         FROM marts.mart_time_to_work
         WHERE forbund_id = ?
         ORDER BY insats_id, month_since_entry
@@ -94,11 +133,21 @@ def national(con, year: int) -> pd.DataFrame:
     return df(con, "SELECT * FROM marts.mart_national_year WHERE year = ? ORDER BY forbund_id", [year])
 
 
+def caseload(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """Per insats: months judged and months above the caseload goal over the year."""
+    return df(con, """
+        SELECT insats_id, months_judged, months_above_goal, goal_participants_per_coach
+        FROM marts.mart_caseload_year
+        WHERE forbund_id = ? AND year = ?
+        ORDER BY insats_id
+    """, [forbund_id, year])
+
+
 def goals(con, forbund_id: str, year: int) -> pd.DataFrame:
     return df(con, """
         SELECT insats_id, coach_fte, goal_share_work, goal_share_studies, goal_share_occupation,
                goal_participants_per_coach
-        FROM staging.stg_forbund__insats_ar
+        FROM marts.mart_insats_plan_year
         WHERE forbund_id = ? AND year = ?
         ORDER BY insats_id
     """, [forbund_id, year])
@@ -106,18 +155,17 @@ def goals(con, forbund_id: str, year: int) -> pd.DataFrame:
 
 def fidelity(con, forbund_id: str, year: int) -> pd.DataFrame:
     """IPS-25 reviews up to the end of the year, newest first."""
-    reviews = df(con, """
+    return df(con, """
         SELECT *
-        FROM staging.stg_forbund__programtrohet
+        FROM marts.mart_fidelity_reviews
         WHERE forbund_id = ? AND reviewed_on <= CAST(? AS DATE)
         ORDER BY insats_id, reviewed_on DESC
     """, [forbund_id, f"{year}-12-31"])
-    return reviews.drop(columns=["load_id", "source_line", "extracted_on"])
 
 
 def data_period(con) -> dict:
     row = con.execute(
-        "SELECT first_month, first_complete_month, last_month, last_complete_month FROM intermediate.int_data_period"
+        "SELECT first_month, first_complete_month, last_month, last_complete_month FROM marts.mart_data_period"
     ).fetchone()
     return dict(zip(("first_month", "first_complete_month", "last_month", "last_complete_month"), row or (None,) * 4))
 
@@ -125,16 +173,9 @@ def data_period(con) -> dict:
 def sources(con, forbund_id: str) -> pd.DataFrame:
     """Per feed: months covered (monthly feeds) or the register extract (the förbund's snapshots)."""
     return df(con, """
-        SELECT feed,
-               min(month_start) AS first_month,
-               max(month_start) AS last_month,
-               count(DISTINCT month_start) AS months,
-               max(extracted_on) AS extracted_on,
-               count(*) AS files,
-               sum(rows_loaded) AS rows_loaded
-        FROM staging.stg_ledger__loads
-        WHERE month_start IS NOT NULL OR forbund_id = ?
-        GROUP BY feed
+        SELECT feed, first_month, last_month, months, extracted_on, files, rows_loaded
+        FROM marts.mart_sources
+        WHERE forbund_id IS NULL OR forbund_id = ?
         ORDER BY feed
     """, [forbund_id])
 
@@ -171,15 +212,12 @@ def socioeconomic(con, forbund_id: str, year: int) -> pd.DataFrame:
 
 
 def median_wait_by_insats(con, forbund_id: str, year: int, threshold: int) -> dict[str, float]:
-    """Median waiting days of the year's inskrivningar per insats: the flows mart's median
-    (fct_episodes.waiting_days of the episodes entering in the period) taken over the year.
-    A median over fewer than `threshold` waiting times is left out: it would be one person's wait."""
+    """Median waiting days of the year's inskrivningar per insats (mart_queue_year). A median
+    over fewer than `threshold` waiting times is left out: it would be one person's wait."""
     rows = con.execute("""
-        SELECT insats_id,
-               CASE WHEN count(*) >= ? THEN CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY waiting_days)
-                                                 AS DOUBLE PRECISION) END
-        FROM core.fct_episodes
-        WHERE forbund_id = ? AND entry_year = ? AND waiting_days IS NOT NULL
-        GROUP BY insats_id ORDER BY insats_id
+        SELECT insats_id, CASE WHEN entries_with_queue >= ? THEN median_wait_days END
+        FROM marts.mart_queue_year
+        WHERE forbund_id = ? AND year = ? AND entries_with_queue > 0
+        ORDER BY insats_id
     """, [threshold, forbund_id, year]).fetchall()
     return {r[0]: r[1] for r in rows}

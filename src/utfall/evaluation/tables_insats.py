@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from utfall.cohorts import (
+    AT_EXIT, SIX_MONTHS, TWELVE_MONTHS, TWENTY_FOUR_MONTHS, FollowUp, cohort_label, not_yet_followable,
+    why_not_followable,
+)
 from utfall.evaluation.model import Chart, ReportTable
 from utfall.evaluation.tables_common import (
-    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, table,
+    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, table, with_text,
 )
 from utfall.evaluation.tables_data import Insats
 from utfall.suppression import TableSpec
@@ -28,8 +32,9 @@ DIMENSIONS = (
      ("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand")),
     ("support_at_start", "stod_start", "Försörjning månaden före start (en person kan ha flera slag)",
      ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "boendestod", "none", "unknown")),
-    ("years_in_public_support_before_start", "ar_i_stod", "År med offentlig försörjning de fem åren före start",
-     ("0", "1", "2", "3", "4", "5")),
+    ("years_in_public_support_before_start", "ar_i_stod",
+     "År med offentlig försörjning före start (av de högst fem år före start som data täcker)",
+     ("0", "1", "2", "3", "4", "5", "okand")),
     ("months_in_insats", "manader", "Månader i insatsen", ("1-3", "4-6", "7-9", "10-12", "13-17", "18+")),
 )
 MULTI_VALUED = {"support_at_start"}  # categories do not add up to the total
@@ -120,54 +125,191 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, year: int, t: int, median_wait
     return [yearly, monthly], charts
 
 
+def active_status_tables(ins: Insats, status: pd.DataFrame, year: int, t: int):
+    """The IPS process measure: work and studies among those enrolled at the year's end (four
+    parts that add up to the enrolled), and the share in work at each month's end. December's
+    'in work' is the sum of the first two parts: where either is hidden it is hidden too."""
+    mine = status[status.insats_id == ins.insats_id].sort_values("month_start")
+    if mine.empty:
+        return [], [], ""
+    last = mine.iloc[-1]
+    known = not pd.isna(last.in_work)
+    n = (lambda v: None if pd.isna(v) else int(v))
+    P, sh = "Personer", "Andel"
+    enrolled_end = f"Inskrivna vid årets slut ({month_label(last.month_start)})"
+    parts = ("I arbete, inte studier", "I arbete och studier", "I studier, inte arbete", "Varken arbete eller studier")
+    values = ([n(last.in_work) - n(last.in_work_and_studies), n(last.in_work_and_studies),
+               n(last.in_studies) - n(last.in_work_and_studies), n(last.in_neither)] if known else [None] * 4)
+    frame = pd.DataFrame({P: [*values, int(last.enrolled)]}, index=[*parts, enrolled_end], dtype=object)
+    frame[sh] = [None if v is None else share(v, int(last.enrolled)) for v in frame[P]]
+    year_end = None
+    if known:
+        year_end = table(f"{ins.insats_id}_inskrivnas_status",
+                         f"{ins.name}: de inskrivnas försörjning vid årets slut", frame,
+                         TableSpec(counts=[P], derived={sh: [P, (enrolled_end, P)]}, total_rows={enrolled_end: None}),
+                         t, percent=[sh],
+                         note="Inskrivna (aktiva eller passiva) den sista dagen i månaden och deras försörjning den "
+                              "månaden enligt registren. Arbete räknas med eller utan lönestöd.")
+    hidden_work = year_end is not None and any(year_end.suppressed.hidden.at[p, P] for p in parts[:2])
+    labels = [month_label(m) for m in mine.month_start]
+    enrolled, in_work, share_work = "Inskrivna", "I arbete (med eller utan lönestöd)", "Andel i arbete"
+    monthly_frame = pd.DataFrame({enrolled: [int(v) for v in mine.enrolled], in_work: [n(v) for v in mine.in_work]},
+                                 index=labels, dtype=object)
+    monthly_frame[share_work] = [None if w is None else share(w, e) for e, w in zip(monthly_frame[enrolled],
+                                                                                   monthly_frame[in_work])]
+    monthly = table(f"{ins.insats_id}_inskrivna_arbete", f"{ins.name}: inskrivna i arbete månad för månad {year}",
+                    monthly_frame, TableSpec(counts=[enrolled, in_work], derived={share_work: [in_work, enrolled]}), t,
+                    percent=[share_work], force_hidden=[(labels[-1], in_work)] if hidden_work else [],
+                    note="Inskrivna vid varje månads slut och hur många av dem som hade arbete den månaden. Tomt där "
+                         "månaden ännu inte finns i alla leveranser.")
+    chart = Chart(title=f"Andel av de inskrivna som har arbete – {ins.name}", kind="line", table=monthly,
+                  series={share_work: "Andel i arbete"}, percent=True, x_label="Månad", y_label="Andel av inskrivna",
+                  alt_text=(f"Linjediagram: andel av de inskrivna i {ins.name} som hade arbete, med eller utan lönestöd, "
+                            f"vid varje månads slut {year}."))
+    m = monthly.suppressed.display
+    if not known:
+        text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna. Deras försörjning i "
+                f"{labels[-1]} är ännu inte känd: månaden finns inte i alla leveranser.")
+    elif monthly.suppressed.hidden.at[labels[-1], share_work]:
+        text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna. Hur många av dem som hade "
+                "arbete visas inte: gruppen är för liten för att visas utan att röja enskilda.")
+    else:
+        text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna, och "
+                f"{fmt_share(m.at[labels[-1], share_work])} av dem ({fmt_count(m.at[labels[-1], in_work])}) hade "
+                "arbete, med eller utan lönestöd, medan de fortfarande deltog i insatsen.")
+    return [*([year_end] if year_end else []), monthly], [chart], text
+
+
+def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, links: Links):
+    """The insats year by year up to the evaluation year, and since its start. The year's own row
+    repeats the summary's figures: what either hides, the other hides too (Links)."""
+    mine = {k: v[v.insats_id == ins.insats_id].set_index("year") if "year" in v else v[v.insats_id == ins.insats_id]
+            for k, v in trend.items()}
+    years = sorted(set(mine["participants"].index) | set(mine["flows"].index) | set(mine["outcomes"].index))
+    if not years:
+        return [], ""
+    P, N, E, F, D, S = ("Deltagare under året", "Nya", "Avslut", "Följbara månaden efter avslut",
+                        "Till arbete eller studier", "Andel till arbete eller studier")
+    since = mine["since_start"]
+    total = f"Sedan start, till och med {year}"
+
+    def value(frame, y, column):
+        return int(frame.at[y, column]) if y in frame.index and not pd.isna(frame.at[y, column]) else 0
+
+    rows = {str(y): {P: value(mine["participants"], y, "persons"), N: value(mine["flows"], y, "new_entries"),
+                     E: value(mine["outcomes"], y, "ended"), F: value(mine["outcomes"], y, "followable_after_exit"),
+                     D: value(mine["outcomes"], y, "direct_work_or_studies")} for y in years}
+    rows[total] = {P: int(since.participants_since_start.iloc[0]) if len(since) else None, N: None,
+                   **{c: sum(r[c] for r in rows.values()) for c in (E, F, D)}}
+    frame = pd.DataFrame.from_dict(rows, orient="index").astype(object)
+    frame[S] = [None if not r[F] else share(r[D], r[F]) for r in frame.to_dict("records")]
+    this_year = str(year)
+    measures = {"active": P, "new": N, "ended": E, "followable_after_exit": F, "direct_work_or_studies": D}
+    force = [(this_year, c) for m, c in measures.items() if links.must_force(ins.insats_id, m)]
+    rt = table(f"{ins.insats_id}_ar_for_ar", f"{ins.name}: år för år och sedan start", frame,
+               TableSpec(counts=[P, N, E, F, D], derived={S: [D, F]}, total_rows={total: None}, additive=[E, F, D]),
+               t, percent=[S], force_hidden=force,
+               note="Deltagare = personer inskrivna någon gång under året (sedan start: olika personer sedan första "
+                    "inskrivningen i data). Avslut och utfall vid avslut per avslutsår; utfallet månaden efter avslut "
+                    "enligt registren, av de avslut som kan följas dit.")
+    links.record(rt.suppressed, {(ins.insats_id, m): (this_year, c) for m, c in measures.items()})
+    started = since.started_on.iloc[0] if len(since) else None
+    first = since.first_entry_on.iloc[0] if len(since) else None
+    d = rt.suppressed.display
+    text = (f"Tabellen visar insatsen år för år{'' if started is None or pd.isna(started) else ' sedan den startade ' + str(pd.Timestamp(started).date())}"
+            f". Sedan start har {fmt_count(d.at[total, P])} personer deltagit och {fmt_count(d.at[total, E])} avslut skett.")
+    if first is not None and not pd.isna(first) and started is not None and not pd.isna(started) \
+            and pd.Timestamp(first) > pd.Timestamp(started) + pd.Timedelta(days=92):
+        text += (f" Registret i Utfall börjar med inskrivningar från {pd.Timestamp(first).year}; tidigare deltagare "
+                 "finns inte med.")
+    return [rt], text
+
+
 REASONS = (("exit_work", "Arbete"), ("exit_subsidised_work", "Arbete med lönestöd"), ("exit_studies", "Studier"),
            ("exit_job_seeking", "Arbetssökande"), ("exit_sickness", "Sjukskrivning"),
-           ("exit_other", "Annat (annan insats, flytt, avbrott m.m.)"))
+           ("exit_deceased", "Avliden (följs inte upp)"), ("exit_other", "Annat (annan insats, flytt, avbrott m.m.)"))
 
 
-def outcome_tables(ins: Insats, out: pd.Series | None, t: int, links: Links):
-    """Reported exit reasons, and the registers at exit and 6/12/24 months after."""
-    o = out if out is not None else pd.Series(dtype=object)
-    g = (lambda k: int(o.get(k, 0) or 0))
+def _figure(cohorts: dict[int, pd.Series], cohort: int, column: str) -> int:
+    row = cohorts.get(cohort)
+    return int(row.get(column, 0) or 0) if row is not None else 0
+
+
+def _pending(cohorts: dict[int, pd.Series], follow_up: FollowUp, year: int) -> bool:
+    """The cohort has exits but none can be followed this far yet: unknown, not 0."""
+    cohort = follow_up.cohort(year)
+    return _figure(cohorts, cohort, "ended") > 0 and _figure(cohorts, cohort, f"followable_{follow_up.suffix}") == 0
+
+
+FOLLOW_UP_ROWS = ((AT_EXIT, "Arbete eller studier månaden efter avslut", "direct_work_or_studies"),
+                  (SIX_MONTHS, "Egen försörjning 6 månader efter avslut", "self_supporting_6m"),
+                  (TWELVE_MONTHS, "Egen försörjning 12 månader efter avslut", "self_supporting_12m"),
+                  (TWENTY_FOUR_MONTHS, "Egen försörjning 24 månader efter avslut", "self_supporting_24m"))
+
+
+def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], year: int, t: int, links: Links):
+    """Reported exit reasons of the year's exits, and the registers at exit and 6/12/24 months
+    after, each for the exit cohort that can be followed that far by the year's end (cohorts.py)."""
+    this_year = AT_EXIT.cohort(year)
+    g = (lambda k: _figure(cohorts, this_year, k))
     ended = g("ended")
     col, sh = "Avslutade", "Andel"
     frame = pd.DataFrame({col: [g(k) for k, _ in REASONS] + [ended]}, index=[s for _, s in REASONS] + [TOTAL])
     frame[sh] = [share(v, ended) for v in frame[col]]
-    reasons = table(f"{ins.insats_id}_avslutsorsak", f"{ins.name}: avslutade och rapporterad avslutsorsak",
+    reasons = table(f"{ins.insats_id}_avslutsorsak", f"{ins.name}: {cohort_label(this_year)} efter rapporterad avslutsorsak",
                     frame, TableSpec(counts=[col], derived={sh: [col, (TOTAL, col)]}, total_rows={TOTAL: None}), t,
-                    note="Avslut under året efter den orsak insatsen rapporterat.", percent=[sh])
+                    note=f"Avslut under {this_year} efter den orsak insatsen rapporterat. Den som avslutats som "
+                         "avliden följs inte upp; felregistreringar räknas inte alls.", percent=[sh])
     links.record(reasons.suppressed, {
         (ins.insats_id, "ended"): (TOTAL, col),
         **{(ins.insats_id, k): (s, col) for k, s in REASONS},
     })
     fol, res, sh2 = "Följbara", "Med utfallet", "Andel"
-    rows = [
-        ("Arbete eller studier månaden efter avslut", "followable_after_exit", "direct_work_or_studies"),
-        ("Egen försörjning 6 månader efter avslut", "followable_6m", "self_supporting_6m"),
-        ("Egen försörjning 12 månader efter avslut", "followable_12m", "self_supporting_12m"),
-        ("Egen försörjning 24 månader efter avslut", "followable_24m", "self_supporting_24m"),
-    ]
-    ff = pd.DataFrame({fol: [g(d) for _, d, _ in rows], res: [g(n) for _, _, n in rows]}, index=[r for r, _, _ in rows])
-    ff[sh2] = [share(n, d) for n, d in zip(ff[res], ff[fol])]
-    follow = table(f"{ins.insats_id}_uppfoljning", f"{ins.name}: utfall vid avslut och 6, 12 och 24 månader efter",
+    rows, pending = [], {}
+    for follow_up, label, outcome in FOLLOW_UP_ROWS:
+        cohort = follow_up.cohort(year)
+        row_label = f"{label}, {cohort_label(cohort)}"
+        if _pending(cohorts, follow_up, year):
+            pending[(row_label, fol)] = not_yet_followable(follow_up, cohort, year)
+            rows.append((row_label, None, None))
+        else:
+            rows.append((row_label, _figure(cohorts, cohort, f"followable_{follow_up.suffix}"),
+                         _figure(cohorts, cohort, outcome)))
+    ff = pd.DataFrame({fol: [d for _, d, _ in rows], res: [n for _, _, n in rows]}, index=[r for r, _, _ in rows],
+                      dtype=object)
+    ff[sh2] = [None if d is None else share(n, d) for _, d, n in rows]
+    follow = table(f"{ins.insats_id}_uppfoljning",
+                   f"{ins.name}: utfall vid avslut och 6, 12 och 24 månader efter, per avslutsår",
                    ff, TableSpec(counts=[fol, res], derived={sh2: [res, fol]}), t, percent=[sh2],
-                   note="Enligt registren. Följbara = avslut vars uppföljningsmånad finns i levererade data; "
-                        "de andra är ännu inte följbara och ingår inte i andelen. Egen försörjning = arbete "
-                        "eller studier utan ersättning vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd.")
+                   note=f"Enligt registren, med data till och med december {year}. Varje uppföljning gäller de "
+                        "avslut vars uppföljningsmånad hunnit passera: utfallet vid avslut för årets avslut, 6 och 12 "
+                        "månader efter för förra årets, 24 månader efter för avsluten två år tidigare. Följbara = "
+                        "avslut vars uppföljningsmånad finns i levererade data; de andra ingår inte i andelen. Egen "
+                        "försörjning = arbete eller studier utan ersättning vid ohälsa, arbetsmarknadsstöd eller "
+                        "ekonomiskt bistånd.")
+    follow = ReportTable(key=follow.key, title=follow.title, suppressed=with_text(follow.suppressed, pending),
+                         note=follow.note, percent_columns=follow.percent_columns)
     links.record(follow.suppressed, {
-        (ins.insats_id, m): (label, c) for label, d, n in rows for m, c in ((d, fol), (n, res))
+        (ins.insats_id, m): (label, c) for (label, _, _), (follow_up, _, outcome) in zip(rows, FOLLOW_UP_ROWS)
+        for m, c in ((f"followable_{follow_up.suffix}", fol), (outcome, res))
     })
     chart = Chart(title=f"Andel med utfallet efter avslut – {ins.name}", kind="bar", table=follow,
                   series={sh2: "Andel"}, percent=True, x_label="", y_label="Andel av följbara",
                   alt_text=(f"Stapeldiagram: andel av de följbara avsluten i {ins.name} som var i arbete eller studier "
-                            "månaden efter avslut, och andel i egen försörjning 6, 12 och 24 månader efter."))
+                            f"månaden efter avslut ({cohort_label(AT_EXIT.cohort(year))}), och andel i egen försörjning "
+                            f"6 och 12 månader efter ({cohort_label(SIX_MONTHS.cohort(year))}) och 24 månader efter "
+                            f"({cohort_label(TWENTY_FOUR_MONTHS.cohort(year))}). Uppföljningar som ännu inte kan göras "
+                            "saknar stapel."))
     return [reasons, follow], [chart]
 
 
-def support_tables(ins: Insats, out: pd.Series | None, t: int):
-    """Public support per payer and helårsekvivalenter, 12 months before inskrivning vs after exit."""
+def support_tables(ins: Insats, out: pd.Series | None, cohort: int, t: int):
+    """Public support per payer and helårsekvivalenter, 12 months before inskrivning vs after exit,
+    for the exit cohort whose 12 months after exit have passed (`out`: its mart_outcomes_year row)."""
     o = out if out is not None else pd.Series(dtype=object)
     n = int(o.get("episodes_with_complete_windows", 0) or 0)
+    if n == 0:  # sums over nobody are no figures: the caller says why there is no comparison
+        return [], []
     base, before, after = "Underlag (avslut)", "Före (kr)", "Efter (kr)"
     payers = (("fk", "Försäkringskassan"), ("af", "Arbetsförmedlingens budget"), ("kommun", "Kommunen (ekonomiskt bistånd)"))
     frame = pd.DataFrame({
@@ -177,19 +319,20 @@ def support_tables(ins: Insats, out: pd.Series | None, t: int):
     }, index=[s for _, s in payers] + [TOTAL])
     frame.loc[TOTAL, before] = frame[before].iloc[:3].sum()
     frame.loc[TOTAL, after] = frame[after].iloc[:3].sum()
-    sek = table(f"{ins.insats_id}_stod_fore_efter", f"{ins.name}: offentlig försörjning före och efter",
+    sek = table(f"{ins.insats_id}_stod_fore_efter",
+                f"{ins.name}: offentlig försörjning före och efter, {cohort_label(cohort)}",
                 frame, TableSpec(counts=[base], derived={before: [base], after: [base]},
                                  total_rows={TOTAL: [s for _, s in payers]}, additive=[before, after]), t,
                 sek=[before, after],
                 note="Summa kronor under de 12 månaderna före inskrivning och de 12 månaderna efter avslut, för "
-                     "avslut under året där båda perioderna finns i data. Arbetsförmedlingens budget = "
+                     f"avslut under {cohort} där båda perioderna finns i data. Arbetsförmedlingens budget = "
                      "aktivitetsstöd, utvecklings- och etableringsersättning (utbetalas av FK). A-kassa levereras "
                      "inte och ingår inte.")
     hb, ha, hd = "Helårsekvivalenter före", "Helårsekvivalenter efter", "Förändring"
     fte_b, fte_a = float(o.get("support_fte_before", 0) or 0), float(o.get("support_fte_after", 0) or 0)
     hf = pd.DataFrame({base: [n], hb: [round(fte_b, 1)], ha: [round(fte_a, 1)], hd: [round(fte_a - fte_b, 1)]},
                       index=[ins.name])
-    fte = table(f"{ins.insats_id}_helarsekv", f"{ins.name}: helårsekvivalenter före och efter", hf,
+    fte = table(f"{ins.insats_id}_helarsekv", f"{ins.name}: helårsekvivalenter före och efter, {cohort_label(cohort)}", hf,
                 TableSpec(counts=[base], derived={hb: [base], ha: [base], hd: [base]}), t,
                 note="Helårsekvivalenter (som SCB:s försörjningsmått): FK-dagar × omfattning / 365 och "
                      "ekonomiskt bistånd 1/12 per månad, högst 1 per person och period.")
@@ -201,7 +344,7 @@ def support_tables(ins: Insats, out: pd.Series | None, t: int):
     return [sek, fte], [chart]
 
 
-def transition_table(ins: Insats, trans: pd.DataFrame, t: int):
+def transition_table(ins: Insats, trans: pd.DataFrame, cohort: int, t: int):
     mine = trans[trans.insats_id == ins.insats_id]
     used = [s for s in STATUS_ORDER if s in set(mine.status_before) | set(mine.status_after)]
     if not used:
@@ -215,8 +358,9 @@ def transition_table(ins: Insats, trans: pd.DataFrame, t: int):
     grid.index.name = "Före \\ 12 månader efter"
     spec = TableSpec(counts=[*cols, TOTAL], total_columns={TOTAL: cols}, total_rows={TOTAL: None})
     try:
-        rt = table(f"{ins.insats_id}_overgangar", f"{ins.name}: försörjning före och 12 månader efter", grid, spec, t,
-                   note="Avslut under året: försörjning månaden före inskrivning (rader) och 12 månader efter "
+        rt = table(f"{ins.insats_id}_overgangar",
+                   f"{ins.name}: försörjning före och 12 månader efter, {cohort_label(cohort)}", grid, spec, t,
+                   note=f"Avslut under {cohort}: försörjning månaden före inskrivning (rader) och 12 månader efter "
                         "avslutsmånaden (kolumner). Bara avslut där båda är kända ingår.")
     except RuntimeError:
         # Too few episodes spread over too many cells: no suppression pattern protects them all,
@@ -240,14 +384,21 @@ def time_to_work_table(ins: Insats, ttw: pd.DataFrame, t: int):
     }, index=[f"{m} mån" for m in points])
     rt = table(f"{ins.insats_id}_tid_arbete", f"{ins.name}: tid till första arbete", frame,
                TableSpec(counts=[risk], derived={inwork: [risk]}), t, percent=[inwork],
-               note="Kaplan–Meier-skattning från inskrivningsmånaden (alla år i data). Följda = deltagare "
-                    "som ännu inte fått arbete och fortfarande följs vid tidpunkten. Arbete med lönestöd räknas.")
+               note="Kaplan–Meier-skattning från inskrivningsmånaden (månad 0), alla år i data. Deltagarna följs "
+                    "också efter avslut, till slutet av levererade data eller dödsfall. Följda = deltagare som ännu "
+                    "inte fått arbete och fortfarande följs vid tidpunkten. Arbete med lönestöd räknas.")
+    already = "Antal"
+    beside = table(f"{ins.insats_id}_redan_arbete", f"{ins.name}: redan i arbete före inskrivning",
+                   pd.DataFrame({already: [int(mine["working_before_entry"].iloc[0])]},
+                                index=["I arbete månaden före inskrivning (ingår inte i kurvan)"]),
+                   TableSpec(counts=[already]), t,
+                   note="Deras första arbete kom inte efter att insatsen började, så de ingår inte i kurvan.")
     chart = Chart(title=f"Andel som fått arbete efter inskrivning – {ins.name}", kind="step", table=rt,
                   series={inwork: "Andel som fått arbete"}, x=month, percent=True,
                   x_label="Månader sedan inskrivning", y_label="Andel",
                   alt_text=(f"Trappstegsdiagram: skattad andel av deltagarna i {ins.name} som fått sitt första arbete "
                             "vid olika antal månader efter inskrivning."))
-    return [rt], [chart]
+    return [rt, beside], [chart]
 
 
 FIDELITY_BANDS = ((115, "föredömlig"), (100, "god"), (74, "godtagbar"), (0, "ej IPS"))
@@ -299,16 +450,28 @@ def participants_text(ins: Insats, tables: list[ReportTable], left_out: list[str
     return " ".join(parts)
 
 
-def outcomes_text(ins: Insats, tables: list[ReportTable], t: int) -> str:
+def outcomes_text(ins: Insats, cohorts: dict[int, pd.Series], tables: list[ReportTable], year: int, t: int) -> str:
+    """Outcomes are counted per avslut (a person can end twice), so the text says avslut."""
     r = tables[0].suppressed.display
     f = tables[1].suppressed.display
-    first = f.index[0]
-    twelve = f.index[2]
-    return (f"Under året avslutades {fmt_count(r.at[TOTAL, 'Avslutade'])} deltagare. Av de följbara var "
-            f"{fmt_share(f.at[first, 'Andel'])} i arbete eller studier månaden efter avslut "
-            f"({fmt_count(f.at[first, 'Med utfallet'])} av {fmt_count(f.at[first, 'Följbara'])}), och "
-            f"{fmt_share(f.at[twelve, 'Andel'])} var i egen försörjning ett år efter avslut. "
-            f"<{t} betyder färre än {t} personer och .. att uppgiften döljs för att skydda enskilda.")
+    first, twelve = f.index[0], f.index[2]
+    at_exit, after = AT_EXIT.cohort(year), TWELVE_MONTHS.cohort(year)
+    parts = [f"Insatsen hade {fmt_count(r.at[TOTAL, 'Avslutade'])} avslut under {at_exit}."]
+    if _pending(cohorts, AT_EXIT, year):
+        parts.append(f"Avsluten {at_exit} kan inte följas till månaden efter avslut: "
+                     f"{why_not_followable(AT_EXIT, at_exit, year)}.")
+    else:
+        parts.append(f"Av avsluten {at_exit} som kan följas var {fmt_share(f.at[first, 'Andel'])} i arbete eller "
+                     f"studier månaden efter avslut ({fmt_count(f.at[first, 'Med utfallet'])} av "
+                     f"{fmt_count(f.at[first, 'Följbara'])}).")
+    if _pending(cohorts, TWELVE_MONTHS, year):
+        parts.append(f"Avsluten {after} kan inte följas ett år efter avslut: "
+                     f"{why_not_followable(TWELVE_MONTHS, after, year)}.")
+    else:
+        parts.append(f"Av avsluten {after} var {fmt_share(f.at[twelve, 'Andel'])} i egen försörjning ett år efter "
+                     f"avslut ({fmt_count(f.at[twelve, 'Med utfallet'])} av {fmt_count(f.at[twelve, 'Följbara'])}).")
+    parts.append(f"<{t} betyder färre än {t} och .. att uppgiften döljs för att skydda enskilda.")
+    return " ".join(parts)
 
 
 def flows_text(ins: Insats, tables: list[ReportTable]) -> str:

@@ -32,13 +32,24 @@ DEFINITIONS_SV = (
     "aktivitets- och sjukersättning), arbetsmarknadsstöd (aktivitetsstöd, utvecklings- och "
     "etableringsersättning), ekonomiskt bistånd eller ingen. Egen försörjning = arbete eller studier utan "
     "någon av de tre stödformerna den månaden.",
-    "Utfall vid avslut: försörjningen månaden efter avslutet, bredvid den avslutsorsak insatsen rapporterat. "
-    "Uppföljning 6, 12 och 24 månader efter avslutsmånaden; den vars uppföljningsmånad ligger efter "
-    "levererade data är ännu inte följbar och ingår inte i andelen.",
+    "Vilka som räknas: en avslutad registrering med orsaken felregistrering räknas inte alls. Den som "
+    "avslutats som avliden räknas som avslut men följs inte upp efter dödsmånaden. Utfallen räknas per "
+    "avslut: en person som avslutat två gånger räknas två gånger.",
+    "Utfall vid avslut: försörjningen månaden efter avslutet, bredvid den avslutsorsak insatsen rapporterat.",
+    "Uppföljning per avslutsår (kohort): rapporten för ett år bygger på data till och med december det året. "
+    "Utfallet vid avslut gäller årets avslut, egen försörjning 6 och 12 månader efter avslutsmånaden gäller "
+    "förra årets avslut och 24 månader efter avsluten två år tidigare, så att uppföljningsmånaden har hunnit "
+    "passera. Ett avslut vars uppföljningsmånad ännu inte finns i data ingår inte i andelen; en kohort där "
+    "inget avslut kan följas visas som ännu inte följbar, med det år den kan följas upp.",
+    "Offentlig försörjning före och efter, övergångar och den samhällsekonomiska analysen gäller förra "
+    "årets avslut: 12 månader före inskrivning jämförs med månad 1–12 efter avslut (stöd som fortfarande "
+    "betalas ut efter avslut räknas inte som minskat). Den samhällsekonomiska analysen räknar dem som var i "
+    "arbete eller studier 12 månader efter avslut och ställs mot insatsens kostnad det år de avslutades.",
     "Helårsekvivalenter (som SCB:s försörjningsmått för Finsam): FK-dagar × omfattning / 365 och "
     "ekonomiskt bistånd 1/12 per månad, högst 1 per person och 12-månadersperiod. A-kassa levereras inte.",
-    "Tid till första arbete: Kaplan–Meier från inskrivningsmånaden; den som avslutas utan arbete, eller "
-    "fortfarande deltar när data tar slut, följs fram till dess.",
+    "Tid till första arbete: Kaplan–Meier från inskrivningsmånaden (månad 0). Var och en följs också efter "
+    "avslut, till slutet av levererade data eller dödsfall; den som redan arbetade månaden före inskrivning "
+    "ingår inte i kurvan utan redovisas bredvid.",
     "Deltagare per årsarbetare coach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
     "eftersträvar högst 20.",
 )

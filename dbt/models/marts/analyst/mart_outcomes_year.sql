@@ -48,10 +48,13 @@ counted as (
         count(*) filter (where exit_reason = 'studier') as exit_studies,
         count(*) filter (where exit_reason = 'arbetssokande') as exit_job_seeking,
         count(*) filter (where exit_reason = 'sjukskrivning') as exit_sickness,
-        -- everything else, a missing reason included, so the six always add up to ended
+        -- shown on its own: these episodes are censored at exit and leave every follow-up
+        count(*) filter (where exit_reason = 'avliden') as exit_deceased,
+        -- everything else, a missing reason included, so the seven always add up to ended
         count(*) filter (
             where exit_reason is null
-               or exit_reason not in ('arbete', 'arbete_subventionerat', 'studier', 'arbetssokande', 'sjukskrivning')
+               or exit_reason not in ('arbete', 'arbete_subventionerat', 'studier', 'arbetssokande', 'sjukskrivning',
+                                      'avliden')
         ) as exit_other,
         count(status_after_exit) as followable_after_exit,
         count(*) filter (where is_direct_work_or_studies) as direct_work_or_studies,
@@ -87,6 +90,7 @@ select
     exit_studies,
     exit_job_seeking,
     exit_sickness,
+    exit_deceased,
     exit_other,
     followable_after_exit,
     direct_work_or_studies,

@@ -31,20 +31,22 @@ years as (
 episodes as (
 
     select
-        episode_id,
-        forbund_id,
-        insats_id,
-        person_id,
-        sex,
-        age_at_entry,
-        home_kommun_code,
-        education_level,
-        entered_on,
-        exited_on,
-        date_trunc('month', entered_on)::date as entry_month,
-        months_in_insats
-    from {{ ref('fct_episodes') }}
-    where entered_on is not null
+        episodes.episode_id,
+        episodes.forbund_id,
+        episodes.insats_id,
+        episodes.person_id,
+        episodes.sex,
+        episodes.age_at_entry,
+        episodes.home_kommun_code,
+        episodes.education_level,
+        episodes.entered_on,
+        episodes.exited_on,
+        date_trunc('month', episodes.entered_on)::date as entry_month,
+        -- an open episode is known to run to the register's extract date
+        coalesce(episodes.exited_on, extracts.extracted_on) as known_until
+    from {{ ref('fct_episodes') }} as episodes
+    left join {{ ref('int_episodes') }} as extracts on extracts.episode_id = episodes.episode_id
+    where episodes.entered_on is not null
 
 ),
 
@@ -144,7 +146,9 @@ years_in_support as (
 
     select
         episodes.episode_id,
-        count(distinct support_blocks.block) filter (where panel.has_public_support) as years_in_support
+        count(distinct support_blocks.block) filter (where panel.has_public_support) as years_in_support,
+        -- no 12-month block before start lies in the data: unknown, not 0
+        count(support_blocks.block) = 0 as is_support_history_unknown
 
     from episodes
     left join support_blocks on support_blocks.episode_id = episodes.episode_id
@@ -160,6 +164,10 @@ episode_years as (
     select
         episodes.*,
         years.year,
+        -- as known at the year's end (the cut-off): an episode still open then counts to 31 December
+        -- (or to an earlier extract date), never to a later extract date
+        {{ months_in_insats('episodes.entered_on', 'least(episodes.known_until, years.year_end)') }}
+            as months_in_insats,
         row_number() over (
             partition by episodes.forbund_id, episodes.insats_id, episodes.person_id, years.year
             order by episodes.entered_on desc, episodes.episode_id desc
@@ -191,7 +199,8 @@ described as (
         person_years.home_kommun_code,
         -- a missing education level counts as unknown, as the register's own 'okand'
         coalesce(person_years.education_level, 'okand') as education_level,
-        years_in_support.years_in_support::varchar as years_in_support,
+        case when years_in_support.is_support_history_unknown then 'okand'
+             else years_in_support.years_in_support::varchar end as years_in_support,
         months_in_insats_groups.months_group
 
     from person_years
@@ -268,7 +277,8 @@ labels (dimension, category, category_label) as (
         ('support_at_start', 'ekonomiskt_bistand', 'Ekonomiskt bistånd'),
         ('support_at_start', 'boendestod', 'Boendestöd'),
         ('support_at_start', 'none', 'Inget av dessa'),
-        ('support_at_start', 'unknown', 'Okänt (månaden före start saknas i data)')
+        ('support_at_start', 'unknown', 'Okänt (månaden före start saknas i data)'),
+        ('years_in_public_support_before_start', 'okand', 'Okänt (åren före start saknas i data)')
 
 ),
 

@@ -1,49 +1,63 @@
--- The socioeconomic analysis (domain brief §5) per förbund, insats and exit year, without
+-- The socioeconomic analysis (domain brief §5) per förbund, insats and evaluation year, without
 -- persons: the calculation of macros/socioeconomic.sql (the same one `utfall socioeconomic`
 -- runs on an evaluator's file) applied to register data.
 --
--- Who is counted: episodes that ended (avslutad) in the year and were in work (with or
--- without lönestöd) or studies 12 months after the exit month, with a complete 12-month
--- window before inskrivning and a followable 12-month point. 'Before' is the monthly mean
--- over the 12 months before the inskrivning month (a month without support counts as 0);
--- 'after' is the month 12 months after the exit month. Sysselsättning (social training,
--- daglig verksamhet) is not in any delivered register, so persons_occupation is 0 here.
+-- Cohort: the evaluation of year Y analyses the episodes that ended in Y − 1 (exit_year), the
+-- latest exit cohort whose 12 months after exit are all observed by 31 December Y.
+-- Who is counted (the FoU per-person table): episodes of that cohort in work (with or without
+-- lönestöd) or studies 12 months after the exit month, with a complete 12-month window before
+-- inskrivning and complete months 1–12 after exit (avliden is censored at exit, so never
+-- counted). 'Before' is the monthly mean over the 12 months before the inskrivning month,
+-- 'after' the monthly mean over months 1–12 after the exit month (a month without support
+-- counts as 0), so support still paid after exit is not counted as saved; salary, lönestöd and
+-- boendestöd after are the month 12 months after the exit month. Sysselsättning (social
+-- training, daglig verksamhet) is not in any delivered register, so persons_occupation is 0 here.
 --
--- Parameters: the year's local tax rate (yearly_parameters; the latest year's when the
--- year has none), the rest from the seed parameters, the insats's cost from insats_ar
--- (null when not delivered: no net or return per krona).
+-- Parameters: the local tax rate of the evaluation year, when the salary is earned
+-- (yearly_parameters; the latest year's when the year has none), the rest from the seed
+-- parameters, and the insats's cost in the cohort's exit year from insats_ar (null when not
+-- delivered: no net or return per krona).
 
 with
 
 episodes as (
 
     select
-        episode_id, forbund_id, insats_id, person_id, exit_year as year,
+        episode_id, forbund_id, insats_id, person_id, exit_year + 1 as year, exit_year,
         cast(date_trunc('month', entered_on) as date) as entry_month,
+        cast(date_trunc('month', exited_on) as date) as exit_month,
         cast(date_trunc('month', exited_on) + interval '12 month' as date) as after_month,
         case when status_12m in ('arbete', 'arbete_subventionerat') then 'arbete' else 'studier' end as outcome
     from {{ ref('fct_episodes') }}
     where register_status = 'avslutad'
       and has_complete_before_window
+      and has_complete_after_window
       and status_12m in ('arbete', 'arbete_subventionerat', 'studier')
 
 ),
 
-before_entry as (
+-- monthly means over the 12 months before the inskrivning month and months 1–12 after the exit month
+{%- set windows = {
+    'before': "panel.month_start >= episodes.entry_month - interval '12 month' and panel.month_start < episodes.entry_month",
+    'after': "panel.month_start > episodes.exit_month and panel.month_start <= episodes.after_month"} %}
+{%- set payments = {'fk': 'support_fk_sek', 'af': 'support_af_sek', 'kommun': 'support_kommun_sek',
+                    'tax': 'support_tax_withheld_sek'} %}
+windows as (
 
     select
         episodes.episode_id,
-        coalesce(sum(panel.support_fk_sek), 0) / 12 as fk_before_sek,
-        coalesce(sum(panel.support_af_sek), 0) / 12 as af_before_sek,
-        coalesce(sum(panel.support_kommun_sek), 0) / 12 as kommun_before_sek,
-        coalesce(sum(panel.support_tax_withheld_sek), 0) / 12 as tax_before_sek,
+        {%- for side, condition in windows.items() %}
+        {%- for name, column in payments.items() %}
+        coalesce(sum(panel.{{ column }}) filter (where {{ condition }}), 0) / 12 as {{ name }}_{{ side }}_sek,
+        {%- endfor %}
+        {%- endfor %}
         -- hours per month → hours per week: a month's mean over 12 months × 12 / 52
-        coalesce(sum(panel.housing_support_hours), 0) / 52 as housing_hours_week_before
+        coalesce(sum(panel.housing_support_hours) filter (where {{ windows['before'] }}), 0) / 52
+            as housing_hours_week_before
     from episodes
     left join {{ ref('fct_person_months') }} as panel
         on panel.person_id = episodes.person_id
-       and panel.month_start >= episodes.entry_month - interval '12 month'
-       and panel.month_start < episodes.entry_month
+       and (({{ windows['before'] }}) or ({{ windows['after'] }}))
     group by episodes.episode_id
 
 ),
@@ -66,18 +80,19 @@ persons as (
 
     select
         episodes.forbund_id, episodes.insats_id, episodes.year, episodes.outcome,
-        before_entry.fk_before_sek, before_entry.af_before_sek, before_entry.kommun_before_sek,
-        before_entry.tax_before_sek, after_exit.salary_sek, after_exit.wage_subsidy_sek,
-        before_entry.housing_hours_week_before, after_exit.housing_hours_week_after
+        windows.fk_before_sek, windows.af_before_sek, windows.kommun_before_sek, windows.tax_before_sek,
+        windows.fk_after_sek, windows.af_after_sek, windows.kommun_after_sek, windows.tax_after_sek,
+        after_exit.salary_sek, after_exit.wage_subsidy_sek,
+        windows.housing_hours_week_before, after_exit.housing_hours_week_after
     from episodes
-    inner join before_entry on before_entry.episode_id = episodes.episode_id
+    inner join windows on windows.episode_id = episodes.episode_id
     inner join after_exit on after_exit.episode_id = episodes.episode_id
 
 ),
 
 groups as (
 
-    -- every insats with a year of goals and cost, and every group with persons
+    -- every insats with a year of goals and cost (as an evaluation year), and every group with persons
     select forbund_id, insats_id, year from {{ ref('stg_forbund__insats_ar') }}
     union
     select distinct forbund_id, insats_id, year from persons
@@ -104,10 +119,11 @@ parameters as (
         (select value from seed_parameters where parameter = 'attributable_share_low') as attributable_share_min,
         (select value from seed_parameters where parameter = 'attributable_share_high') as attributable_share_max
     from groups
+    -- the cost of the year whose exits are analysed
     left join {{ ref('stg_forbund__insats_ar') }} as insats_ar
         on insats_ar.forbund_id = groups.forbund_id
        and insats_ar.insats_id = groups.insats_id
-       and insats_ar.year = groups.year
+       and insats_ar.year = groups.year - 1
     left join {{ ref('yearly_parameters') }} as this_year on this_year.year = groups.year
     cross join (
         select local_tax_rate from {{ ref('yearly_parameters') }}
@@ -126,7 +142,7 @@ calculated as (
     'reduced_payments_fk_sek', 'reduced_payments_af_sek', 'reduced_payments_kommun_sek', 'reduced_payments_total_sek',
     'increased_tax_sek', 'production_value_sek', 'wage_subsidies_sek', 'housing_support_before_sek',
     'housing_support_after_sek', 'housing_support_savings_sek', 'public_gain_sek', 'society_sek', 'fk_sek', 'af_sek',
-    'kommun_sek', 'cost_sek', 'net_sek'] %}
+    'kommun_sek', 'cost_sek'] %}
 {%- set projection_columns = [
     'projection_reduced_payments_sek', 'projection_increased_tax_sek', 'projection_housing_support_savings_sek',
     'attributable_min_sek', 'attributable_max_sek'] %}
@@ -138,13 +154,16 @@ select
     forbund_id,
     insats_id,
     cast(year as integer) as year,
+    cast(year - 1 as integer) as exit_year,
     {%- for column in ['persons', 'persons_work', 'persons_studies', 'persons_occupation'] %}
     cast({{ column }} as bigint) as {{ column }},
     {%- endfor %}
     {%- for column in sek_columns %}
     {{ sek(column) }} as {{ column }},
     {%- endfor %}
-    cast(return_per_krona as double precision) as return_per_krona,
+    -- over nobody there is no result to set against the cost: no net of minus the cost, no return of 0
+    case when persons > 0 then {{ sek('net_sek') }} end as net_sek,
+    case when persons > 0 then cast(return_per_krona as double precision) end as return_per_krona,
     cast(projection_factor as double precision) as projection_factor,
     {%- for column in projection_columns %}
     {{ sek(column) }} as {{ column }},

@@ -3,22 +3,40 @@
 -- observed in the insats.
 --
 -- Convention (months_to_first_work = t from fct_episodes): the episode is at risk in months
--- 0..t; if it found work (not censored) that is the event at t; a censored episode (exit or
--- end of the complete data without work) still counts at risk at t and leaves after it.
--- Episodes without months_to_first_work (still waiting, or begun before the delivered data)
--- are left out.
+-- 0..t; if it found work (not censored) that is the event at t; a censored episode (end of the
+-- complete data, or death, without work) still counts at risk at t and leaves after it. Work
+-- after exit counts: people are followed past the insats. Episodes without
+-- months_to_first_work (still waiting, or begun before the delivered data) are left out, and
+-- so are those already in work the month before inskrivning: their first job did not come
+-- after the insats began. They are counted beside the curve (working_before_entry).
 
 with
 
-episodes as (
+curve_episodes as (
 
     select
         forbund_id,
         insats_id,
         months_to_first_work,
-        first_work_censored
+        first_work_censored,
+        coalesce(is_working_before_entry, false) as is_working_before_entry
     from {{ ref('fct_episodes') }}
     where months_to_first_work is not null
+
+),
+
+left_out as (
+
+    select forbund_id, insats_id, count(*) filter (where is_working_before_entry) as working_before_entry
+    from curve_episodes
+    group by forbund_id, insats_id
+
+),
+
+episodes as (
+
+    select * from curve_episodes
+    where not is_working_before_entry
 
 ),
 
@@ -73,16 +91,20 @@ survival as (
 final as (
 
     select
-        forbund_id,
-        insats_id,
-        month_since_entry::integer as month_since_entry,
-        at_risk::integer as at_risk,
-        events::integer as events,
-        censored::integer as censored,
-        survival::float8 as survival,
-        (1 - survival)::float8 as share_in_work
+        survival.forbund_id,
+        survival.insats_id,
+        survival.month_since_entry::integer as month_since_entry,
+        survival.at_risk::integer as at_risk,
+        survival.events::integer as events,
+        survival.censored::integer as censored,
+        survival.survival::float8 as survival,
+        (1 - survival.survival)::float8 as share_in_work,
+        left_out.working_before_entry::integer as working_before_entry
 
     from survival
+    inner join left_out
+        on left_out.forbund_id = survival.forbund_id
+        and left_out.insats_id = survival.insats_id
 
 )
 

@@ -1,5 +1,6 @@
 -- One row per participation episode with its outcomes (engineers' tier). Definitions:
--- domain brief §4 and the doc blocks in models/docs.
+-- domain brief §4 and the doc blocks in models/docs. An episode closed as avliden is
+-- censored at exit: no follow-up point and no after window (macros/participation.sql).
 
 with
 
@@ -15,9 +16,12 @@ episodes as (
         int_episodes.*,
         period.first_complete_month,
         period.last_complete_month,
-        -- observation for time to first work ends at exit or at the end of complete data
-        least(coalesce(int_episodes.exit_month, period.last_complete_month), period.last_complete_month)
-            as observed_until
+        -- time to first work is followed past exit, to the end of complete data or to death
+        least(
+            coalesce(case when {{ is_censored_at_exit('int_episodes.exit_reason') }} then int_episodes.exit_month end,
+                     period.last_complete_month),
+            period.last_complete_month
+        ) as observed_until
     from {{ ref('int_episodes') }} as int_episodes
     cross join period
 
@@ -29,20 +33,21 @@ panel as (
 
 ),
 
+{#- The two 12-month windows, defined once: the join reads them and the sums filter on them
+    (the join also reads the months from inskrivning to observed_until, for first work). -#}
+{%- set before_window = "panel.month_start between episodes.entry_month - interval '12 month'"
+                        ~ " and episodes.entry_month - interval '1 month'" %}
+{%- set after_window = "panel.month_start between episodes.exit_month + interval '1 month'"
+                       ~ " and episodes.exit_month + interval '12 month'" %}
 windows as (
 
     select
         episodes.episode_id,
-        sum(panel.support_fk_sek) filter (where panel.month_start < episodes.entry_month) as support_fk_sek_before,
-        sum(panel.support_af_sek) filter (where panel.month_start < episodes.entry_month) as support_af_sek_before,
-        sum(panel.support_kommun_sek) filter (where panel.month_start < episodes.entry_month)
-            as support_kommun_sek_before,
-        sum(panel.support_fte) filter (where panel.month_start < episodes.entry_month) as support_fte_before,
-        sum(panel.support_fk_sek) filter (where panel.month_start > episodes.exit_month) as support_fk_sek_after,
-        sum(panel.support_af_sek) filter (where panel.month_start > episodes.exit_month) as support_af_sek_after,
-        sum(panel.support_kommun_sek) filter (where panel.month_start > episodes.exit_month)
-            as support_kommun_sek_after,
-        sum(panel.support_fte) filter (where panel.month_start > episodes.exit_month) as support_fte_after,
+        {%- for side, window in [('before', before_window), ('after', after_window)] %}
+        {%- for column in ['support_fk_sek', 'support_af_sek', 'support_kommun_sek', 'support_fte'] %}
+        sum(panel.{{ column }}) filter (where {{ window }}) as {{ column }}_{{ side }},
+        {%- endfor %}
+        {%- endfor %}
         min(panel.month_start) filter (
             where panel.month_start between episodes.entry_month and episodes.observed_until
               and (panel.is_work or panel.is_subsidised_work)
@@ -52,9 +57,9 @@ windows as (
     inner join panel
         on panel.person_id = episodes.person_id
         and (
-            panel.month_start between episodes.entry_month - interval '12 month' and episodes.entry_month - interval '1 month'
+            {{ before_window }}
             or panel.month_start between episodes.entry_month and episodes.observed_until
-            or panel.month_start between episodes.exit_month + interval '1 month' and episodes.exit_month + interval '12 month'
+            or {{ after_window }}
         )
     group by episodes.episode_id
 
@@ -83,7 +88,8 @@ joined as (
         {%- endfor %}
         episodes.entry_month - interval '12 month' >= episodes.first_complete_month
             and episodes.entry_month - interval '1 month' <= episodes.last_complete_month as has_complete_before_window,
-        episodes.exit_month + interval '12 month' <= episodes.last_complete_month as has_complete_after_window
+        episodes.exit_month + interval '12 month' <= episodes.last_complete_month
+            and not {{ is_censored_at_exit('episodes.exit_reason') }} as has_complete_after_window
 
     from episodes
     left join windows on windows.episode_id = episodes.episode_id
@@ -97,6 +103,8 @@ joined as (
         on follow_up_{{ suffix }}.person_id = episodes.person_id
         and follow_up_{{ suffix }}.month_start = episodes.exit_month + interval '{{ months }} month'
         and follow_up_{{ suffix }}.month_start between episodes.first_complete_month and episodes.last_complete_month
+        -- after a death there is nothing to follow: censored, not an outcome
+        and not {{ is_censored_at_exit('episodes.exit_reason') }}
     {%- endfor %}
 
 )
@@ -149,6 +157,8 @@ select
     case
         when not coalesce(entry_month between first_complete_month and last_complete_month, false) then null
         else first_work_month is null
-    end as first_work_censored
+    end as first_work_censored,
+    -- already in work the month before inskrivning: left out of the time-to-work curve
+    status_before_entry in ('arbete', 'arbete_subventionerat') as is_working_before_entry
 
 from joined
