@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from utfall import pii
-from utfall.contracts import EARLIEST_PLAUSIBLE_DATE, Column, Feed
+from utfall.contracts import EARLIEST_PLAUSIBLE_DATE, NUMBER_FORMATS, Column, Feed
 from utfall.deliveries import Delivery
 
 STAGED = "staged_delivery"
@@ -221,12 +221,11 @@ def parse_expression(column: Column, text: str) -> str:
     t = column.type
     if t in ("pseudonym", "text", "code"):
         return text
-    if t == "integer":
-        return f"TRY_CAST({text} AS BIGINT)"
-    if t == "amount":
-        return f"TRY_CAST(replace({text}, ',', '.') AS DECIMAL(18,2))"
-    if t == "decimal":
-        return f"TRY_CAST(replace({text}, ',', '.') AS DOUBLE)"
+    if t in NUMBER_FORMATS:
+        # Only the documented format is cast: DuckDB's own casts round and read hex and exponents.
+        cast = text if t == "integer" else f"replace({text}, ',', '.')"
+        return (f"CASE WHEN regexp_full_match({text}, {sql_str(NUMBER_FORMATS[t][0])}) "
+                f"THEN TRY_CAST({cast} AS {column.storage_type}) END")
     if t == "date":
         return f"CASE WHEN regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({text} AS DATE) END"
     if t == "month":
@@ -235,9 +234,7 @@ def parse_expression(column: Column, text: str) -> str:
 
 
 TYPE_FORMATS = {
-    "integer": "a whole number",
-    "amount": "an amount in SEK (digits, optional decimal comma)",
-    "decimal": "a number (decimal comma or point)",
+    **{t: description for t, (_, description) in NUMBER_FORMATS.items()},
     "date": "a date YYYY-MM-DD",
     "month": "a month YYYY-MM",
 }
