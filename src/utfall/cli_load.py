@@ -9,6 +9,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from utfall import pii
 from utfall.config import Paths
 from utfall.loader import LoadReport, UsageError, load, pending_files
 
@@ -39,7 +40,7 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
 
             report = load(paths, feed, on_file=file_done, on_progress=within_file)
     except UsageError as e:
-        err.print(f"[red]{e}[/red]")
+        err.print(pii.redact(str(e)), style="red", markup=False)  # quotes the command line
         return 2
     print_summary(report, console)
     return report.exit_code
@@ -47,8 +48,9 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
 
 def configure_logging(err: Console) -> None:
     """Our own progress at INFO; libraries (GX is chatty) only when they warn."""
-    logging.basicConfig(level=logging.WARNING, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_path=False)])
+    handler = RichHandler(console=err, show_path=False)
+    handler.addFilter(pii.RedactingFilter())
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler])
     logging.getLogger("utfall").setLevel(logging.INFO)
 
 

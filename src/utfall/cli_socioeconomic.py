@@ -26,7 +26,6 @@ from utfall.socioeconomic import (
 # A whole number or decimals with '.' or ',' (decimal comma happens, brief §3); no sign, no spaces.
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$", re.ASCII)
 _NEGATIVE = re.compile(r"^-\d+(?:[.,]\d+)?$", re.ASCII)
-_EMBEDDED_IDENTITY = re.compile(pii.SQL_EMBEDDED_PATTERN, re.ASCII)
 
 
 class InputRefused(ValueError):
@@ -161,11 +160,8 @@ def _person(path: Path, line: int, row: dict[str, str | None]) -> Person:
 
 
 def _looks_like_identity_number(column: str, value: str) -> bool:
-    if pii.looks_like_identity_number(value):
-        return True
-    # person_id is free text: a number inside it counts too.
-    return column == "person_id" and any(
-        pii.looks_like_identity_number(m.group(1)) for m in _EMBEDDED_IDENTITY.finditer(value))
+    # person_id is free text: a number inside it counts too (in any written form, pii.find).
+    return pii.contains(value) if column == "person_id" else pii.looks_like_identity_number(value)
 
 
 def _amount(path: Path, line: int, column: str, text: str | None) -> Decimal:
