@@ -1,15 +1,15 @@
 """Swedish personnummer and samordningsnummer: recognise, validate, normalise, redact.
 
 One implementation serves the loader's PII scan (refuse any delivery that holds one,
-domain brief §2), `utfall pseudonymise` (which must accept exactly the numbers the scan
-would catch) and `redact`, applied to every message, ledger value and stored file name
-that may quote input.
+domain brief §2), `utfall pseudonymise` and `redact`, applied to every message, ledger
+value and stored file name that may quote input.
 
-Numbers are also recognised in the forms people type and exports produce: full-width or
-other scripts' digits, en dash, minus sign and other dashes for '-', a space (also
-no-break or thin) before the last four or after the century, invisible characters
-(soft hyphen, zero-width space) anywhere. `VARIANT_TABLE` folds those to ASCII; the SQL
-scan applies the very same table with DuckDB's translate().
+`parse` (pseudonymise) takes the written forms an agency's register holds: 10 or 12 ASCII
+digits, optional '-' or '+'. `find` (the scan, `redact`) also takes the forms people type
+and exports produce: full-width or other scripts' digits, en dash, minus sign and other
+dashes for '-', a space (also no-break or thin) before the last four or after the century,
+invisible characters (soft hyphen, zero-width space) after any digit. `VARIANT_TABLE` folds
+those to ASCII; the SQL patterns for the scan are built from the same table.
 """
 
 from __future__ import annotations
