@@ -16,6 +16,8 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import deliver, pid, query
 from tests.test_dags import airflow_db, dagbag  # noqa: F401  (fixtures)
 from tests.test_loader import run_cli
@@ -62,7 +64,8 @@ DELTAGARE_HEADER = (
 
 def digits_only(text: str) -> str:
     """Every digit of the text, in ASCII, nothing else: separators and digit forms cannot hide a number."""
-    return "".join(str(unicodedata.digit(c)) for c in unicodedata.normalize("NFKC", text) if unicodedata.digit(c, None) is not None)
+    return "".join(str(unicodedata.digit(c)) for c in unicodedata.normalize("NFKC", text)
+                   if unicodedata.digit(c, None) is not None)
 
 
 def assert_no_number(where: str, text: str) -> None:
@@ -190,3 +193,18 @@ def test_the_ingest_dags_task_log_shows_no_variant(airflow_db, dagbag, home, cap
     assert "file(s) of fk_utbetalningar quarantined" in everything  # the task's failure was captured
     assert_no_number("Airflow task log", everything)
     assert query(home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(0,)]
+
+
+@pytest.mark.parametrize("column", ["person_id", "utfall"])
+def test_utfall_socioeconomic_refuses_every_variant_without_showing_it(tmp_path, column):
+    from tests.test_socioeconomic import HEADER, ROWS, replace_field, run_in_process, write
+
+    for i, variant in enumerate(VARIANTS.values()):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        path = write(folder, [HEADER, ROWS[0], replace_field(ROWS[1], column, f"nr {variant}")],
+                     name=f"personer {variant}.csv")
+        code, out, err = run_in_process(path)
+        assert (code, out) == (2, "")
+        assert f"rad 3, kolumn {column}: " in err and "[regel personnummer]" in err
+        assert_no_number(f"utfall socioeconomic stderr ({i})", err.replace(str(tmp_path), ""))

@@ -31,7 +31,7 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
             done = 0
 
             def within_file(path, fraction) -> None:
-                progress.update(task, completed=done + fraction * sizes[path], description=path.name)
+                progress.update(task, completed=done + fraction * sizes[path], description=pii.redact(path.name))
 
             def file_done(path, outcome) -> None:
                 nonlocal done

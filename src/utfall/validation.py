@@ -318,7 +318,8 @@ def pii_candidates_query(feed: Feed) -> str:
             shape = f"regexp_matches({text}, {sql_str(pii.SQL_EMBEDDED_PATTERN)})"
         else:
             shape = f"regexp_full_match({text}, {sql_str(pii.SQL_WHOLE_VALUE_PATTERN)})"
-        parts.append(f"SELECT __line, {sql_str(c.name)} AS column_name, {text} AS candidate FROM {STAGED} WHERE {shape}")
+        parts.append(f"SELECT __line, {sql_str(c.name)} AS column_name, {text} AS candidate "
+                     f"FROM {STAGED} WHERE {shape}")
     return " UNION ALL ".join(parts)
 
 
