@@ -40,7 +40,7 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
 
             report = load(paths, feed, on_file=file_done, on_progress=within_file)
     except UsageError as e:
-        err.print(pii.redact(str(e)), style="red", markup=False)  # quotes the command line
+        err.print(str(e), style="red", markup=False)
         return 2
     print_summary(report, console)
     return report.exit_code
