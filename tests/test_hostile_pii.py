@@ -50,6 +50,7 @@ VARIANTS = {
     "arabic_indic_digits": "\u0668\u0665\u0660\u0663\u0661\u0662\u0661\u0662\u0663\u0661",
     "soft_hyphen_inside": "8503\u00ad12-1231",
     "zero_width_space_inside": "850312\u200b1231",
+    "zero_width_space_after_dash": "850312-\u200b1231",
     "samordningsnummer": "850372-1238",
     "samordningsnummer_en_dash": "19850372\u20131238",
 }

@@ -26,7 +26,7 @@ from datetime import date
 # match other scripts' digits, and the normalised number must be plain ASCII.
 _NUMBER = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$", re.ASCII)
 
-# Characters deleted before the scan: they hide between digits and show as nothing.
+# Folding drops these: they hide between digits and show as nothing.
 _INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
 
 
@@ -66,12 +66,12 @@ def _re2_set(*folded_to: str) -> str:
 
 # The same shapes for DuckDB's RE2, on the unfolded text (folding every value in SQL would
 # cost more than all the other checks together); the few values they catch are folded and
-# checked in Python by `find`. Invisible characters may follow any digit. RE2 has no
+# checked in Python by `find`. Invisible characters may follow any part. RE2 has no
 # look-around: a whole value, and inside free text.
 _DIGITS, _SPACES = _re2_set(*"0123456789"), _re2_set(" ")
-_DIGIT = f"[{_DIGITS}][{_re2_set(*_INVISIBLE)}]*"
-_SHAPE = (f"(?:(?:{_DIGIT}){{2}}[{_SPACES}]?)?(?:{_DIGIT}){{6}}[{_SPACES}]*[{_re2_set('-', '+')}]?"
-          f"[{_SPACES}]*(?:{_DIGIT}){{4}}")
+_INVISIBLES = f"[{_re2_set(*_INVISIBLE)}]*"
+_D, _S, _SIGN = (f"[{chars}]{_INVISIBLES}" for chars in (_DIGITS, _SPACES, _re2_set("-", "+")))
+_SHAPE = f"(?:(?:{_D}){{2}}(?:{_S})?)?(?:{_D}){{6}}(?:{_S})*(?:{_SIGN})?(?:{_S})*(?:{_D}){{4}}"
 SQL_WHOLE_VALUE_PATTERN = rf"^[\s{_SPACES}]*{_SHAPE}[\s{_SPACES}]*$"
 SQL_EMBEDDED_PATTERN = rf"(?:^|[^{_DIGITS}]){_SHAPE}(?:[^{_DIGITS}]|$)"
 
