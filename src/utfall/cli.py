@@ -11,6 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from utfall import pii
+
 app = typer.Typer(
     help="Utfall — the outcome data warehouse for Samordningsförbund.\n\n"
          "Global options go before the command: utfall -v gate --year 2024. Each command's --help "
@@ -24,8 +26,16 @@ app.add_typer(contracts_app, name="contracts")
 db_app = typer.Typer(help="A shared PostgreSQL warehouse: its roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
+
+class RedactingConsole(Console):
+    """stderr: errors quote the command line and input files, never a personnummer (pii.redact)."""
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(pii.redact(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 console = Console(stderr=False)
-err = Console(stderr=True)
+err = RedactingConsole(stderr=True)
 # A terminal table longer than this is unreadable; --csv gives every row.
 SQL_TABLE_ROWS = 1000
 SQL_PIPED_WIDTH = 10_000

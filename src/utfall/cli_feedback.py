@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from utfall import __version__
+from utfall import __version__, pii
 
 log = logging.getLogger("utfall.cli")
 
@@ -30,6 +30,8 @@ def configure_logging(err: Console, verbosity: int) -> None:
     for handler in [h for h in root.handlers if getattr(h, "utfall_cli", False)]:
         root.removeHandler(handler)
     handler = RichHandler(console=err, show_path=False)
+    # log lines quote file names and input: never a personnummer
+    handler.addFilter(pii.RedactingFilter())
     handler.setFormatter(logging.Formatter("%(message)s"))
     # Some libraries (GX) set their own loggers to INFO: below WARNING only Utfall's pass.
     handler.addFilter(lambda record: record.levelno >= logging.WARNING or record.name.split(".")[0] == "utfall")

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from utfall import pii
 from utfall.cli_feedback import shows_progress
 from utfall.config import Paths
 from utfall.loader import LoadReport, UsageError, load, pending_files
@@ -27,7 +28,7 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
             done = 0
 
             def within_file(path, fraction) -> None:
-                progress.update(task, completed=done + fraction * sizes[path], description=path.name)
+                progress.update(task, completed=done + fraction * sizes[path], description=pii.redact(path.name))
 
             def file_done(path, outcome) -> None:
                 nonlocal done
@@ -36,7 +37,7 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
 
             report = load(paths, feed, on_file=file_done, on_progress=within_file)
     except UsageError as e:
-        err.print(f"[red]{e}[/red]")
+        err.print(str(e), style="red", markup=False)
         return 2
     print_summary(report, console)
     return report.exit_code

@@ -26,7 +26,6 @@ from utfall.socioeconomic import (
 # A whole number or decimals with '.' or ',' (decimal comma happens, brief §3); no sign, no spaces.
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$", re.ASCII)
 _NEGATIVE = re.compile(r"^-\d+(?:[.,]\d+)?$", re.ASCII)
-_EMBEDDED_IDENTITY = re.compile(pii.SQL_EMBEDDED_PATTERN, re.ASCII)
 
 
 class InputRefused(ValueError):
@@ -34,7 +33,7 @@ class InputRefused(ValueError):
 
     def __init__(self, path: Path, rule: str, message: str, line: int | None = None, column: str | None = None):
         where = [str(path)] + ([f"rad {line}"] if line is not None else []) + ([f"kolumn {column}"] if column else [])
-        super().__init__(f"{', '.join(where)}: {message} [regel {rule}]")
+        super().__init__(pii.redact(f"{', '.join(where)}: {message} [regel {rule}]"))  # it quotes names and values
         self.rule, self.line, self.column = rule, line, column
 
 
@@ -147,7 +146,7 @@ def _check_header(path: Path, header: list[str]) -> None:
 
 def _person(path: Path, line: int, row: dict[str, str | None]) -> Person:
     for column, value in row.items():
-        if value is not None and _looks_like_identity_number(column, value.strip()):
+        if value is not None and pii.contains(value):  # in any written form, anywhere in the value
             # The value itself is never repeated: the message ends up in terminals and logs.
             raise InputRefused(path, "personnummer", "värdet liknar ett personnummer eller samordningsnummer; "
                                "hela filen avvisas. Använd ett löpnummer eller pseudonym som person_id", line, column)
@@ -158,14 +157,6 @@ def _person(path: Path, line: int, row: dict[str, str | None]) -> Person:
         raise InputRefused(path, "unknown_utfall", f"okänt utfall {utfall!r}; tillåtna är " + ", ".join(OUTCOMES),
                            line, "utfall")
     return Person(utfall=utfall, **{c: _amount(path, line, c, row[c]) for c in AMOUNT_COLUMNS})
-
-
-def _looks_like_identity_number(column: str, value: str) -> bool:
-    if pii.looks_like_identity_number(value):
-        return True
-    # person_id is free text: a number inside it counts too.
-    return column == "person_id" and any(
-        pii.looks_like_identity_number(m.group(1)) for m in _EMBEDDED_IDENTITY.finditer(value))
 
 
 def _amount(path: Path, line: int, column: str, text: str | None) -> Decimal:

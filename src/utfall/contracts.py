@@ -27,6 +27,18 @@ STORAGE_TYPES: dict[str, str] = {
     "month": "DATE",  # first day of the month
 }
 
+# How a delivered number may be written (domain brief §3): digits, a decimal comma or point
+# only where the type has decimals (an amount at most two: more would be rounded), and a
+# leading minus so that a negative amount is reported as one. No exponent, hex, underscores,
+# '+' or thousands separators: DuckDB would read 1e1, 0x1F and 1_0 as 10, 31 and 10 and
+# round 20.7 to 21 in a whole-number column.
+NUMBER_FORMATS: dict[str, tuple[str, str]] = {
+    "integer": (r"-?[0-9]+", "a whole number (digits only)"),
+    "amount": (r"-?[0-9]+([,.][0-9]{1,2})?", "an amount in SEK (digits, optional decimal comma or point, "
+               "at most two decimals)"),
+    "decimal": (r"-?[0-9]+([,.][0-9]+)?", "a number (digits, optional decimal comma or point)"),
+}
+
 PSEUDONYM_PATTERN = r"^[0-9a-f]{64}$"
 KOMMUN_PATTERN = r"^[0-9]{4}$"
 FORBUND_ID_PATTERN = r"^[A-Za-z0-9-]{1,20}$"  # no '_': it separates the parts of a file name

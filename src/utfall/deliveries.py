@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from utfall import pii
 from utfall.contracts import FEEDS, FORBUND_ID_PATTERN, Feed
 
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
@@ -50,6 +51,9 @@ class Delivery:
 def identify(path: Path, feed_name: str, today: date | None = None) -> Delivery:
     """Recognise a file found in inbox/<feed_name>/; raise DeliveryNameError if it is none of ours."""
     today = today or date.today()
+    if pii.contains(path.name, today):  # refused for that before any rule quotes the name
+        raise DeliveryNameError("personal_identity_number", "the file name holds a valid personnummer or "
+                                "samordningsnummer; rename the file and deliver it again")
     feed = FEEDS.get(feed_name)
     if feed is None:
         raise DeliveryNameError(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from utfall import pii
 from utfall.contracts import FEEDS, Feed
 
 log = logging.getLogger("utfall.ledger")
@@ -188,6 +189,8 @@ def record(con: duckdb.DuckDBPyConnection, **values) -> None:
     unknown = set(values) - set(names)
     if unknown:
         raise ValueError(f"not ledger columns: {sorted(unknown)}")
+    for name in ("file_name", "forbund_id", "reason"):  # these may quote a file's name or content
+        values[name] = pii.redact(values.get(name))
     con.execute(
         f"INSERT INTO raw.loads ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values.get(n) for n in names],

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from utfall import ledger
+from utfall import ledger, pii
 from utfall.config import Paths
 from utfall.contracts import FEEDS
 from utfall.deliveries import Delivery, DeliveryNameError, identify
@@ -162,26 +162,31 @@ def _watch_progress(con, path: Path, on_progress: ProgressCallback | None, start
 def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, path: Path, today: date,
               on_progress: ProgressCallback | None = None) -> FileOutcome:
     """One file: `con` holds raw and the ledger; `checker`, a DuckDB connection (on the DuckDB
-    warehouse `con` itself), reads and checks the file."""
+    warehouse `con` itself), reads and checks the file.
+
+    A personnummer in the folder or file name is redacted in everything stored or shown,
+    the file's own name in archive and quarantine included (its bytes are kept as delivered)."""
+    folder = pii.redact(folder)
+    name = pii.redact(path.name)
     sha = sha256_of(path)
     prior = con.execute(
         "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? ORDER BY load_id", [sha]
     ).fetchall()
     for load_id, file_name, status, stored in prior:
-        if file_name == path.name and stored and not Path(stored).exists():
+        if file_name == name and stored and not Path(stored).exists():
             return _finish_interrupted(con, path, load_id)
     load_id = ledger.next_load_id(con)
-    common = dict(load_id=load_id, feed=folder if folder in FEEDS else None, file_name=path.name, sha256=sha,
+    common = dict(load_id=load_id, feed=folder if folder in FEEDS else None, file_name=name, sha256=sha,
                   file_size=path.stat().st_size)
     if prior:
         first_id, first_name, first_status, _ = prior[0]
         reason = f"same content as load {first_id} ({first_name}, {first_status}); nothing loaded"
-        target = _free_path(paths.archive / (folder or UNKNOWN_FEED_FOLDER) / archived_name(load_id, path.name))
+        target = _free_path(paths.archive / (folder or UNKNOWN_FEED_FOLDER) / archived_name(load_id, name))
         _commit_record(con, status="duplicate", rows_in_file=None, rows_loaded=0, reason=reason,
                        stored_path=str(target), **common)
         _move(path, target)
-        log.info("%s: duplicate of load %s, nothing loaded", path.name, first_id)
-        return FileOutcome(folder, path.name, "duplicate", load_id, None, 0, reason, target)
+        log.info("%s: duplicate of load %s, nothing loaded", name, first_id)
+        return FileOutcome(folder, name, "duplicate", load_id, None, 0, reason, target)
     try:
         if folder is None:
             raise DeliveryNameError("unknown_feed", "file lies directly in the inbox, not in a feed folder")
@@ -192,7 +197,7 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
     rows: int | None = None
     try:
         with _watch_progress(checker, path, on_progress, 0.0, 0.5):
-            rows = stage(checker, delivery)
+            rows = stage(checker, delivery, today)
         violations, total = check_rules(checker, delivery, today, MAX_LISTED_VIOLATIONS)
         if on_progress:
             on_progress(path, 0.6)
@@ -218,7 +223,7 @@ COPY_BATCH_ROWS = 50_000
 def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
     feed = delivery.feed
     load_id = common["load_id"]
-    target = _free_path(paths.archive / feed.name / archived_name(load_id, delivery.path.name))
+    target = _free_path(paths.archive / feed.name / archived_name(load_id, common["file_name"]))
     columns = ", ".join(q(c) for c in feed.column_names)
     select_staged = f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
     con.begin()
@@ -239,9 +244,9 @@ def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: 
         con.rollback()
         raise
     _move(delivery.path, target)
-    log.info("%s: %s rows loaded into %s (load %s)%s", delivery.path.name, loaded, feed.raw_table, load_id,
+    log.info("%s: %s rows loaded into %s (load %s)%s", common["file_name"], loaded, feed.raw_table, load_id,
              f"; {reason}" if reason else "")
-    return FileOutcome(feed.name, delivery.path.name, status, load_id, rows, loaded, reason, target)
+    return FileOutcome(feed.name, common["file_name"], status, load_id, rows, loaded, reason, target)
 
 
 def _supersede(con, delivery: Delivery, load_id: int) -> tuple[str, str | None, int | None]:
@@ -274,23 +279,23 @@ def _supersede(con, delivery: Delivery, load_id: int) -> tuple[str, str | None, 
 
 def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict, delivery: Delivery | None,
                 violations: list[Violation], total: int, rows: int | None) -> FileOutcome:
-    target = _free_path(paths.quarantine / (folder or UNKNOWN_FEED_FOLDER) / path.name)
+    target = _free_path(paths.quarantine / (folder or UNKNOWN_FEED_FOLDER) / common["file_name"])
     reason_path = target.with_name(target.name + ".reason.txt")
     rules = sorted({v.rule for v in violations})
     summary = f"refused: {', '.join(rules)} ({total} violation{'s' if total != 1 else ''})"
-    _write_atomically(reason_path, _reason_text(path, folder, common, violations, total))
+    _write_atomically(reason_path, _reason_text(folder, common, violations, total))
     _commit_record(con, status="quarantined", rows_in_file=rows, rows_loaded=0, reason=summary,
                    stored_path=str(target), **common)
     _move(path, target)
     log.error(
-        "%s QUARANTINED: %s; reason in %s\n%s", path.name, summary, reason_path,
+        "%s QUARANTINED: %s; reason in %s\n%s", common["file_name"], summary, reason_path,
         "\n".join("  " + v.describe() for v in violations[:10]),
     )
-    return FileOutcome(folder, path.name, "quarantined", common["load_id"], rows, 0, summary, target,
+    return FileOutcome(folder, common["file_name"], "quarantined", common["load_id"], rows, 0, summary, target,
                        violations=tuple(violations), violations_total=total)
 
 
-def _reason_text(path: Path, folder: str | None, common: dict, violations: list[Violation], total: int) -> str:
+def _reason_text(folder: str | None, common: dict, violations: list[Violation], total: int) -> str:
     listed = len(violations)
     by_rule: dict[str, int] = {}
     for v in violations:
@@ -298,7 +303,7 @@ def _reason_text(path: Path, folder: str | None, common: dict, violations: list[
     lines = [
         "Leveransen har inte lästs in (satt i karantän) / Delivery refused (quarantined)",
         "",
-        f"File:     {path.name}",
+        f"File:     {common['file_name']}",
         f"Feed:     {folder or '(none)'}",
         f"SHA-256:  {common['sha256']}",
         f"Load id:  {common['load_id']}",
@@ -329,8 +334,9 @@ def _finish_interrupted(con, path: Path, load_id: int) -> FileOutcome:
         [load_id],
     ).fetchone()
     _move(path, Path(stored))
-    log.warning("%s: load %s was committed by an interrupted run; moved the file to %s", path.name, load_id, stored)
-    return FileOutcome(feed, path.name, status, load_id, rows_in, rows_loaded, reason, Path(stored), recovered=True)
+    name = pii.redact(path.name)
+    log.warning("%s: load %s was committed by an interrupted run; moved the file to %s", name, load_id, stored)
+    return FileOutcome(feed, name, status, load_id, rows_in, rows_loaded, reason, Path(stored), recovered=True)
 
 
 def archived_name(load_id: int, name: str) -> str:

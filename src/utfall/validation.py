@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from utfall import pii
-from utfall.contracts import EARLIEST_PLAUSIBLE_DATE, Column, Feed
+from utfall.contracts import EARLIEST_PLAUSIBLE_DATE, NUMBER_FORMATS, Column, Feed
 from utfall.deliveries import Delivery
 
 STAGED = "staged_delivery"
@@ -37,7 +37,8 @@ class Violation:
             where.append(f"line {self.line}")
         if self.column:
             where.append(f"column {self.column}")
-        return f"{', '.join(where) or 'file'}: [{self.rule}] {self.message}"
+        # Messages quote delivered values, header names and file names: never a personnummer.
+        return pii.redact(f"{', '.join(where) or 'file'}: [{self.rule}] {self.message}")
 
 
 class FileRefused(Exception):
@@ -121,18 +122,19 @@ def check_header(feed: Feed, header: list[str]) -> list[Violation]:
     return violations
 
 
-def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> int:
+def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date | None = None) -> int:
     """Read the file into the temp table STAGED (text + typed columns); return its row count."""
     feed = delivery.feed
+    today = today or date.today()
     if delivery.file_format == "csv":
         scan = scan_text(delivery.path)
-        problems = check_header(feed, scan.header)
+        problems = _header_problems(feed, scan.header, today)
         if problems:
             raise FileRefused(problems)
         names = [h.strip() for h in scan.header]
         source = _read_csv_with_lines(con, delivery.path, names, scan.physical_lines)
     else:
-        names, source = _read_parquet_with_lines(con, delivery.path, feed)
+        names, source = _read_parquet_with_lines(con, delivery.path, feed, today)
     present = set(names)
     selects = ["__line"]
     for c in feed.columns:
@@ -195,10 +197,15 @@ def _find_line_break_problem(path: Path) -> Violation:
     return Violation("structure", "lines and parsed rows do not match")
 
 
-def _read_parquet_with_lines(con, path: Path, feed: Feed) -> tuple[list[str], str]:
+def _header_problems(feed: Feed, names: list[str], today: date) -> list[Violation]:
+    # A file without its header has data on line 1: no rule may quote that before the scan.
+    return personal_number_violations(";".join(names), today, 1) or check_header(feed, names)
+
+
+def _read_parquet_with_lines(con, path: Path, feed: Feed, today: date) -> tuple[list[str], str]:
     described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(path))})").fetchall()
     names = [r[0] for r in described]
-    problems = check_header(feed, names)
+    problems = _header_problems(feed, names, today)
     if problems:
         raise FileRefused([Violation(v.rule, v.message, None, v.column) for v in problems])
     types = {r[0]: r[1] for r in described}
@@ -221,12 +228,11 @@ def parse_expression(column: Column, text: str) -> str:
     t = column.type
     if t in ("pseudonym", "text", "code"):
         return text
-    if t == "integer":
-        return f"TRY_CAST({text} AS BIGINT)"
-    if t == "amount":
-        return f"TRY_CAST(replace({text}, ',', '.') AS DECIMAL(18,2))"
-    if t == "decimal":
-        return f"TRY_CAST(replace({text}, ',', '.') AS DOUBLE)"
+    if t in NUMBER_FORMATS:
+        # Only the documented format is cast: DuckDB's own casts round and read hex and exponents.
+        cast = text if t == "integer" else f"replace({text}, ',', '.')"
+        return (f"CASE WHEN regexp_full_match({text}, {sql_str(NUMBER_FORMATS[t][0])}) "
+                f"THEN TRY_CAST({cast} AS {column.storage_type}) END")
     if t == "date":
         return f"CASE WHEN regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({text} AS DATE) END"
     if t == "month":
@@ -235,9 +241,7 @@ def parse_expression(column: Column, text: str) -> str:
 
 
 TYPE_FORMATS = {
-    "integer": "a whole number",
-    "amount": "an amount in SEK (digits, optional decimal comma)",
-    "decimal": "a number (decimal comma or point)",
+    **{t: description for t, (_, description) in NUMBER_FORMATS.items()},
     "date": "a date YYYY-MM-DD",
     "month": "a month YYYY-MM",
 }
@@ -305,40 +309,36 @@ def rule_queries(delivery: Delivery, today: date) -> list[str]:
 
 
 def pii_candidates_query(feed: Feed) -> str:
-    """Values shaped like a personnummer: whole values anywhere, and inside free text."""
+    """Values shaped like a personnummer in any written form (pii.SQL_*_PATTERN): whole values
+    anywhere, and inside free text. `find_personal_numbers` decides which really are one."""
     parts = []
     for c in feed.columns:
         text = q(c.name + "__text")
-        parts.append(
-            f"SELECT __line, {sql_str(c.name)} AS column_name, {text} AS candidate FROM {STAGED} "
-            f"WHERE regexp_full_match({text}, {sql_str(pii.SQL_WHOLE_VALUE_PATTERN)})"
-        )
         if c.type == "text" and not c.effective_pattern:
-            parts.append(
-                f"SELECT __line, {sql_str(c.name)}, unnest(regexp_extract_all({text}, "
-                f"{sql_str(pii.SQL_EMBEDDED_PATTERN)}, 1)) FROM {STAGED} "
-                f"WHERE regexp_matches({text}, {sql_str(pii.SQL_EMBEDDED_PATTERN)})"
-            )
+            shape = f"regexp_matches({text}, {sql_str(pii.SQL_EMBEDDED_PATTERN)})"
+        else:
+            shape = f"regexp_full_match({text}, {sql_str(pii.SQL_WHOLE_VALUE_PATTERN)})"
+        parts.append(f"SELECT __line, {sql_str(c.name)} AS column_name, {text} AS candidate "
+                     f"FROM {STAGED} WHERE {shape}")
     return " UNION ALL ".join(parts)
 
 
 def find_personal_numbers(con: duckdb.DuckDBPyConnection, feed: Feed, today: date) -> list[Violation]:
     found = []
     for line, column, candidate in con.execute(pii_candidates_query(feed) + " ORDER BY 1").fetchall():
-        try:
-            number = pii.parse(candidate, today)
-        except pii.InvalidNumber:
-            continue
-        kind = "samordningsnummer" if number.is_coordination_number else "personnummer"
-        found.append(
-            Violation(
-                "personal_identity_number",
-                f"value {pii.mask(candidate)} is a valid {kind}; deliveries must be pseudonymised",
-                line,
-                column,
-            )
-        )
+        found.extend(personal_number_violations(candidate, today, line, column))
     return found
+
+
+def personal_number_violations(text: str, today: date, line: int | None = None,
+                               column: str | None = None) -> list[Violation]:
+    """The personnummer and samordningsnummer in one value, header or file name; none quoted."""
+    return [
+        Violation("personal_identity_number",
+                  f"holds a valid {'samordningsnummer' if number.is_coordination_number else 'personnummer'}; "
+                  "deliveries must be pseudonymised", line, column)
+        for _, _, number in pii.find(text, today)[:1]
+    ]
 
 
 def check_rules(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date, limit: int = 100) -> tuple[list[Violation], int]:
