@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from utfall.contracts import AGENCY_NAMES, FEEDS
-from utfall.pii import mask
+from utfall.pii import mask, redact
 
 FIRST_LINES = 10  # offending lines named per refused file; the reason file lists up to 100
 
@@ -47,10 +47,11 @@ def parse_recipients(values: Iterable[str | None]) -> list[str]:
 
 
 def scrub(text: str) -> str:
+    """Every written form of a personnummer (pii.redact), then near misses and person_ids."""
     # Imported here: the suppression package pulls in pandas and scipy, too slow for DAG parsing.
     from utfall.suppression.scan import HEX64
 
-    text = HEX64.sub("[person_id removed]", text)
+    text = HEX64.sub("[person_id removed]", redact(text))
     return _IDENTITY_LIKE.sub(lambda m: mask(m.group(0)), text)
 
 
