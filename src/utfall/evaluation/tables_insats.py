@@ -268,7 +268,7 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], year: int, t: int
     rows, pending = [], {}
     for follow_up, label, outcome in FOLLOW_UP_ROWS:
         cohort = follow_up.cohort(year)
-        row_label = f"{label}, {cohort_label(cohort)}"
+        row_label = f"{label} ({cohort_label(cohort)})"
         if _pending(cohorts, follow_up, year):
             pending[(row_label, fol)] = not_yet_followable(follow_up, cohort, year)
             rows.append((row_label, None, None))
@@ -293,9 +293,9 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], year: int, t: int
         (ins.insats_id, m): (label, c) for (label, _, _), (follow_up, _, outcome) in zip(rows, FOLLOW_UP_ROWS)
         for m, c in ((f"followable_{follow_up.suffix}", fol), (outcome, res))
     })
-    chart = Chart(title=f"Andel med utfallet efter avslut – {ins.name}", kind="bar", table=follow,
+    chart = Chart(title=f"Andel med utfallet efter avslut – {ins.name}", kind="barh", table=follow,
                   series={sh2: "Andel"}, percent=True, x_label="", y_label="Andel av följbara",
-                  alt_text=(f"Stapeldiagram: andel av de följbara avsluten i {ins.name} som var i arbete eller studier "
+                  alt_text=(f"Liggande stapeldiagram: andel av de följbara avsluten i {ins.name} som var i arbete eller studier "
                             f"månaden efter avslut ({cohort_label(AT_EXIT.cohort(year))}), och andel i egen försörjning "
                             f"6 och 12 månader efter ({cohort_label(SIX_MONTHS.cohort(year))}) och 24 månader efter "
                             f"({cohort_label(TWENTY_FOUR_MONTHS.cohort(year))}). Uppföljningar som ännu inte kan göras "
