@@ -120,13 +120,14 @@ def transitions(con, forbund_id: str, exit_year: int) -> pd.DataFrame:
     """, [forbund_id, exit_year])
 
 
-def time_to_work(con, forbund_id: str) -> pd.DataFrame:
+def time_to_work(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """The time-to-work curves as known at the end of the year."""
     return df(con, """
         SELECT insats_id, month_since_entry, at_risk, events, censored, survival, share_in_work, working_before_entry
         FROM marts.mart_time_to_work
-        WHERE forbund_id = ?
+        WHERE forbund_id = ? AND year = ?
         ORDER BY insats_id, month_since_entry
-    """, [forbund_id])
+    """, [forbund_id, year])
 
 
 def national(con, year: int) -> pd.DataFrame:

@@ -384,8 +384,9 @@ def time_to_work_table(ins: Insats, ttw: pd.DataFrame, t: int):
     }, index=[f"{m} mån" for m in points])
     rt = table(f"{ins.insats_id}_tid_arbete", f"{ins.name}: tid till första arbete", frame,
                TableSpec(counts=[risk], derived={inwork: [risk]}), t, percent=[inwork],
-               note="Kaplan–Meier-skattning från inskrivningsmånaden (månad 0), alla år i data. Deltagarna följs "
-                    "också efter avslut, till slutet av levererade data eller dödsfall. Följda = deltagare som ännu "
+               note="Kaplan–Meier-skattning från inskrivningsmånaden (månad 0), alla inskrivningar i data till och "
+                    "med årets slut. Deltagarna följs också efter avslut, till årets slut, slutet av levererade data "
+                    "eller dödsfall. Följda = deltagare som ännu "
                     "inte fått arbete och fortfarande följs vid tidpunkten. Arbete med lönestöd räknas.")
     already = "Antal"
     beside = table(f"{ins.insats_id}_redan_arbete", f"{ins.name}: redan i arbete före inskrivning",

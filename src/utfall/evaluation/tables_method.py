@@ -35,7 +35,9 @@ DEFINITIONS_SV = (
     "Vilka som räknas: en avslutad registrering med orsaken felregistrering räknas inte alls. Den som "
     "avslutats som avliden räknas som avslut men följs inte upp efter dödsmånaden. Utfallen räknas per "
     "avslut: en person som avslutat två gånger räknas två gånger.",
-    "Utfall vid avslut: försörjningen månaden efter avslutet, bredvid den avslutsorsak insatsen rapporterat.",
+    "Utfall vid avslut: försörjningen månaden efter avslutet, bredvid den avslutsorsak insatsen rapporterat. "
+    "Den läses inom avslutsåret: ett avslut i december kan inte följas till månaden efter, som ligger efter "
+    "årsskiftet.",
     "Uppföljning per avslutsår (kohort): rapporten för ett år bygger på data till och med december det året. "
     "Utfallet vid avslut gäller årets avslut, egen försörjning 6 och 12 månader efter avslutsmånaden gäller "
     "förra årets avslut och 24 månader efter avsluten två år tidigare, så att uppföljningsmånaden har hunnit "
@@ -48,7 +50,7 @@ DEFINITIONS_SV = (
     "Helårsekvivalenter (som SCB:s försörjningsmått för Finsam): FK-dagar × omfattning / 365 och "
     "ekonomiskt bistånd 1/12 per månad, högst 1 per person och 12-månadersperiod. A-kassa levereras inte.",
     "Tid till första arbete: Kaplan–Meier från inskrivningsmånaden (månad 0). Var och en följs också efter "
-    "avslut, till slutet av levererade data eller dödsfall; den som redan arbetade månaden före inskrivning "
+    "avslut, till årets slut eller dödsfall; den som redan arbetade månaden före inskrivning "
     "ingår inte i kurvan utan redovisas bredvid.",
     "Deltagare per årsarbetare coach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
     "eftersträvar högst 20.",
