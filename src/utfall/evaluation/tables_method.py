@@ -65,7 +65,7 @@ def _month(d) -> str:
 
 
 def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int) -> Section:
-    src = data.sources(con, forbund_id)
+    src = data.sources(con, forbund_id, year)
     period = data.data_period(con)
     rows = []
     for r in src.itertuples():
@@ -110,9 +110,13 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int) ->
         gate_text += f" {len(waivers)} undantag har beslutats; de redovisas i tabellen nedan."
     else:
         gate_text += " Inga undantag har beslutats."
-    coverage = (f"Månadsdata finns från {_month(period['first_month'])} till {_month(period['last_month'])}; "
-                f"fullständiga månader (alla källor levererade) {_month(period['first_complete_month'])}–"
-                f"{_month(period['last_complete_month'])}.")
+    # as known at the cut-off: months after December of the year are not the report's
+    cutoff = pd.Timestamp(year=year, month=12, day=1)
+    capped = (lambda d: d if d is None or pd.isna(d) else min(pd.Timestamp(d), cutoff))
+    coverage = (f"Rapporten bygger på data till och med december {year}. Månadsdata finns från "
+                f"{_month(period['first_month'])} till {_month(capped(period['last_month']))}; fullständiga "
+                f"månader (alla källor levererade) {_month(period['first_complete_month'])}–"
+                f"{_month(capped(period['last_complete_month']))}.")
     return Section(
         key="metod", title="Metod och datakvalitet",
         paragraphs=[coverage, gate_text],
