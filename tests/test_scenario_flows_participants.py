@@ -137,6 +137,10 @@ PARTICIPANTS = [
 # working the month before inskrivning (nobody). Months to first work: P3 1 (work), P1 2 (work),
 # P2 4 (no work: followed past his exit in April to the end of data in June, censored there),
 # P5 12 (censored at the end of data).
+TIME_TO_WORK_2023 = [  # as known at the end of 2023: only P5 (in Jun 2023), observed Jun → Dec, censored
+    *[(2023, t, 1, 0, 0, 1.0, 0.0, 0) for t in range(0, 6)],
+    (2023, 6, 1, 0, 1, 1.0, 0.0, 0),
+]
 TIME_TO_WORK = [
     (0, 4, 0, 0, 1.0, 0.0, 0),
     (1, 4, 1, 0, 0.75, 0.25, 0),  # 1 − 1/4
@@ -199,8 +203,9 @@ def test_flows_participants_and_time_to_work_match_the_hand_computed_rows(home):
     participants = query(home, "SELECT * FROM marts.mart_participants_year ORDER BY year, dimension, category")
     assert participants == [("sf01", "sf01-ips1", *r) for r in PARTICIPANTS]
 
-    curve = query(home, "SELECT * FROM marts.mart_time_to_work ORDER BY insats_id, month_since_entry")
-    assert [normalise(r) for r in curve] == [normalise(("sf01", "sf01-ips1", *r)) for r in TIME_TO_WORK]
+    curve = query(home, "SELECT * FROM marts.mart_time_to_work ORDER BY insats_id, year, month_since_entry")
+    assert [normalise(r) for r in curve] == [normalise(("sf01", "sf01-ips1", *r)) for r in TIME_TO_WORK_2023] + [
+        normalise(("sf01", "sf01-ips1", 2024, *r)) for r in TIME_TO_WORK]
 
     # person-free: no person column in any of the three marts
     assert query(home, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'marts' "

@@ -2,9 +2,9 @@
 
 The evaluation of Y holds what is known at 31 December Y. An outcome N months after exit is
 known by then for every exit of a year only if that year's December + N months is at the
-latest December Y: so the outcome at exit is read for the exits of Y (the month after a
-December exit is the one exception, and is counted where delivered), 6 and 12 months after
-for the exits of Y − 1, 24 months after for Y − 2. The socioeconomic analysis is the 12-month
+latest December Y: so the outcome at exit is read for the exits of Y (inside the exit year, so
+a December exit is not followable at exit: its January lies after the cut-off), 6 and 12 months
+after for the exits of Y − 1, 24 months after for Y − 2. The socioeconomic analysis is the 12-month
 cohort. The same years are what the quality gate checks and what is published
 (`cohort_years_back` in expectations/evaluation/mart_outcomes_year.json).
 """
@@ -19,16 +19,18 @@ class FollowUp:
     suffix: str  # mart_outcomes_year's followable_<suffix> and its outcome column
     months: int  # months after the exit month
     years_back: int  # the cohort read: exits in Y − years_back
+    within_exit_year: bool = False  # read only inside the exit year (fct_episodes: the outcome at exit)
 
     def cohort(self, year: int) -> int:
         return year - self.years_back
 
     def followable_in(self, cohort: int) -> int:
-        """The year by whose end the whole cohort can be followed this far (December + months)."""
-        return cohort + (self.months + 11) // 12
+        """The year by whose end the cohort can be followed this far (its December + months)."""
+        return cohort if self.within_exit_year else cohort + (self.months + 11) // 12
 
 
-AT_EXIT = FollowUp("after_exit", 1, 0)
+# December's exits are not followable at exit: their month after lies after the cut-off.
+AT_EXIT = FollowUp("after_exit", 1, 0, within_exit_year=True)
 SIX_MONTHS = FollowUp("6m", 6, 1)
 TWELVE_MONTHS = FollowUp("12m", 12, 1)
 TWENTY_FOUR_MONTHS = FollowUp("24m", 24, 2)

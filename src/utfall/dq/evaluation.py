@@ -13,7 +13,7 @@ the mart as `m` — and compared by an ordinary expectation.
 * **Scope**: the rows the evaluation of the year reads (`meta.year_column`, and
   `meta.cohort_years_back`: the exit cohorts that can be followed, e.g. outcomes at exit of
   the year, 6 and 12 months after for the year before, 24 months for two years before;
-  mart_time_to_work has no year column, its whole curve is checked) and, for per-förbund
+  mart_time_to_work's curve as known at the year's end) and, for per-förbund
   suites, one Measurement per förbund in
   scope (not_applicable when the förbund has no rows). mart_national_year is the national
   comparison every förbund's evaluation shows: all rows of the year, checked once

@@ -138,7 +138,7 @@ def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: s
         "software_version": __version__,
         "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                   for name, data in contents.items()},
-        "data_months": data_months(paths, forbund_id),
+        "data_months": data_months(paths, forbund_id, year),
         "parameters": parameters_used(paths, year),
     }
     contents["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -160,14 +160,14 @@ def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: s
     return Delivered(forbund_id, target, [target / name for name in contents])
 
 
-def data_months(paths: Paths, forbund_id: str) -> dict[str, dict]:
-    """Per monthly feed: first and last delivered month and how many months, as the report's
-    method section lists them (current loads)."""
+def data_months(paths: Paths, forbund_id: str, year: int) -> dict[str, dict]:
+    """Per monthly feed: first and last delivered month up to the year's cut-off and how many
+    months, as the report's method section lists them (current loads)."""
     from utfall.evaluation.tables_data import sources
 
     con = ledger.connect_warehouse(paths, read_only=True)
     try:
-        rows = sources(con, forbund_id)
+        rows = sources(con, forbund_id, year)
     finally:
         con.close()
     return {r.feed: {"first_month": r.first_month.strftime("%Y-%m"), "last_month": r.last_month.strftime("%Y-%m"),

@@ -55,7 +55,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "active_status": data.active_status(con, forbund_id, year),
             "outcomes": data.outcomes(con, forbund_id, year),
             "transitions": data.transitions(con, forbund_id, TWELVE_MONTH_COHORT.cohort(year)),
-            "ttw": data.time_to_work(con, forbund_id),
+            "ttw": data.time_to_work(con, forbund_id, year),
             "national": data.national(con, year),
             "national_12m": data.national(con, TWELVE_MONTHS.cohort(year)),
             "goals": data.goals(con, forbund_id, year),
@@ -163,7 +163,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
         Section(f"{ins.insats_id}_tid_arbete", "Tid till första arbete",
                 ["Kurvan visar hur stor andel av deltagarna som fått sitt första arbete (med eller utan lönestöd) "
                  "ett visst antal månader efter inskrivningsmånaden, under insatsen eller efter avslut. Var och en "
-                 "följs till slutet av levererade data eller till dödsfall (Kaplan–Meier). Den som redan arbetade "
+                 "följs till årets slut, eller till dödsfall (Kaplan–Meier). Den som redan arbetade "
                  "månaden före inskrivning ingår inte i kurvan och redovisas för sig."],
                 k_tables, k_charts),
         socio,

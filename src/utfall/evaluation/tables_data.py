@@ -120,13 +120,14 @@ def transitions(con, forbund_id: str, exit_year: int) -> pd.DataFrame:
     """, [forbund_id, exit_year])
 
 
-def time_to_work(con, forbund_id: str) -> pd.DataFrame:
+def time_to_work(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """The time-to-work curves as known at the end of the year."""
     return df(con, """
         SELECT insats_id, month_since_entry, at_risk, events, censored, survival, share_in_work, working_before_entry
         FROM marts.mart_time_to_work
-        WHERE forbund_id = ?
+        WHERE forbund_id = ? AND year = ?
         ORDER BY insats_id, month_since_entry
-    """, [forbund_id])
+    """, [forbund_id, year])
 
 
 def national(con, year: int) -> pd.DataFrame:
@@ -170,14 +171,21 @@ def data_period(con) -> dict:
     return dict(zip(("first_month", "first_complete_month", "last_month", "last_complete_month"), row or (None,) * 4))
 
 
-def sources(con, forbund_id: str) -> pd.DataFrame:
-    """Per feed: months covered (monthly feeds) or the register extract (the förbund's snapshots)."""
+def sources(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """Per feed: the months covered up to the year's cut-off (monthly feeds), or the register
+    extract (the förbund's snapshots)."""
     return df(con, """
-        SELECT feed, first_month, last_month, months, extracted_on, files, rows_loaded
+        SELECT feed, min(month_start) AS first_month, max(month_start) AS last_month,
+               count(*) AS months, CAST(NULL AS DATE) AS extracted_on
+        FROM marts.mart_source_months
+        WHERE month_start <= CAST(? AS DATE)
+        GROUP BY feed
+        UNION ALL
+        SELECT feed, NULL, NULL, 0, extracted_on
         FROM marts.mart_sources
-        WHERE forbund_id IS NULL OR forbund_id = ?
+        WHERE forbund_id = ?
         ORDER BY feed
-    """, [forbund_id])
+    """, [f"{year}-12-01", forbund_id])
 
 
 def gate(con, run_id: str, forbund_id: str, year: int) -> tuple[dict | None, pd.DataFrame, pd.DataFrame]:

@@ -188,10 +188,9 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
     years = sorted(set(mine["participants"].index) | set(mine["flows"].index) | set(mine["outcomes"].index))
     if not years:
         return [], ""
-    P, N, E, F, D, S = ("Deltagare under året", "Nya", "Avslut", "Följbara månaden efter avslut",
-                        "Till arbete eller studier", "Andel till arbete eller studier")
+    P, N, E, F, D, S = ("Deltagare", "Nya", "Avslut", "Följbara vid avslut", "Till arbete, studier", "Andel")
     since = mine["since_start"]
-    total = f"Sedan start, till och med {year}"
+    total = "Sedan start"
 
     def value(frame, y, column):
         return int(frame.at[y, column]) if y in frame.index and not pd.isna(frame.at[y, column]) else 0
@@ -209,9 +208,9 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
     rt = table(f"{ins.insats_id}_ar_for_ar", f"{ins.name}: år för år och sedan start", frame,
                TableSpec(counts=[P, N, E, F, D], derived={S: [D, F]}, total_rows={total: None}, additive=[E, F, D]),
                t, percent=[S], force_hidden=force,
-               note="Deltagare = personer inskrivna någon gång under året (sedan start: olika personer sedan första "
-                    "inskrivningen i data). Avslut och utfall vid avslut per avslutsår; utfallet månaden efter avslut "
-                    "enligt registren, av de avslut som kan följas dit.")
+               note=f"Deltagare = personer inskrivna någon gång under året (sedan start: olika personer sedan första "
+                    f"inskrivningen i data, till och med {year}). Avslut och utfall vid avslut per avslutsår; till "
+                    "arbete eller studier enligt registren månaden efter avslut, av de avslut som kan följas dit.")
     links.record(rt.suppressed, {(ins.insats_id, m): (this_year, c) for m, c in measures.items()})
     started = since.started_on.iloc[0] if len(since) else None
     first = since.first_entry_on.iloc[0] if len(since) else None
@@ -384,8 +383,9 @@ def time_to_work_table(ins: Insats, ttw: pd.DataFrame, t: int):
     }, index=[f"{m} mån" for m in points])
     rt = table(f"{ins.insats_id}_tid_arbete", f"{ins.name}: tid till första arbete", frame,
                TableSpec(counts=[risk], derived={inwork: [risk]}), t, percent=[inwork],
-               note="Kaplan–Meier-skattning från inskrivningsmånaden (månad 0), alla år i data. Deltagarna följs "
-                    "också efter avslut, till slutet av levererade data eller dödsfall. Följda = deltagare som ännu "
+               note="Kaplan–Meier-skattning från inskrivningsmånaden (månad 0), alla inskrivningar i data till och "
+                    "med årets slut. Deltagarna följs också efter avslut, till årets slut, slutet av levererade data "
+                    "eller dödsfall. Följda = deltagare som ännu "
                     "inte fått arbete och fortfarande följs vid tidpunkten. Arbete med lönestöd räknas.")
     already = "Antal"
     beside = table(f"{ins.insats_id}_redan_arbete", f"{ins.name}: redan i arbete före inskrivning",

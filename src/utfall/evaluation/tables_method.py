@@ -35,7 +35,9 @@ DEFINITIONS_SV = (
     "Vilka som räknas: en avslutad registrering med orsaken felregistrering räknas inte alls. Den som "
     "avslutats som avliden räknas som avslut men följs inte upp efter dödsmånaden. Utfallen räknas per "
     "avslut: en person som avslutat två gånger räknas två gånger.",
-    "Utfall vid avslut: försörjningen månaden efter avslutet, bredvid den avslutsorsak insatsen rapporterat.",
+    "Utfall vid avslut: försörjningen månaden efter avslutet, bredvid den avslutsorsak insatsen rapporterat. "
+    "Den läses inom avslutsåret: ett avslut i december kan inte följas till månaden efter, som ligger efter "
+    "årsskiftet.",
     "Uppföljning per avslutsår (kohort): rapporten för ett år bygger på data till och med december det året. "
     "Utfallet vid avslut gäller årets avslut, egen försörjning 6 och 12 månader efter avslutsmånaden gäller "
     "förra årets avslut och 24 månader efter avsluten två år tidigare, så att uppföljningsmånaden har hunnit "
@@ -48,7 +50,7 @@ DEFINITIONS_SV = (
     "Helårsekvivalenter (som SCB:s försörjningsmått för Finsam): FK-dagar × omfattning / 365 och "
     "ekonomiskt bistånd 1/12 per månad, högst 1 per person och 12-månadersperiod. A-kassa levereras inte.",
     "Tid till första arbete: Kaplan–Meier från inskrivningsmånaden (månad 0). Var och en följs också efter "
-    "avslut, till slutet av levererade data eller dödsfall; den som redan arbetade månaden före inskrivning "
+    "avslut, till årets slut eller dödsfall; den som redan arbetade månaden före inskrivning "
     "ingår inte i kurvan utan redovisas bredvid.",
     "Deltagare per årsarbetare coach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
     "eftersträvar högst 20.",
@@ -63,7 +65,7 @@ def _month(d) -> str:
 
 
 def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int) -> Section:
-    src = data.sources(con, forbund_id)
+    src = data.sources(con, forbund_id, year)
     period = data.data_period(con)
     rows = []
     for r in src.itertuples():
@@ -108,9 +110,13 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int) ->
         gate_text += f" {len(waivers)} undantag har beslutats; de redovisas i tabellen nedan."
     else:
         gate_text += " Inga undantag har beslutats."
-    coverage = (f"Månadsdata finns från {_month(period['first_month'])} till {_month(period['last_month'])}; "
-                f"fullständiga månader (alla källor levererade) {_month(period['first_complete_month'])}–"
-                f"{_month(period['last_complete_month'])}.")
+    # as known at the cut-off: months after December of the year are not the report's
+    cutoff = pd.Timestamp(year=year, month=12, day=1)
+    capped = (lambda d: d if d is None or pd.isna(d) else min(pd.Timestamp(d), cutoff))
+    coverage = (f"Rapporten bygger på data till och med december {year}. Månadsdata finns från "
+                f"{_month(period['first_month'])} till {_month(capped(period['last_month']))}; fullständiga "
+                f"månader (alla källor levererade) {_month(period['first_complete_month'])}–"
+                f"{_month(capped(period['last_complete_month']))}.")
     return Section(
         key="metod", title="Metod och datakvalitet",
         paragraphs=[coverage, gate_text],

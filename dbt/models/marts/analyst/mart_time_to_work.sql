@@ -1,6 +1,7 @@
--- Time to first work from inskrivning (domain brief §4): a Kaplan–Meier curve per insats,
--- person-free. One row per month since the inskrivning month, from 0 to the longest time
--- observed in the insats.
+-- Time to first work from inskrivning (domain brief §4): a Kaplan–Meier curve per insats and
+-- evaluation year, person-free: the curve as known at 31 December of the year (entries up to
+-- then, work found up to then, observation ending there at the latest). One row per month
+-- since the inskrivning month, from 0 to the longest time observed.
 --
 -- Convention (months_to_first_work = t from fct_episodes): the episode is at risk in months
 -- 0..t; if it found work (not censored) that is the event at t; a censored episode (end of the
@@ -12,11 +13,20 @@
 
 with
 
-curve_episodes as (
+-- the evaluation years: each curve is as known at its year's end (the cut-off)
+years as (
+
+    select distinct year, cast(make_date(year, 12, 1) as date) as cutoff_month
+    from {{ ref('int_month_spine') }}
+
+),
+
+entries as (
 
     select
         forbund_id,
         insats_id,
+        cast(date_trunc('month', entered_on) as date) as entry_month,
         months_to_first_work,
         first_work_censored,
         coalesce(is_working_before_entry, false) as is_working_before_entry
@@ -25,11 +35,35 @@ curve_episodes as (
 
 ),
 
+-- each episode as known at each cut-off it has begun by: work found after the cut-off has not
+-- happened yet, and observation ends there at the latest
+curve_episodes as (
+
+    select
+        entries.forbund_id,
+        entries.insats_id,
+        years.year,
+        entries.is_working_before_entry,
+        case
+            when not entries.first_work_censored
+             and entries.months_to_first_work <= {{ dbt.datediff('entries.entry_month', 'years.cutoff_month', 'month') }}
+                then entries.months_to_first_work
+            else least(entries.months_to_first_work,
+                       {{ dbt.datediff('entries.entry_month', 'years.cutoff_month', 'month') }})
+        end as months_to_first_work,
+        entries.first_work_censored
+            or entries.months_to_first_work > {{ dbt.datediff('entries.entry_month', 'years.cutoff_month', 'month') }}
+            as first_work_censored
+    from entries
+    inner join years on entries.entry_month <= years.cutoff_month
+
+),
+
 left_out as (
 
-    select forbund_id, insats_id, count(*) filter (where is_working_before_entry) as working_before_entry
+    select forbund_id, insats_id, year, count(*) filter (where is_working_before_entry) as working_before_entry
     from curve_episodes
-    group by forbund_id, insats_id
+    group by forbund_id, insats_id, year
 
 ),
 
@@ -45,9 +79,10 @@ curve_months as (
     select
         forbund_id,
         insats_id,
+        year,
         {{ integers_between('0', 'max(months_to_first_work)') }} as month_since_entry
     from episodes
-    group by forbund_id, insats_id
+    group by forbund_id, insats_id, year
 
 ),
 
@@ -56,6 +91,7 @@ counted as (
     select
         curve_months.forbund_id,
         curve_months.insats_id,
+        curve_months.year,
         curve_months.month_since_entry,
         count(*) as at_risk,
         count(*) filter (
@@ -70,8 +106,9 @@ counted as (
     inner join episodes
         on episodes.forbund_id = curve_months.forbund_id
         and episodes.insats_id = curve_months.insats_id
+        and episodes.year = curve_months.year
         and episodes.months_to_first_work >= curve_months.month_since_entry
-    group by curve_months.forbund_id, curve_months.insats_id, curve_months.month_since_entry
+    group by curve_months.forbund_id, curve_months.insats_id, curve_months.year, curve_months.month_since_entry
 
 ),
 
@@ -81,7 +118,7 @@ survival as (
         *,
         -- a factor 0 (all at risk found work) keeps the product 0
         {{ product_over('1.0 - events::float8 / at_risk',
-                        'partition by forbund_id, insats_id order by month_since_entry
+                        'partition by forbund_id, insats_id, year order by month_since_entry
                          rows between unbounded preceding and current row') }} as survival
 
     from counted
@@ -93,6 +130,7 @@ final as (
     select
         survival.forbund_id,
         survival.insats_id,
+        survival.year::integer as year,
         survival.month_since_entry::integer as month_since_entry,
         survival.at_risk::integer as at_risk,
         survival.events::integer as events,
@@ -105,6 +143,7 @@ final as (
     inner join left_out
         on left_out.forbund_id = survival.forbund_id
         and left_out.insats_id = survival.insats_id
+        and left_out.year = survival.year
 
 )
 

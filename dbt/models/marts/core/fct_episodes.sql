@@ -1,6 +1,7 @@
 -- One row per participation episode with its outcomes (engineers' tier). Definitions:
 -- domain brief §4 and the doc blocks in models/docs. An episode closed as avliden is
--- censored at exit: no follow-up point and no after window (macros/participation.sql).
+-- censored at exit: no follow-up point and no after window (macros/participation.sql). The
+-- outcome at exit is read within the exit year (see the doc block cohorts).
 
 with
 
@@ -105,6 +106,11 @@ joined as (
         and follow_up_{{ suffix }}.month_start between episodes.first_complete_month and episodes.last_complete_month
         -- after a death there is nothing to follow: censored, not an outcome
         and not {{ is_censored_at_exit('episodes.exit_reason') }}
+        {%- if suffix == 'after_exit' %}
+        -- the outcome at exit is as known at the end of the exit year (the cut-off of the year's
+        -- evaluation): a December exit's January lies after it, so it is not followable at exit
+        and {{ year_of('follow_up_after_exit.month_start') }} = {{ year_of('episodes.exit_month') }}
+        {%- endif %}
     {%- endfor %}
 
 )

@@ -1,0 +1,9 @@
+-- Every month each monthly feed has delivered (current loads), one row per feed and month: the
+-- evaluation of a year names the months up to its cut-off from here. No persons.
+
+select distinct
+    feed,
+    month_start
+
+from {{ ref('stg_ledger__loads') }}
+where month_start is not null
