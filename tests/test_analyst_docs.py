@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -125,3 +126,20 @@ def test_utfall_docs_without_a_generated_site_and_no_generate_says_so(home):
     missing = subprocess.run([str(VENV_BIN / "utfall"), "docs", "--no-generate"], env=cli_env(home),
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 1 and "no documentation site" in missing.stderr
+
+
+def test_utfall_docs_waits_while_a_writer_holds_the_duckdb_file(home, tmp_path):
+    writer = duckdb.connect(str(home.warehouse))  # as a load or build would
+    log = tmp_path / "stderr"
+    with log.open("w") as stderr:
+        docs = subprocess.Popen([str(VENV_BIN / "utfall"), "docs", "--no-serve"], env=cli_env(home),
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 120
+            while "is locked by" not in log.read_text() and time.monotonic() < deadline and docs.poll() is None:
+                time.sleep(0.5)
+            assert "is locked by" in log.read_text() and docs.poll() is None
+        finally:
+            writer.close()
+        assert docs.wait(timeout=600) == 0, log.read_text()
+    assert (home.home / "dbt" / "target" / "static_index.html").exists()

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from utfall import ledger
 from utfall.build import BuildResult, dbt_target_path, run_dbt
 from utfall.config import Paths
 
@@ -27,6 +28,10 @@ def site_page(paths: Paths) -> Path:
 
 def generate(paths: Paths) -> BuildResult:
     """Write the page from the project and the warehouse as built (the catalog reads its tables)."""
+    if not paths.warehouse_dsn:
+        # dbt opens the DuckDB file itself and fails at once while a load or build holds it:
+        # wait for it first (and say so), as `utfall build` does
+        ledger.connect(paths.warehouse).close()
     return run_dbt(paths, "docs", "generate", "--static")
 
 
