@@ -55,3 +55,15 @@ def test_build_works_with_only_the_register_delivered(home):
     assert query(home, "SELECT count(*) FROM core.fct_person_months") == [(0,)]
     assert query(home, "SELECT waiting_days, months_in_insats, status_after_exit, months_to_first_work "
                        "FROM core.fct_episodes") == [(22, 5, None, None)]
+
+
+def test_an_empty_month_counts_as_delivered_for_the_period(home):
+    """January and March with rows, February empty (nobody got anything): no gap, the complete
+    months run to March. Had February not come at all, they would stop at January."""
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", fk(*FK_ROWS))
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202402.csv", fk())
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202403.csv", fk(FK_ROWS[0].replace("2024-01", "2024-03")))
+    assert load(home).exit_code == 0
+    assert build(home).success
+    assert query(home, "SELECT first_month::VARCHAR, last_month::VARCHAR, last_complete_month::VARCHAR "
+                       "FROM intermediate.int_data_period") == [("2024-01-01", "2024-03-01", "2024-03-01")]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import VENV_BIN, cli_env, query
 from utfall.contracts import FEEDS
 from utfall.generate import generate
 from utfall.loader import load
@@ -59,3 +60,26 @@ def test_every_generated_delivery_loads_and_reconciles(home, deliveries):
     again = load(home)
     assert {o.status for o in again.outcomes} == {"duplicate"} and len(again.outcomes) == 176
     assert query(home, "SELECT sum(rows_loaded) FROM raw.loads WHERE status = 'duplicate'") == [(0,)]
+
+
+@pytest.mark.parametrize("forbund,participants,seed", [(1, 10, 2)])  # 33 empty months in 3 feeds
+def test_small_population_output_loads_with_exit_code_0(home, forbund, participants, seed):
+    """A small population has months in which nobody got a benefit: the generator writes them
+    header-only, and `utfall load` loads them as empty months (issue 19; 3 förbund × 900
+    participants, seed 9, once gave such a csn_studiestod month and exit code 1)."""
+    def utfall(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(VENV_BIN / "utfall"), *args], env=cli_env(home), capture_output=True, text=True,
+                              timeout=600)
+
+    made = utfall("generate", "--out", str(home.inbox), "--forbund", str(forbund), "--participants",
+                  str(participants), "--from-year", "2023", "--to-year", "2024", "--seed", str(seed))
+    assert made.returncode == 0, made.stderr
+    header_only = sorted(p.name for p in home.inbox.rglob("*.csv") if data_lines(p) == 0)
+    assert header_only, "this population no longer makes an empty month: pick a smaller one"
+
+    loaded = utfall("load")
+
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    ledger = query(home, "SELECT file_name, status, rows_loaded FROM raw.loads WHERE rows_loaded = 0 ORDER BY 1")
+    assert ledger == [(name, "loaded", 0) for name in header_only]
+    assert query(home, "SELECT DISTINCT status FROM raw.loads") == [("loaded",)]

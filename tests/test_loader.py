@@ -107,7 +107,10 @@ BAD_FILES = [
      "\n".join([DELTAGARE_HEADER, DELTAGARE_ROWS[0].replace("2024-02-01", "2025-06-01").replace("2024-01-10", "2024-05-10")]) + "\n",
      "line 2, column inskrivningsdatum: [implausible_date]"),
     ("empty_file", "fk_utbetalningar", "fk_utbetalningar_202401.csv", "", "file: [empty_file]"),
-    ("header_only", "fk_utbetalningar", "fk_utbetalningar_202401.csv", FK_HEADER + "\n", "file: [no_rows]"),
+    ("register_header_only", "deltagare", "deltagare_sf01_20250101.csv", DELTAGARE_HEADER + "\n",
+     "file: [no_rows] a register snapshot with a header but no data rows"),
+    ("data_without_header", "fk_utbetalningar", "fk_utbetalningar_202401.csv", fk(*FK_ROWS[1:], header=FK_ROWS[0]),
+     "line 1, column person_id: [header] missing column"),
     ("truncated_last_line", "fk_utbetalningar", "fk_utbetalningar_202401.csv",
      GOOD_FK + f"{pid(4)};2024-01;SJ", "line 5, column omfattning: [too_few_fields] the line ends before this column"),
     ("duplicate_key", "fk_utbetalningar", "fk_utbetalningar_202401.csv",
@@ -192,6 +195,47 @@ def test_good_file_loads_typed_and_row_counts_reconcile(home):
     assert rows[1] == (3, pid(2), "2024-01-01", 50, 20, 5000.50, None)  # decimal comma, empty = missing
     assert [r[0] for r in rows] == [2, 3, 4]
     assert (home.archive / "fk_utbetalningar" / f"{outcome.load_id}__fk_utbetalningar_202401.csv").exists()
+
+
+@pytest.mark.parametrize("content", [FK_HEADER + "\n", "\ufeff" + FK_HEADER + "\r\n", FK_HEADER],
+                         ids=["header_line", "bom_crlf", "no_final_newline"])
+def test_month_with_header_and_no_rows_is_an_empty_month(home, content):
+    """Nobody got anything from FK this month: a delivery of 0 rows, not a refusal (issue 19)."""
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", content)
+    report = load(home)
+    assert report.exit_code == 0
+    [outcome] = report.outcomes
+    assert (outcome.status, outcome.rows_in_file, outcome.rows_loaded) == ("loaded", 0, 0)
+    assert query(home, "SELECT status, period, rows_in_file, rows_loaded FROM raw.loads") == [
+        ("loaded", "202401", 0, 0)]
+    assert query(home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(0,)]
+    assert (home.archive / "fk_utbetalningar" / f"{outcome.load_id}__fk_utbetalningar_202401.csv").exists()
+    # A later correction with rows supersedes the empty month like any other.
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    [correction] = load(home).outcomes
+    assert (correction.status, correction.rows_loaded) == ("loaded", 3)
+    assert f"supersedes load {outcome.load_id}" in correction.reason
+
+
+def test_empty_months_are_told_apart_by_name_not_bytes(home):
+    """Every empty month of a feed has the same bytes (its header): each is its own delivery."""
+    for month in ("202401", "202402"):
+        deliver(home, "csn_studiestod", f"csn_studiestod_{month}.csv", "person_id;manad;studieform;bidrag_sek;lan_sek\n")
+    assert [(o.status, o.rows_loaded) for o in load(home).outcomes] == [("loaded", 0), ("loaded", 0)]
+    deliver(home, "csn_studiestod", "csn_studiestod_202402.csv", "person_id;manad;studieform;bidrag_sek;lan_sek\n")
+    [again] = load(home).outcomes
+    assert again.status == "duplicate" and "same content as load 2 (csn_studiestod_202402.csv" in again.reason
+    assert query(home, "SELECT period, status FROM raw.loads ORDER BY load_id") == [
+        ("202401", "loaded"), ("202402", "loaded"), (None, "duplicate")]
+
+
+def test_parquet_month_without_rows_is_an_empty_month(home):
+    target = home.inbox / "fk_utbetalningar" / "fk_utbetalningar_202401.parquet"
+    target.parent.mkdir(parents=True)
+    columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in FK_HEADER.split(";"))
+    duckdb.sql(f"COPY (SELECT {columns} LIMIT 0) TO '{target}' (FORMAT parquet)")
+    report = load(home)
+    assert [(o.status, o.rows_loaded) for o in report.outcomes] == [("loaded", 0)]
 
 
 def test_parquet_delivery_with_the_same_columns_loads(home, tmp_path):

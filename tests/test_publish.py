@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import REPO, VENV_BIN, cli_env, query
 from utfall.config import Paths
-from utfall.publish import PublishRefused, analyst_db_path, publish
+from utfall.publish import MANIFEST_COMMENTS, PublishRefused, analyst_db_path, publish
 from utfall.warehouse import build_and_publish
 
 # codes keep their leading zeros, as the dbt seed does
@@ -65,6 +65,38 @@ def test_publish_copies_the_person_free_schemas_as_tables_with_a_manifest(wareho
     ]
     # Nothing half-written left beside it (no temporary file, no WAL).
     assert [p.name for p in analyst_db_path(warehouse).parent.iterdir()] == ["analyst.duckdb"]
+
+
+def test_publish_carries_the_descriptions_over_as_comments(warehouse):
+    """dbt stores each description as a comment in the warehouse (persist_docs); a CTAS copy would
+    drop them, so publish copies them onto the analysts' tables, views' included. Quotes survive."""
+    with duckdb.connect(str(warehouse.warehouse)) as con:
+        con.execute("""
+            COMMENT ON TABLE marts.mart_kommun IS 'Persons per kommun (the table''s own text)';
+            COMMENT ON COLUMN marts.mart_kommun.persons IS 'Distinct persons';
+            COMMENT ON VIEW marts.mart_kommun_named IS 'Persons per kommun, named';
+            COMMENT ON COLUMN marts.mart_kommun_named.kommun_namn IS 'Kommun name (SCB)';
+        """)
+    publish(warehouse)
+    assert published(warehouse, "SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY ALL") == [
+        ("main", "manifest", MANIFEST_COMMENTS[None]),
+        ("marts", "mart_kommun", "Persons per kommun (the table's own text)"),
+        ("marts", "mart_kommun_named", "Persons per kommun, named"),
+        ("reference", "kommuner", None),  # nothing to copy: this warehouse was not built by dbt
+    ]
+    assert published(warehouse, "SELECT table_name, column_name, comment FROM duckdb_columns() "
+                                "WHERE database_name = current_database() AND schema_name <> 'reference' "
+                                "ORDER BY table_name, column_index") == [
+        ("manifest", "table_name", MANIFEST_COMMENTS["table_name"]),
+        ("manifest", "row_count", MANIFEST_COMMENTS["row_count"]),
+        ("manifest", "published_at", MANIFEST_COMMENTS["published_at"]),
+        ("manifest", "run_id", MANIFEST_COMMENTS["run_id"]),
+        ("mart_kommun", "kommun_kod", None),
+        ("mart_kommun", "persons", "Distinct persons"),
+        ("mart_kommun", "gross_sek", None),
+        ("mart_kommun_named", "kommun_namn", "Kommun name (SCB)"),
+        ("mart_kommun_named", "persons", None),
+    ]
 
 
 def test_publish_works_while_marts_are_missing_or_empty(home):

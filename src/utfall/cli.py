@@ -221,20 +221,54 @@ def sql(
 
 
 @app.command()
-def docs() -> None:
-    """Generate the dbt documentation (every model, column and measure) as one static page.
+def docs(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve on (0: any free port)")] = 8580,
+    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open the site in a web browser")] = True,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the site; --no-serve only writes it and prints its path")] = True,
+    generate: Annotated[bool, typer.Option("--generate/--no-generate", help="Generate the site first; --no-generate serves the one generated last")] = True,
+) -> None:
+    """The dbt documentation site: every model, column and measure, with the lineage graph.
 
-    Exit codes: 0 generated; 1 dbt docs generate failed; 2 usage error.
+    Generates it from the warehouse as built (`dbt docs generate --static`, one self-contained
+    page), then serves it on http://127.0.0.1:PORT/ until Ctrl-C and opens it in a browser.
+
+    Exit 0: written (and served until stopped). 1: dbt could not generate it, or --no-generate
+    and none was generated yet. 2: usage error (or the port is taken).
     """
-    from utfall.build import run_dbt
+    from utfall import docs_site
     from utfall.config import Paths
 
     paths = Paths.from_env()
-    result = run_dbt(paths, "docs", "generate", "--static")
-    if not result.success:
-        err.print("[red]dbt docs generate failed:[/red]\n" + "\n".join(result.failures))
+    page = docs_site.site_page(paths)
+    if generate:
+        result = docs_site.generate(paths)
+        if not result.success:
+            err.print("dbt docs generate failed:\n" + "\n".join(result.failures), style="red", markup=False)
+            raise typer.Exit(1)
+    elif not page.exists():
+        err.print(f"no documentation site at {page} yet: run `utfall docs` without --no-generate", markup=False)
         raise typer.Exit(1)
-    console.print(f"Open {paths.home / 'dbt' / 'target' / 'static_index.html'} in a browser.")
+    if not serve:
+        console.print(f"Open {page} in a browser.", markup=False, soft_wrap=True)
+        return
+    try:
+        httpd = docs_site.server(page, port)
+    except OSError as e:
+        err.print(f"cannot serve on 127.0.0.1:{port}: {e.strerror}; choose another --port", markup=False)
+        raise typer.Exit(2)
+    url = docs_site.url_of(httpd)
+    console.print(f"Serving the dbt docs at {url} (Ctrl-C stops)", markup=False, soft_wrap=True)
+    sys.stdout.flush()
+    if browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
 
 
 @app.command()

@@ -169,8 +169,12 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
     folder = pii.redact(folder)
     name = pii.redact(path.name)
     sha = sha256_of(path)
+    # An empty month is its header alone, the same bytes for every month of its feed: only the
+    # same name (feed and period) makes it a duplicate.
     prior = con.execute(
-        "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? ORDER BY load_id", [sha]
+        "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? "
+        "AND (rows_in_file IS DISTINCT FROM 0 OR (file_name = ? AND feed IS NOT DISTINCT FROM ?)) ORDER BY load_id",
+        [sha, path.name, folder],
     ).fetchall()
     for load_id, file_name, status, stored in prior:
         if file_name == name and stored and not Path(stored).exists():

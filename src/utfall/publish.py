@@ -32,6 +32,16 @@ PUBLISHED_SCHEMAS = ("marts", "reference")
 PERSON_COLUMN = "person_id"
 
 
+# What analysts see on the manifest in their tools, beside the descriptions dbt gives the rest.
+MANIFEST_COMMENTS = {
+    None: "What this file holds: every published table, its rows, and when and by which run it was published.",
+    "table_name": "Published table, <schema>.<table>",
+    "row_count": "Rows in the table when it was published",
+    "published_at": "When this file was published (UTC)",
+    "run_id": "The Airflow run that built and published it (empty when run by hand)",
+}
+
+
 class PublishRefused(RuntimeError):
     """A table meant for analysts holds person-level data; nothing was published."""
 
@@ -81,15 +91,39 @@ def _copy_into(con: duckdb.DuckDBPyConnection, tmp: Path, published_at: datetime
         source, copy = f"{_ident(schema)}.{_ident(name)}", f"published.{_ident(schema)}.{_ident(name)}"
         # Views become tables: the published file stands alone, without raw or staging.
         con.execute(f"CREATE TABLE {copy} AS SELECT * FROM {source}")
+        _copy_comments(con, schema, name, copy)
         counts.append((f"{schema}.{name}", con.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]))
     con.execute("CREATE TABLE published.main.manifest (table_name VARCHAR, row_count BIGINT, "
                 "published_at TIMESTAMP, run_id VARCHAR)")
+    _comment(con, "TABLE published.main.manifest", MANIFEST_COMMENTS[None])
+    for column, text in MANIFEST_COMMENTS.items():
+        if column:
+            _comment(con, f"COLUMN published.main.manifest.{_ident(column)}", text)
     con.executemany("INSERT INTO published.main.manifest VALUES (?, ?, ?, ?)",
                     [[name, rows, published_at, run_id] for name, rows in counts])
     # Everything into the file itself, no WAL beside it: only the file is renamed.
     con.execute("CHECKPOINT published")
     con.execute("DETACH published")
     return counts
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str, copy: str) -> None:
+    """The descriptions dbt stored in the warehouse (persist_docs), onto the copy: a CTAS drops them."""
+    [(table_comment,)] = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? "
+        "UNION ALL SELECT comment FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = ? AND view_name = ?", [schema, name, schema, name]).fetchall()
+    _comment(con, f"TABLE {copy}", table_comment)
+    for column, text in con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, name]).fetchall():
+        _comment(con, f"COLUMN {copy}.{_ident(column)}", text)
+
+
+def _comment(con: duckdb.DuckDBPyConnection, target: str, text: str | None) -> None:
+    if text:
+        con.execute(f"COMMENT ON {target} IS {_literal(text)}")
 
 
 def query_published(path: Path, sql: str) -> tuple[list[str], list[tuple]]:

@@ -88,7 +88,7 @@ def scan_text(path: Path) -> TextScan:
         lines = offset_lines + (1 if last_byte not in (b"\n", b"") else 0)
         lines -= _trailing_blank_lines(fh)
     if lines == 0:
-        raise FileRefused([Violation("empty_file", "the file is empty; a delivery needs a header and data rows")])
+        raise FileRefused([Violation("empty_file", "the file is empty; a delivery needs at least its header row")])
     header_text = first_line.decode("utf-8").removeprefix("\ufeff").rstrip("\r")
     return TextScan(header=header_text.split(";"), physical_lines=lines)
 
@@ -144,8 +144,12 @@ def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date | None
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS "
                 f"SELECT *, {typed} FROM (SELECT {', '.join(selects)} FROM {source})")
     rows = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0]
-    if rows == 0:
-        raise FileRefused([Violation("no_rows", "the file has a header but no data rows")])
+    # A monthly feed with no rows is a month in which nobody got anything (a small population,
+    # a quiet season): a delivery, whose volume the gate's completeness level judges. A register
+    # snapshot is the whole register of a förbund: empty, it would wipe the register out.
+    if rows == 0 and feed.kind != "monthly":
+        raise FileRefused([Violation("no_rows", "a register snapshot with a header but no data rows; "
+                                                "an empty register is refused (deliver the full register)")])
     return rows
 
 
