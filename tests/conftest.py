@@ -97,9 +97,10 @@ def cli_env(paths: Paths) -> dict[str, str]:
     env = dict(os.environ)
     env["UTFALL_HOME"] = str(paths.home)
     env["COLUMNS"] = "200"
-    env.pop("UTFALL_WAREHOUSE", None)
+    for name in ("UTFALL_WAREHOUSE_TYPE", "UTFALL_WAREHOUSE_URL", "AIRFLOW_CONN_UTFALL_WAREHOUSE", "UTFALL_WAREHOUSE"):
+        env.pop(name, None)
     if paths.warehouse_dsn:
-        env["UTFALL_WAREHOUSE"] = paths.warehouse_dsn
+        env["UTFALL_WAREHOUSE_URL"] = paths.warehouse_dsn
     return env
 
 

@@ -11,7 +11,24 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """A warehouse setting that names nothing usable ends any command with its message and
+    exit code 2 (a usage error), not a traceback."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValueError as e:
+            from utfall.target import WarehouseSettingError
+
+            if not isinstance(e, WarehouseSettingError):
+                raise
+            err.print(f"error: {e}", style="red", markup=False)
+            raise SystemExit(2) from None
+
+
+app = _App(
     help="Utfall — the outcome data warehouse for Samordningsförbund.",
     no_args_is_help=True,
     add_completion=False,
@@ -297,9 +314,10 @@ def airflow_env() -> None:
     import shlex
 
     from utfall.airflow_env import airflow_environment
-    from utfall.config import Paths
+    from utfall.config import Paths, home_from_env
 
-    for key, value in airflow_environment(Paths.from_env()).items():
+    # Airflow's tasks find the warehouse through its connection, so it need not be resolvable here
+    for key, value in airflow_environment(Paths(home_from_env())).items():
         print(f"export {key}={shlex.quote(value)}")
     # `airflow standalone` starts its components as `airflow` from PATH.
     print(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
@@ -307,7 +325,7 @@ def airflow_env() -> None:
 
 @db_app.command("init-roles")
 def db_init_roles(
-    dsn: Annotated[str, typer.Option(envvar="UTFALL_WAREHOUSE",
+    dsn: Annotated[str, typer.Option(envvar="UTFALL_WAREHOUSE_URL",
                                      help="postgresql://… of the warehouse database, as a role that may create roles")],
     pipeline_user: Annotated[str | None, typer.Option(
         help="also create this login user for the pipeline (Airflow's connection), member of "
@@ -316,7 +334,7 @@ def db_init_roles(
     """Create the roles utfall_loader, utfall_transform, utfall_analyst and utfall_reporter, the
     warehouse schemas, and who may read what (again: changes nothing)."""
     if not dsn.startswith(("postgresql://", "postgres://")):
-        err.print("init-roles needs a PostgreSQL warehouse: --dsn postgresql://… (or UTFALL_WAREHOUSE)")
+        err.print("init-roles needs a PostgreSQL warehouse: --dsn postgresql://… (or UTFALL_WAREHOUSE_URL)")
         raise typer.Exit(2)
     from utfall.roles import ROLES, SCHEMAS, init_roles
 
@@ -331,9 +349,9 @@ def db_init_roles(
 def airflow_setup() -> None:
     """Prepare local Airflow: migrate its metadata DB and create the warehouse writer pool."""
     from utfall.airflow_env import prepare_airflow
-    from utfall.config import Paths
+    from utfall.config import Paths, home_from_env
 
-    paths = Paths.from_env()
+    paths = Paths(home_from_env())
     prepare_airflow(paths)
     console.print(f"Airflow ready in {paths.airflow_home} (pool warehouse_writer, 1 slot)")
 
