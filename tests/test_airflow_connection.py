@@ -9,7 +9,7 @@ import re
 import psycopg
 import pytest
 
-from tests.conftest import deliver, pid, query
+from tests.conftest import WAREHOUSE_SETTINGS, deliver, pid, query
 from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 (fixtures)
 from utfall.target import CONNECTION_ID, WAREHOUSE_TYPE_VARIABLE
 
@@ -21,8 +21,7 @@ REGION_FILE = ("region_vard", "region_vard_202401.csv",
 @pytest.fixture
 def no_environment_settings(monkeypatch):
     """Nothing in the environment may name the warehouse: only Airflow's metadata DB does."""
-    for name in ("UTFALL_WAREHOUSE_TYPE", "UTFALL_WAREHOUSE_URL", "AIRFLOW_CONN_UTFALL_WAREHOUSE",
-                 "UTFALL_WAREHOUSE", "AIRFLOW_VAR_UTFALL_WAREHOUSE_TYPE"):
+    for name in WAREHOUSE_SETTINGS:
         monkeypatch.delenv(name, raising=False)
 
 

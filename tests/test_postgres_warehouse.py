@@ -14,7 +14,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from tests.conftest import VENV_BIN, cli_env, deliver, pid
+from tests.conftest import VENV_BIN, WAREHOUSE_SETTINGS, cli_env, deliver, pid
 from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, FK_ROWS, GOOD_FK, fk
 from tests.test_scenario_outcomes import deliver_scenario
 from utfall import ledger
@@ -275,10 +275,6 @@ def test_an_evaluation_on_postgresql_has_the_tables_it_has_on_duckdb(built_on_bo
         assert published == con.execute("SELECT forbund_id, exit_year, insats_id, evaluation_year "
                                          "FROM published.mart_outcomes_year ORDER BY 1, 2, 3").fetchall()
     assert published and {row[0] for row in published} == {"sf01"}
-
-WAREHOUSE_SETTINGS = ("UTFALL_WAREHOUSE_TYPE", "UTFALL_WAREHOUSE_URL", "AIRFLOW_CONN_UTFALL_WAREHOUSE",
-                      "UTFALL_WAREHOUSE")
-
 
 def test_the_cli_takes_the_warehouse_from_utfall_warehouse_url_or_the_airflow_connection_form(monkeypatch, tmp_path):
     monkeypatch.setenv("UTFALL_HOME", str(tmp_path))
