@@ -102,6 +102,19 @@ def test_the_environment_demands_postgresql_over_a_variable_choosing_duckdb(
     assert not home.warehouse.exists()
 
 
+def test_a_task_does_not_take_the_clis_url_for_the_connection(
+        no_environment_settings, airflow_db, dagbag, home, monkeypatch, capfd, caplog):  # noqa: F811
+    """UTFALL_WAREHOUSE_URL on a worker means PostgreSQL was meant: without the connection, an error, not DuckDB."""
+    monkeypatch.setenv("UTFALL_WAREHOUSE_URL", f"postgresql://etl:{PASSWORD}@127.0.0.1:1/nowhere")
+    deliver(home, *REGION_FILE)
+    assert str(dagbag.dags["ingest_region_vard"].test().state) == "failed"
+    logged = task_output(capfd, caplog)
+    assert ("AirflowFailException: UTFALL_WAREHOUSE_URL is set, but tasks under Airflow use the connection "
+            "utfall_warehouse, which is not defined: define the Airflow connection utfall_warehouse") in logged
+    assert PASSWORD not in logged
+    assert not home.warehouse.exists()
+
+
 def test_the_variable_may_choose_duckdb_though_the_connection_exists(
         no_environment_settings, metadata_connection, metadata_variable, postgres, dagbag, home):  # noqa: F811
     metadata_variable("duckdb")

@@ -305,6 +305,8 @@ def test_the_cli_takes_the_warehouse_from_utfall_warehouse_url_or_the_airflow_co
      "AIRFLOW_CONN_UTFALL_WAREHOUSE must be of type postgres; it is mysql"),
     ({"AIRFLOW_CONN_UTFALL_WAREHOUSE": '{"conn_type": "postgres", "password": "secret"'},
      "AIRFLOW_CONN_UTFALL_WAREHOUSE is not valid JSON (column 47: Expecting ',' delimiter)"),
+    ({"AIRFLOW_CONN_UTFALL_WAREHOUSE": '{"conn_type": "postgres", "host": "h", "extra": "{sslmode"}'},
+     "AIRFLOW_CONN_UTFALL_WAREHOUSE is not valid JSON (column 2: Expecting property name enclosed in double quotes)"),
     # the old name is refused rather than ignored: ignoring it would silently mean DuckDB
     ({"UTFALL_WAREHOUSE": "postgresql://me:secret@localhost/mine"},
      "UTFALL_WAREHOUSE was renamed: set UTFALL_WAREHOUSE_URL instead"),
