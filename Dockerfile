@@ -13,7 +13,7 @@ WORKDIR /opt/utfall/src-build
 COPY --chown=airflow:0 pyproject.toml constraints.txt ./
 COPY --chown=airflow:0 src/ ./src/
 # The project with the lock: it brings psycopg2-binary (the driver in SQL_ALCHEMY_CONN), the
-# Celery provider and redis (CeleryExecutor), dbt-postgres and psycopg (the warehouse).
+# Celery provider and redis (CeleryExecutor), dbt-postgres, psycopg and the postgres provider (the warehouse).
 RUN pip install --no-cache-dir -c constraints.txt .
 
 WORKDIR /opt/airflow

@@ -93,13 +93,19 @@ def query(paths: Paths, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+# Every environment variable that selects the warehouse (utfall.target); a test's own choice only
+WAREHOUSE_SETTINGS = ("UTFALL_WAREHOUSE_TYPE", "UTFALL_WAREHOUSE_URL", "AIRFLOW_CONN_UTFALL_WAREHOUSE",
+                      "AIRFLOW_VAR_UTFALL_WAREHOUSE_TYPE", "UTFALL_WAREHOUSE")
+
+
 def cli_env(paths: Paths) -> dict[str, str]:
     env = dict(os.environ)
     env["UTFALL_HOME"] = str(paths.home)
     env["COLUMNS"] = "200"
-    env.pop("UTFALL_WAREHOUSE", None)
+    for name in WAREHOUSE_SETTINGS:
+        env.pop(name, None)
     if paths.warehouse_dsn:
-        env["UTFALL_WAREHOUSE"] = paths.warehouse_dsn
+        env["UTFALL_WAREHOUSE_URL"] = paths.warehouse_dsn
     return env
 
 

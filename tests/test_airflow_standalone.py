@@ -13,7 +13,7 @@ import urllib.request
 
 import psycopg
 
-from tests.conftest import VENV_BIN, deliver, pid, query
+from tests.conftest import VENV_BIN, WAREHOUSE_SETTINGS, deliver, pid, query
 from tests.processes import free_port, stop_group, wait_for
 
 
@@ -25,7 +25,7 @@ def local_airflow_env(home) -> dict[str, str]:
     """What `eval "$(utfall airflow-env)"` sets, as a dict over this process's environment."""
     env_text = subprocess.run([str(VENV_BIN / "utfall"), "airflow-env"], env={**os.environ, "UTFALL_HOME": str(home.home)},
                               capture_output=True, text=True, check=True).stdout
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in WAREHOUSE_SETTINGS}
     for line in env_text.splitlines():
         key, _, value = line.removeprefix("export ").partition("=")
         env[key] = value.strip("'").replace(':"$PATH"', ":" + os.environ["PATH"])
@@ -170,9 +170,10 @@ def test_celery_workers_run_an_ingest_dag_into_the_postgresql_warehouse(home, tm
     env.update({
         "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata,
+        # as docker-compose.yml: PostgreSQL demanded, the connection in Airflow's environment form
+        "UTFALL_WAREHOUSE_TYPE": "postgresql",
         "AIRFLOW_CONN_UTFALL_WAREHOUSE": postgres.dsn("warehouse_celery", user="celery_pipeline"),
     })
-    env.pop("UTFALL_WAREHOUSE", None)
     setup = subprocess.run([str(VENV_BIN / "utfall"), "airflow-setup"], env=env, capture_output=True, text=True)
     assert setup.returncode == 0, setup.stderr
     deliver(home, *REGION_FILE)

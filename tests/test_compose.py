@@ -232,10 +232,12 @@ def test_celery_broker_and_results_are_services_of_the_file(services: dict) -> N
 
 
 def test_the_warehouse_is_its_own_database_reached_through_an_airflow_connection(services: dict) -> None:
-    from utfall.target import AIRFLOW_CONNECTION_ENV
+    from utfall.target import AIRFLOW_CONNECTION_ENV, WAREHOUSE_TYPE_ENV, WAREHOUSE_URL_ENV
 
     warehouse_env = environment(services["warehouse-db"])
     for name in AIRFLOW_SERVICES:
+        # PostgreSQL demanded: a task that cannot resolve the connection fails, never uses DuckDB
+        assert environment(services[name])[WAREHOUSE_TYPE_ENV] == "postgresql", name
         dsn = environment(services[name])[AIRFLOW_CONNECTION_ENV]
         match = re.fullmatch(r"postgresql://(\w+):[^@]+@([\w-]+):5432/(\w+)", dsn)
         assert match, (name, dsn)
@@ -246,7 +248,7 @@ def test_the_warehouse_is_its_own_database_reached_through_an_airflow_connection
     assert f"--pipeline-user {user}" in command_text(init)
     assert "utfall db init-roles" in command_text(init)
     # the administrator's URL reaches init-roles through the environment, never a command line
-    assert environment(init)["UTFALL_WAREHOUSE"].startswith("postgresql://utfall_admin:${WAREHOUSE_ADMIN_PASSWORD:?")
+    assert environment(init)[WAREHOUSE_URL_ENV].startswith("postgresql://utfall_admin:${WAREHOUSE_ADMIN_PASSWORD:?")
     assert "://" not in command_text(init)
     assert depends_on(init)["warehouse-db"] == "service_healthy"
     assert "warehouse-db" in {source for source, _ in mounts(services["warehouse-db"])}

@@ -42,7 +42,7 @@ SAMORDNINGSNUMMER = "850372-1238"
 def home(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     """An empty $UTFALL_HOME whose warehouse is DuckDB or a new PostgreSQL database."""
     monkeypatch.setenv("UTFALL_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("UTFALL_WAREHOUSE", raising=False)
+    monkeypatch.delenv("UTFALL_WAREHOUSE_URL", raising=False)
     dsn = None
     if request.param == "postgresql":
         dsn = request.getfixturevalue("postgres").create_database(f"loader_{tmp_path.name.lower()}"[:60])

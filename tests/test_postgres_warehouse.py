@@ -1,4 +1,4 @@
-"""The warehouse on PostgreSQL (UTFALL_WAREHOUSE=postgresql://…): the same loader and the same
+"""The warehouse on PostgreSQL (UTFALL_WAREHOUSE_URL=postgresql://…): the same loader and the same
 dbt project as on DuckDB, on a server the tests start themselves, give the same marts."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from tests.conftest import VENV_BIN, cli_env, deliver, pid
+from tests.conftest import VENV_BIN, WAREHOUSE_SETTINGS, cli_env, deliver, pid
 from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, FK_ROWS, GOOD_FK, fk
 from tests.test_scenario_outcomes import deliver_scenario
 from utfall import ledger
@@ -74,11 +74,12 @@ def test_loader_writes_raw_and_the_ledger_on_postgresql(pg_home):
 
 
 
-def test_the_cli_loads_and_builds_on_postgresql_when_utfall_warehouse_says_so(pg_home):
+def test_the_cli_loads_and_builds_on_postgresql_when_utfall_warehouse_url_says_so(pg_home):
     deliver(pg_home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
     deliver(pg_home, "deltagare", "deltagare_sf01_20250101.csv",
             "\n".join([DELTAGARE_HEADER, *DELTAGARE_ROWS]) + "\n")
-    env = {**cli_env(pg_home), "UTFALL_WAREHOUSE": pg_home.warehouse_dsn}
+    env = {**cli_env(pg_home), "UTFALL_WAREHOUSE_TYPE": "postgresql"}
+    assert env["UTFALL_WAREHOUSE_URL"] == pg_home.warehouse_dsn
     outputs = {}
     for command in ("load", "ledger", "build"):
         result = subprocess.run([str(VENV_BIN / "utfall"), command], env=env, capture_output=True, text=True)
@@ -275,17 +276,49 @@ def test_an_evaluation_on_postgresql_has_the_tables_it_has_on_duckdb(built_on_bo
                                          "FROM published.mart_outcomes_year ORDER BY 1, 2, 3").fetchall()
     assert published and {row[0] for row in published} == {"sf01"}
 
-def test_the_warehouse_is_chosen_by_utfall_warehouse_or_the_airflow_connection(monkeypatch, tmp_path):
+def test_the_cli_takes_the_warehouse_from_utfall_warehouse_url_or_the_airflow_connection_form(monkeypatch, tmp_path):
     monkeypatch.setenv("UTFALL_HOME", str(tmp_path))
-    monkeypatch.delenv("UTFALL_WAREHOUSE", raising=False)
-    monkeypatch.delenv("AIRFLOW_CONN_UTFALL_WAREHOUSE", raising=False)
-    assert Paths.from_env().warehouse_dsn is None  # DuckDB under $UTFALL_HOME
+    for name in WAREHOUSE_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    assert Paths.from_env().warehouse_dsn is None  # nothing selects PostgreSQL: DuckDB under $UTFALL_HOME
     monkeypatch.setenv("AIRFLOW_CONN_UTFALL_WAREHOUSE", "postgresql://etl:pw@warehouse-db:5432/utfall")
     assert Paths.from_env().warehouse_dsn == "postgresql://etl:pw@warehouse-db:5432/utfall"
-    monkeypatch.setenv("UTFALL_WAREHOUSE", "postgresql://me@localhost/mine")  # the explicit setting wins
+    # Airflow's JSON form: the password percent-encoded, Airflow-only extras (cursor) left out
+    monkeypatch.setenv("AIRFLOW_CONN_UTFALL_WAREHOUSE", '{"conn_type": "postgres", "login": "etl", "password": '
+                       '"p@ss/w:rd", "host": "db.example", "port": 5433, "schema": "utfall", '
+                       '"extra": {"sslmode": "require", "cursor": "dictcursor"}}')
+    assert Paths.from_env().warehouse_dsn == "postgresql://etl:p%40ss%2Fw%3Ard@db.example:5433/utfall?sslmode=require"
+    monkeypatch.setenv("UTFALL_WAREHOUSE_URL", "postgresql://me@localhost/mine")  # the CLI's own setting wins
     assert Paths.from_env().warehouse_dsn == "postgresql://me@localhost/mine"
-    monkeypatch.setenv("UTFALL_WAREHOUSE", "mysql://me:secret@localhost/mine")
-    with pytest.raises(ValueError, match="postgresql://") as refused:
-        Paths.from_env()
-    assert "secret" not in str(refused.value)  # a DSN may hold a password: never repeated
+    monkeypatch.setenv("UTFALL_WAREHOUSE_TYPE", "duckdb")  # an explicit choice wins over both
+    assert Paths.from_env().warehouse_dsn is None
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"UTFALL_WAREHOUSE_TYPE": "postgresql"},
+     "UTFALL_WAREHOUSE_TYPE=postgresql, but no connection to it: set UTFALL_WAREHOUSE_URL=postgresql://user:password"
+     "@host:port/database (or AIRFLOW_CONN_UTFALL_WAREHOUSE, URI or JSON)"),
+    ({"UTFALL_WAREHOUSE_TYPE": "postgres"}, "UTFALL_WAREHOUSE_TYPE must be one of duckdb, postgresql; it is 'postgres'"),
+    ({"UTFALL_WAREHOUSE_URL": "mysql://me:secret@localhost/mine"},
+     "UTFALL_WAREHOUSE_URL must be a postgresql:// URL, or unset for DuckDB; it is mysql"),
+    ({"AIRFLOW_CONN_UTFALL_WAREHOUSE": '{"conn_type": "mysql", "host": "h", "password": "secret"}'},
+     "AIRFLOW_CONN_UTFALL_WAREHOUSE must be of type postgres; it is mysql"),
+    ({"AIRFLOW_CONN_UTFALL_WAREHOUSE": '{"conn_type": "postgres", "password": "secret"'},
+     "AIRFLOW_CONN_UTFALL_WAREHOUSE is not valid JSON (column 47: Expecting ',' delimiter)"),
+    ({"AIRFLOW_CONN_UTFALL_WAREHOUSE": '{"conn_type": "postgres", "host": "h", "extra": "{sslmode"}'},
+     "AIRFLOW_CONN_UTFALL_WAREHOUSE is not valid JSON (column 2: Expecting property name enclosed in double quotes)"),
+    # the old name is refused rather than ignored: ignoring it would silently mean DuckDB
+    ({"UTFALL_WAREHOUSE": "postgresql://me:secret@localhost/mine"},
+     "UTFALL_WAREHOUSE was renamed: set UTFALL_WAREHOUSE_URL instead"),
+])
+def test_a_setting_that_names_no_usable_warehouse_is_an_error_naming_it(home, settings, message):
+    env = {**cli_env(home), **settings}
+    result = subprocess.run([str(VENV_BIN / "utfall"), "ledger"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert " ".join(result.stderr.split()) == f"error: {message}"  # rich wraps long lines
+    assert "Traceback" not in result.stderr and "secret" not in result.stdout + result.stderr
+    assert not home.warehouse.exists(), "never a silent DuckDB"
+
+
+def test_the_password_stays_out_of_paths_repr(tmp_path):
     assert "secret" not in repr(Paths(tmp_path, "postgresql://me:secret@localhost/mine"))

@@ -13,7 +13,24 @@ from rich.console import Console
 
 from utfall import pii
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """A warehouse setting that names nothing usable ends any command with its message and
+    exit code 2 (a usage error), not a traceback."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValueError as e:
+            from utfall.target import WarehouseSettingError
+
+            if not isinstance(e, WarehouseSettingError):
+                raise
+            err.print(f"error: {e}", style="red", markup=False)
+            raise SystemExit(2) from None
+
+
+app = _App(
     help="Utfall — the outcome data warehouse for Samordningsförbund.\n\n"
          "Global options go before the command: utfall -v gate --year 2024. Each command's --help "
          "lists its exit codes; 2 is always a usage error.",
@@ -402,9 +419,10 @@ def airflow_env() -> None:
     import shlex
 
     from utfall.airflow_env import airflow_environment
-    from utfall.config import Paths
+    from utfall.config import Paths, home_from_env
 
-    for key, value in airflow_environment(Paths.from_env()).items():
+    # Airflow's tasks find the warehouse through its connection, so it need not be resolvable here
+    for key, value in airflow_environment(Paths(home_from_env())).items():
         print(f"export {key}={shlex.quote(value)}")
     # `airflow standalone` starts its components as `airflow` from PATH.
     print(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
@@ -412,7 +430,7 @@ def airflow_env() -> None:
 
 @db_app.command("init-roles")
 def db_init_roles(
-    dsn: Annotated[str, typer.Option(envvar="UTFALL_WAREHOUSE",
+    dsn: Annotated[str, typer.Option(envvar="UTFALL_WAREHOUSE_URL",
                                      help="postgresql://… of the warehouse database, as a role that may create roles")],
     pipeline_user: Annotated[str | None, typer.Option(
         help="also create this login user for the pipeline (Airflow's connection), member of "
@@ -425,7 +443,7 @@ def db_init_roles(
     a PostgreSQL DSN.
     """
     if not dsn.startswith(("postgresql://", "postgres://")):
-        err.print("init-roles needs a PostgreSQL warehouse: --dsn postgresql://… (or UTFALL_WAREHOUSE)")
+        err.print("init-roles needs a PostgreSQL warehouse: --dsn postgresql://… (or UTFALL_WAREHOUSE_URL)")
         raise typer.Exit(2)
     from utfall.roles import ROLES, SCHEMAS, init_roles
 
@@ -443,9 +461,9 @@ def airflow_setup() -> None:
     Exit codes: 0 ready; 1 an airflow command failed (its output is shown); 2 usage error.
     """
     from utfall.airflow_env import prepare_airflow
-    from utfall.config import Paths
+    from utfall.config import Paths, home_from_env
 
-    paths = Paths.from_env()
+    paths = Paths(home_from_env())
     prepare_airflow(paths)
     console.print(f"Airflow ready in {paths.airflow_home} (pool warehouse_writer, 1 slot)")
 

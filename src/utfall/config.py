@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +25,25 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> "Paths":
+        """For the CLI: the warehouse from the environment (utfall.target.postgres_dsn)."""
         from utfall.target import postgres_dsn
 
-        return cls(Path(os.environ.get("UTFALL_HOME", "data")).resolve(), postgres_dsn())
+        return cls(home_from_env(), postgres_dsn())
+
+    @classmethod
+    def for_airflow_task(cls) -> "Paths":
+        """For code an Airflow task runs: the warehouse is the Airflow connection utfall_warehouse."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from utfall.target import WarehouseSettingError, airflow_postgres_dsn, describe
+
+        try:
+            paths = cls(home_from_env(), airflow_postgres_dsn())
+        except WarehouseSettingError as e:
+            raise AirflowFailException(str(e)) from None  # no retry: a setting does not fix itself
+        logging.getLogger("utfall").info("Warehouse: %s", describe(paths.warehouse_dsn) if paths.warehouse_dsn
+                                         else f"DuckDB {paths.warehouse}")
+        return paths
 
     @property
     def inbox(self) -> Path:
@@ -48,6 +65,11 @@ class Paths:
     @property
     def airflow_home(self) -> Path:
         return self.home / "airflow"
+
+
+def home_from_env() -> Path:
+    """$UTFALL_HOME; commands that never touch the warehouse need only this."""
+    return Path(os.environ.get("UTFALL_HOME", "data")).resolve()
 
 
 def expectations_dir() -> Path:

@@ -38,7 +38,7 @@ def raw_asset(feed: Feed):
 
 def run_feed_load(feed_name: str) -> dict[str, int]:
     """Load the feed's new files. Good files are committed before a quarantine fails the task."""
-    paths = Paths.from_env()
+    paths = Paths.for_airflow_task()
     report = load(paths, feed_name)
     summary = {"files": len(report.outcomes), "rows_loaded": sum(o.rows_loaded for o in report.outcomes)}
     for status in ("loaded", "superseded", "duplicate", "quarantined"):

@@ -1,5 +1,14 @@
 """Which warehouse a run uses: the embedded DuckDB file under $UTFALL_HOME (the default) or a
-shared PostgreSQL database, named by `UTFALL_WAREHOUSE=postgresql://user:password@host:port/db`.
+shared PostgreSQL database.
+
+PostgreSQL is selected by its connection being there, or demanded by
+`UTFALL_WAREHOUSE_TYPE=postgresql` (under Airflow also the Variable `utfall_warehouse_type`);
+demanded but not resolvable is an error naming what is missing, never a silent DuckDB.
+- The CLI (`postgres_dsn`): `UTFALL_WAREHOUSE_URL=postgresql://user:password@host:port/db`, else
+  `AIRFLOW_CONN_UTFALL_WAREHOUSE` in Airflow's URI or JSON form.
+- Airflow tasks (`airflow_postgres_dsn`): the Airflow connection `utfall_warehouse`, resolved by
+  Airflow's connection API, so the UI, the metadata DB, the environment and a secrets backend
+  all work alike. Airflow is imported there only: the library itself never needs it.
 
 On PostgreSQL the loader still reads and checks each file with DuckDB (in memory), then writes
 the rows to raw with COPY in the transaction that records the load; dbt runs the same project
@@ -8,34 +17,131 @@ with its `postgres` target.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from urllib.parse import quote, urlencode
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-WAREHOUSE_ENV = "UTFALL_WAREHOUSE"
+WAREHOUSE_TYPE_ENV = "UTFALL_WAREHOUSE_TYPE"
+WAREHOUSE_TYPE_VARIABLE = "utfall_warehouse_type"
+WAREHOUSE_TYPES = ("duckdb", "postgresql")
+WAREHOUSE_URL_ENV = "UTFALL_WAREHOUSE_URL"
+CONNECTION_ID = "utfall_warehouse"
+# Airflow's environment form of that connection (docker-compose.yml sets it, a URI)
+AIRFLOW_CONNECTION_ENV = "AIRFLOW_CONN_UTFALL_WAREHOUSE"
+# The setting's name before UTFALL_WAREHOUSE_URL: refused, so an old setting never means DuckDB
+RENAMED_URL_ENV = "UTFALL_WAREHOUSE"
+_URL_SCHEMES = ("postgresql://", "postgres://")
 _PLACEHOLDER = re.compile(r"\?")
 # One loader at a time, as DuckDB's single writer gives it: a session lock every loader takes.
 LOADER_LOCK_KEY = 7_302_001
 
 
-# Under Airflow the warehouse is the connection `utfall_warehouse` (docker-compose.yml sets
-# it through Airflow's environment-variable convention, a URI).
-AIRFLOW_CONNECTION_ENV = "AIRFLOW_CONN_UTFALL_WAREHOUSE"
+class WarehouseSettingError(ValueError):
+    """The warehouse settings name no usable warehouse. The message names the setting, never
+    its value: a DSN may hold a password."""
 
 
 def postgres_dsn() -> str | None:
-    """The PostgreSQL DSN when the warehouse is PostgreSQL, else None (DuckDB)."""
-    value = os.environ.get(WAREHOUSE_ENV) or os.environ.get(AIRFLOW_CONNECTION_ENV, "")
-    if value.startswith(("postgresql://", "postgres://")):
-        return value
-    if value:
-        # the value is not repeated: it may hold a password
-        scheme = value.split("://", 1)[0] if "://" in value else "no URL"
-        raise ValueError(f"{WAREHOUSE_ENV} (or the Airflow connection utfall_warehouse) must be a postgresql:// "
-                         f"URL, or unset for DuckDB; it is {scheme}")
+    """Outside Airflow (the CLI): the PostgreSQL URL when the warehouse is PostgreSQL, else None (DuckDB)."""
+    chosen = _chosen_type(os.environ.get(WAREHOUSE_TYPE_ENV), WAREHOUSE_TYPE_ENV)
+    if chosen == "duckdb":
+        return None
+    if os.environ.get(WAREHOUSE_URL_ENV):
+        return _checked_url(os.environ[WAREHOUSE_URL_ENV], WAREHOUSE_URL_ENV)
+    if os.environ.get(AIRFLOW_CONNECTION_ENV):
+        return _url_from_airflow_form(os.environ[AIRFLOW_CONNECTION_ENV])
+    if chosen == "postgresql":
+        raise WarehouseSettingError(
+            f"{WAREHOUSE_TYPE_ENV}=postgresql, but no connection to it: set {WAREHOUSE_URL_ENV}="
+            f"postgresql://user:password@host:port/database (or {AIRFLOW_CONNECTION_ENV}, URI or JSON)")
     return None
+
+
+def airflow_postgres_dsn() -> str | None:
+    """In an Airflow task: the connection `utfall_warehouse` as a PostgreSQL URL when the
+    warehouse is PostgreSQL, else None (DuckDB)."""
+    from airflow.sdk import Connection, Variable
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    setting, source = os.environ.get(WAREHOUSE_TYPE_ENV), WAREHOUSE_TYPE_ENV
+    if not setting:
+        setting = Variable.get(WAREHOUSE_TYPE_VARIABLE, default=None)
+        source = f"the Airflow Variable {WAREHOUSE_TYPE_VARIABLE}"
+    chosen = _chosen_type(setting, source)
+    if chosen == "duckdb":
+        return None
+    try:
+        connection = Connection.get(CONNECTION_ID)
+    except AirflowNotFoundException:
+        where = (f"define the Airflow connection {CONNECTION_ID} (UI, `airflow connections add`, "
+                 f"{AIRFLOW_CONNECTION_ENV} or a secrets backend)")
+        if chosen == "postgresql":
+            raise WarehouseSettingError(f"{source} is postgresql, but Airflow has no connection "
+                                        f"{CONNECTION_ID}: {where}") from None
+        if os.environ.get(WAREHOUSE_URL_ENV):
+            raise WarehouseSettingError(f"{WAREHOUSE_URL_ENV} is set, but tasks under Airflow use the "
+                                        f"connection {CONNECTION_ID}, which is not defined: {where}") from None
+        return None
+    return _url_from_fields(connection.conn_type, connection.host, connection.port, connection.login,
+                            connection.password, connection.schema, connection.extra_dejson,
+                            f"the Airflow connection {CONNECTION_ID}")
+
+
+def _chosen_type(value: str | None, source: str) -> str | None:
+    """duckdb, postgresql, or None when nothing demands either; a renamed setting is refused."""
+    if os.environ.get(RENAMED_URL_ENV):
+        raise WarehouseSettingError(f"{RENAMED_URL_ENV} was renamed: set {WAREHOUSE_URL_ENV} instead")
+    if not value:
+        return None
+    if value.strip().lower() not in WAREHOUSE_TYPES:
+        raise WarehouseSettingError(f"{source} must be one of {', '.join(WAREHOUSE_TYPES)}; it is {value!r}")
+    return value.strip().lower()
+
+
+def _checked_url(value: str, source: str) -> str:
+    if value.startswith(_URL_SCHEMES):
+        return value
+    # the value is not repeated: it may hold a password
+    scheme = value.split("://", 1)[0] if "://" in value else "no URL"
+    raise WarehouseSettingError(f"{source} must be a postgresql:// URL, or unset for DuckDB; it is {scheme}")
+
+
+def _url_from_airflow_form(value: str) -> str:
+    """AIRFLOW_CONN_UTFALL_WAREHOUSE read without Airflow: a URI, or Airflow's JSON form."""
+    if not value.lstrip().startswith("{"):
+        return _checked_url(value, AIRFLOW_CONNECTION_ENV)
+    try:
+        fields = json.loads(value)
+        extra = fields.get("extra") or {}
+        extra = json.loads(extra) if isinstance(extra, str) else extra  # Airflow accepts both
+    except json.JSONDecodeError as e:
+        raise WarehouseSettingError(f"{AIRFLOW_CONNECTION_ENV} is not valid JSON (column {e.colno}: {e.msg})") from None
+    return _url_from_fields(fields.get("conn_type"), fields.get("host"), fields.get("port"), fields.get("login"),
+                            fields.get("password"), fields.get("schema"), extra, AIRFLOW_CONNECTION_ENV)
+
+
+def _libpq_keywords() -> set[str]:
+    return {option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults()}
+
+
+def _url_from_fields(conn_type, host, port, login, password, schema, extra: dict, source: str) -> str:
+    """A postgresql:// URL (libpq, dbt and SQLAlchemy all read it) from a connection's fields.
+    Extras libpq knows (sslmode, sslrootcert, connect_timeout, …) go along; Airflow-only ones
+    (cursor, iam, …) do not."""
+    if conn_type not in ("postgres", "postgresql"):
+        raise WarehouseSettingError(f"{source} must be of type postgres; it is {conn_type or 'untyped'}")
+    if not host:
+        raise WarehouseSettingError(f"{source} has no host")
+    credentials = quote(login or "", safe="") + (":" + quote(password, safe="") if password else "")
+    server = f"[{host}]" if ":" in host else host
+    options = {k: v for k, v in (extra or {}).items()
+               if k in _libpq_keywords() - {"host", "port", "user", "password", "dbname"}}
+    return (f"postgresql://{credentials + '@' if credentials else ''}{server}{f':{port}' if port else ''}"
+            f"/{quote(schema or '', safe='')}{'?' + urlencode(options) if options else ''}")
 
 
 def describe(dsn: str) -> str:

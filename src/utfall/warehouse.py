@@ -40,7 +40,7 @@ def run_build_task(run_id: str | None) -> dict[str, int]:
     from airflow.sdk.exceptions import AirflowFailException
 
     try:
-        result = build_and_publish(Paths.from_env(), run_id=run_id)
+        result = build_and_publish(Paths.for_airflow_task(), run_id=run_id)
     except PublishRefused as e:
         raise AirflowFailException(str(e)) from e
     if not result.build.success:

@@ -185,7 +185,7 @@ def run_after_build_task() -> dict:
     Stores results and the report and logs what failed; a failing check never fails the task
     (the annual evaluation is where the gate blocks).
     """
-    paths = Paths.from_env()
+    paths = Paths.for_airflow_task()
     con = ledger.connect_warehouse(paths, read_only=True)
     try:
         year = latest_complete_year(con)

@@ -19,7 +19,7 @@ def run_gate_task(year: int, forbund_id: str | None) -> dict:
     """Run every check for the scope and store the results; the verdict is the next task's."""
     from utfall.dq.gate import describe, run_gate
 
-    run = run_gate(Paths.from_env(), Scope(year, forbund_id or None))
+    run = run_gate(Paths.for_airflow_task(), Scope(year, forbund_id or None))
     return {"run_id": run.run_id, "passed": run.passed, "report": str(run.report_path),
             "blocking": [f"{r.check_id} {r.forbund_id or ''}: {describe(r)}" for r in run.blocking]}
 
@@ -46,7 +46,7 @@ def run_evaluate_task(year: int, forbund_id: str | None) -> dict[str, str]:
     from utfall.evaluation.evaluate import evaluate
 
     try:
-        result = evaluate(Paths.from_env(), year, forbund_id or None)
+        result = evaluate(Paths.for_airflow_task(), year, forbund_id or None)
     except GateNotPassed as e:
         raise AirflowFailException(str(e)) from e
     return {d.forbund_id: str(d.folder) for d in result.delivered}
