@@ -29,6 +29,16 @@ SQL_TABLE_ROWS = 1000
 SQL_PIPED_WIDTH = 10_000
 
 
+def _plausible_year(year: int) -> int:
+    """--year of gate, waive and evaluate: a typo such as 20244 is a usage error (exit 2)."""
+    from utfall.dq.model import plausible_year
+
+    try:
+        return plausible_year(year)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write deliveries into (one sub-folder per feed)")],
@@ -185,7 +195,7 @@ def docs() -> None:
 
 @app.command()
 def gate(
-    year: Annotated[int, typer.Option("--year", help="Evaluation year, e.g. 2024")],
+    year: Annotated[int, typer.Option("--year", callback=_plausible_year, help="Evaluation year, e.g. 2024")],
     forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
 ) -> None:
     """Run the quality gate: every data-quality check for the scope, stored in dq.results, with a report.
@@ -200,7 +210,7 @@ def gate(
 @app.command()
 def waive(
     check_id: Annotated[str, typer.Argument(metavar="CHECK_ID", help="Check id from the catalogue (seeds/dq_checks.csv)")],
-    year: Annotated[int, typer.Option("--year", help="Evaluation year the waiver is for")],
+    year: Annotated[int, typer.Option("--year", callback=_plausible_year, help="Evaluation year the waiver is for")],
     reason: Annotated[str, typer.Option("--reason", help="Why the failure may pass (kept for audit)")],
     by: Annotated[str, typer.Option("--by", help="Who decides (name)")],
     forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
@@ -249,7 +259,7 @@ def socioeconomic(
 
 @app.command()
 def evaluate(
-    year: Annotated[int, typer.Option("--year", help="Evaluation year, e.g. 2024")],
+    year: Annotated[int, typer.Option("--year", callback=_plausible_year, help="Evaluation year, e.g. 2024")],
     forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
     workers: Annotated[Optional[int], typer.Option(
         "--workers", min=1, help="Reports rendered at once (default: one per core)")] = None,
