@@ -148,11 +148,11 @@ def sql(
     import duckdb
 
     from utfall.config import Paths
-    from utfall.publish import analyst_db_path, query_published
+    from utfall.publish import NotPublished, analyst_db_path, query_published
 
     try:
         columns, rows = query_published(db or analyst_db_path(Paths.from_env()), query)
-    except (FileNotFoundError, duckdb.Error) as e:
+    except (FileNotFoundError, NotPublished, duckdb.Error) as e:
         err.print(str(e), style="red", markup=False)  # DuckDB messages hold [brackets]
         raise typer.Exit(1)
     if as_csv:
