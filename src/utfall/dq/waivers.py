@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
-from utfall import ledger
+from utfall import ledger, tiers
 from utfall.config import Paths
 from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
@@ -28,6 +28,7 @@ class WaiverRefused(ValueError):
     """The waiver cannot be recorded (unknown check, empty reason, …); nothing was written."""
 
 
+@tiers.secured
 def record_waiver(paths: Paths, check_id: str, year: int, forbund_id: str | None, reason: str,
                   waived_by: str) -> Waiver:
     catalogue = load_catalogue()
