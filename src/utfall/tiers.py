@@ -53,10 +53,12 @@ LAYOUT: dict[str, Tier] = {
 }
 
 
-def restrict_umask() -> None:
-    """Tighten (never loosen) the process umask, so new files start in the engineers' tier."""
-    current = os.umask(0)
-    os.umask(current | UMASK_BITS)
+def restrict_umask() -> int:
+    """Tighten (never loosen) the process umask, so new files start in the engineers' tier;
+    returns the umask before, to restore."""
+    before = os.umask(0)
+    os.umask(before | UMASK_BITS)
+    return before
 
 
 def secure(paths: Paths) -> None:
@@ -90,11 +92,14 @@ def secured(function):
     runs, and afterwards (also after a failure) what it wrote gets its tier's modes."""
     @functools.wraps(function)
     def wrapper(paths: Paths, *args, **kwargs):
-        restrict_umask()
+        before = restrict_umask()
         try:
             return function(paths, *args, **kwargs)
         finally:
-            secure(paths)
+            try:
+                secure(paths)
+            finally:
+                os.umask(before)  # the caller's own files are not ours to restrict
     return wrapper
 
 
