@@ -81,6 +81,16 @@ def main(
     configure_logging(err, 1 if verbose else -1 if quiet else 0)
 
 
+def _plausible_year(year: int) -> int:
+    """--year of gate, waive and evaluate: a typo such as 20244 is a usage error (exit 2)."""
+    from utfall.dq.model import plausible_year
+
+    try:
+        return plausible_year(year)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write deliveries into (one sub-folder per feed)")],
@@ -206,11 +216,11 @@ def sql(
     import duckdb
 
     from utfall.config import Paths
-    from utfall.publish import analyst_db_path, query_published
+    from utfall.publish import NotPublished, analyst_db_path, query_published
 
     try:
         columns, rows = query_published(db or analyst_db_path(Paths.from_env()), query)
-    except (FileNotFoundError, duckdb.Error) as e:
+    except (FileNotFoundError, NotPublished, duckdb.Error) as e:
         err.print(str(e), style="red", markup=False)  # DuckDB messages hold [brackets]
         raise typer.Exit(1)
     if as_csv:
@@ -290,7 +300,7 @@ def docs(
 
 @app.command()
 def gate(
-    year: Annotated[int, typer.Option("--year", help="Evaluation year, e.g. 2024")],
+    year: Annotated[int, typer.Option("--year", callback=_plausible_year, help="Evaluation year, e.g. 2024")],
     forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
 ) -> None:
     """Run the quality gate: every data-quality check for the scope, stored in dq.results, with a report.
@@ -309,7 +319,7 @@ def gate(
 @app.command()
 def waive(
     check_id: Annotated[str, typer.Argument(metavar="CHECK_ID", help="Check id from the catalogue (seeds/dq_checks.csv)")],
-    year: Annotated[int, typer.Option("--year", help="Evaluation year the waiver is for")],
+    year: Annotated[int, typer.Option("--year", callback=_plausible_year, help="Evaluation year the waiver is for")],
     reason: Annotated[str, typer.Option("--reason", help="Why the failure may pass (kept for audit)")],
     by: Annotated[str, typer.Option("--by", help="Who decides (name)")],
     forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
@@ -358,7 +368,7 @@ def socioeconomic(
 
 @app.command()
 def evaluate(
-    year: Annotated[int, typer.Option("--year", help="Evaluation year, e.g. 2024")],
+    year: Annotated[int, typer.Option("--year", callback=_plausible_year, help="Evaluation year, e.g. 2024")],
     forbund: Annotated[Optional[str], typer.Option("--forbund", help="One förbund (default: every förbund)")] = None,
     workers: Annotated[Optional[int], typer.Option(
         "--workers", min=1, help="Reports rendered at once (default: one per core)")] = None,

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from utfall import ledger, pii
+from utfall import ledger, pii, tiers
 from utfall.config import Paths
 from utfall.contracts import FEEDS
 from utfall.deliveries import Delivery, DeliveryNameError, identify
@@ -96,6 +96,7 @@ def pending_files(paths: Paths, feed: str | None = None) -> list[tuple[str | Non
 ProgressCallback = Callable[[Path, float], None]  # (file, fraction of it done)
 
 
+@tiers.secured
 def load(
     paths: Paths,
     feed: str | None = None,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from utfall import ledger
+from utfall import ledger, tiers
 from utfall.config import Paths
 from utfall.validation import q as _ident
 
@@ -70,6 +70,7 @@ def publish(paths: Paths, run_id: str | None = None) -> PublishResult:
         finally:
             con.close()  # the warehouse is free for the next writer as soon as possible
         _fsync(tmp)
+        os.chmod(tmp, tiers.ANALYSTS.file_mode)  # analysts can open it the moment it is in place
         os.replace(tmp, target)
     except BaseException:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -126,14 +127,40 @@ def _comment(con: duckdb.DuckDBPyConnection, target: str, text: str | None) -> N
         con.execute(f"COMMENT ON {target} IS {_literal(text)}")
 
 
+# The analysts' sandbox: no file but the one opened (no ATTACH of the warehouse, no COPY TO,
+# no read_csv, no extensions), and no SET or RESET to undo that.
+ANALYST_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
+class NotPublished(PublishRefused):
+    """The file given to `utfall sql` is not a published analyst copy."""
+
+
 def query_published(path: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    """Run one query on a published file, read-only: it cannot change the file or lock it."""
+    """Run one query on a published file, read-only and sandboxed (ANALYST_CONFIG): it cannot
+    change the file, lock it, or reach any other file."""
     if not path.exists():
         raise FileNotFoundError(f"no published database at {path} yet: run `utfall build`")
-    with duckdb.connect(str(path), read_only=True) as con:
+    with duckdb.connect(str(path), read_only=True, config=ANALYST_CONFIG) as con:
+        _require_published(con, path)
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall() if columns else []
+
+
+def _require_published(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse any file but a published copy (e.g. the warehouse given as --db): only the
+    published schemas, a manifest, and no person column."""
+    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    foreign = con.execute(
+        f"SELECT count(*) FROM information_schema.columns WHERE table_catalog = current_database() "
+        f"AND (lower(column_name) = ? OR table_schema NOT IN ('main', {placeholders}))",
+        [PERSON_COLUMN, *PUBLISHED_SCHEMAS]).fetchone()[0]
+    manifest = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+                           "AND table_schema = 'main' AND table_name = 'manifest'").fetchone()[0]
+    if foreign or not manifest:
+        raise NotPublished(f"{path} is not a published analyst copy (only {', '.join(PUBLISHED_SCHEMAS)} and a "
+                           "manifest, person-free): `utfall sql` reads nothing else")
 
 
 def _tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

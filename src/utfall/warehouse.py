@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from utfall.build import BuildResult, build
+from utfall import tiers
 from utfall.config import Paths
 from utfall.publish import PublishRefused, PublishResult, publish
 
@@ -27,6 +28,7 @@ class WarehouseResult:
     published: PublishResult | None
 
 
+@tiers.secured
 def build_and_publish(paths: Paths, select: str | None = None, run_id: str | None = None,
                       full_refresh: bool = False) -> WarehouseResult:
     result = build(paths, select, full_refresh)

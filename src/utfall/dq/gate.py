@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from utfall import __version__, ledger
+from utfall import __version__, ledger, tiers
 from utfall.config import Paths
 from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
@@ -89,6 +89,7 @@ def check_scope(paths: Paths, scope: Scope) -> None:
                                  f"{', '.join(known) or '(inga)'}")
 
 
+@tiers.secured
 def run_gate(paths: Paths, scope: Scope) -> GateRun:
     """Measure, judge, apply waivers; store run and results in one transaction with the report."""
     from utfall.dq.evaluation import data_docs_index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 LEVELS = ("delivery", "warehouse", "evaluation", "completeness")
 KAHN_CATEGORIES = ("conformance", "completeness", "plausibility")
@@ -24,6 +25,19 @@ class CatalogueEntry:
     threshold_pct: float  # share of rows allowed to violate, in percent; 0 = none
     description_sv: str
     description_en: str
+
+
+# Evaluation years Utfall accepts: no förbund data before 2000, no evaluation of a year
+# that has not begun (next year: the gate may run on the first deliveries).
+FIRST_YEAR = 2000
+
+
+def plausible_year(year: int) -> int:
+    """The year, or ValueError when no evaluation can be of it."""
+    last = date.today().year + 1
+    if not FIRST_YEAR <= year <= last:
+        raise ValueError(f"year {year} is not plausible: between {FIRST_YEAR} and {last}")
+    return year
 
 
 @dataclass(frozen=True)

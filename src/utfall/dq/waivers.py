@@ -10,13 +10,14 @@ for every förbund.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 
-from utfall import ledger
+from utfall import ledger, tiers
 from utfall.config import Paths
 from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
-from utfall.dq.model import Scope
+from utfall.dq.model import Scope, plausible_year
 from utfall.dq.runner import Result
 from utfall.dq.scope import known_forbund
 from utfall.dq.store import Waiver
@@ -27,16 +28,21 @@ class WaiverRefused(ValueError):
     """The waiver cannot be recorded (unknown check, empty reason, …); nothing was written."""
 
 
+@tiers.secured
 def record_waiver(paths: Paths, check_id: str, year: int, forbund_id: str | None, reason: str,
                   waived_by: str) -> Waiver:
     catalogue = load_catalogue()
     if check_id not in catalogue:
         raise WaiverRefused(f"okänd kontroll {check_id!r}: den finns inte i katalogen seeds/dq_checks.csv "
                             "(se reference.dq_checks eller rapportens kontroll-id)")
-    if not reason.strip():
-        raise WaiverRefused("ange ett skäl (--reason): ett undantag utan skäl går inte att granska")
-    if not waived_by.strip():
-        raise WaiverRefused("ange vem som beslutar undantaget (--by)")
+    if not has_visible_text(reason):
+        raise WaiverRefused("ange ett skäl (--reason) med synlig text: ett undantag utan skäl går inte att granska")
+    if not has_visible_text(waived_by):
+        raise WaiverRefused("ange vem som beslutar undantaget (--by) med synlig text")
+    try:
+        plausible_year(year)
+    except ValueError as e:
+        raise WaiverRefused(str(e)) from None
     with ledger.warehouse_transaction(paths) as con:
         store.ensure_tables(con)
         if forbund_id:
@@ -47,6 +53,12 @@ def record_waiver(paths: Paths, check_id: str, year: int, forbund_id: str | None
         waiver_id = store.add_waiver(con, check_id, year, forbund_id or None, reason.strip(), waived_by.strip(),
                                      waived_at)
     return Waiver(waiver_id, check_id, year, forbund_id or None, reason.strip(), waived_by.strip(), waived_at)
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether text shows something: not only spaces, line breaks, zero-width or control
+    characters (Unicode categories Z* and C*), which would make an audit entry blank."""
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
 
 
 def covers(waiver: Waiver, result: Result, scope: Scope) -> bool:

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from utfall import __version__, ledger
+from utfall import __version__, ledger, tiers
 from utfall.config import Paths
 from utfall.dq.evaluation import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, require_passed
@@ -58,6 +58,7 @@ def outbox_folder(paths: Paths, forbund_id: str, year: int) -> Path:
     return paths.home / "outbox" / forbund_id / str(year)
 
 
+@tiers.secured
 def evaluate(paths: Paths, year: int, forbund_id: str | None = None, workers: int | None = None) -> EvaluationResult:
     """Gate guard → published tables → one report folder per förbund. GateNotPassed: nothing written.
 
@@ -150,6 +151,7 @@ def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: s
     staging.mkdir()
     for name, data in contents.items():
         (staging / name).write_bytes(data)
+    tiers.secure_tree(staging, tiers.REPORTERS)  # readable by staff from the moment it is in place
     # An earlier delivery of the same year is kept beside it until the new one is in place.
     previous = target.with_name(f".{target.name}.previous-{os.getpid()}")
     if target.exists():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -28,6 +29,8 @@ TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3  # the data start on the row after the
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _HEADER_FILL = PatternFill("solid", fgColor="E8EEF4")
 _RULE = Side(style="medium", color=PALETTE[0].lstrip("#"))
+# Text Excel would read as a formula when a reader edits the cell: kept text by a quote prefix.
+_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def render_excel(report: Report) -> bytes:
@@ -77,8 +80,7 @@ def _about_sheet(ws, report: Report, tables: list[ReportTable]) -> None:
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws["A1"] = document_title(report)
-    ws["A1"].font = Font(bold=True, size=14)
+    _put(ws, 1, 1, document_title(report)).font = Font(bold=True, size=14)
     rows: list[tuple[str, str] | str] = [
         ("Samordningsförbund", report.forbund_name),
         ("Verksamhetsår", str(report.year)),
@@ -106,10 +108,10 @@ def _about_sheet(ws, report: Report, tables: list[ReportTable]) -> None:
     for item in rows:
         if isinstance(item, str):
             if item:
-                ws.cell(r, 1, item).font = Font(bold=True, size=12)
+                _put(ws, r, 1, item).font = Font(bold=True, size=12)
         else:
-            ws.cell(r, 1, item[0]).font = Font(bold=True)
-            ws.cell(r, 2, item[1]).alignment = wrap
+            _put(ws, r, 1, item[0]).font = Font(bold=True)
+            _put(ws, r, 2, item[1]).alignment = wrap
             ws.cell(r, 1).alignment = wrap
         r += 1
 
@@ -122,16 +124,16 @@ def _table_sheet(ws, table: ReportTable, threshold: int) -> None:
     kinds = {c: column_kind(table, c) for c in display.columns}
     first = 2 if labelled else 1  # column of the first figure
 
-    ws.cell(TITLE_ROW, 1, table.title).font = Font(bold=True, size=13)
+    _put(ws, TITLE_ROW, 1, table.title).font = Font(bold=True, size=13)
     note = table.note
     if bool(hidden.to_numpy().any()):
         note = (note + " " if note else "") + f"Dolda uppgifter ({small_label(threshold)}, ..): se bladet '{ABOUT_SHEET}'."
     if note:
-        ws.cell(NOTE_ROW, 1, note).font = Font(italic=True)
+        _put(ws, NOTE_ROW, 1, note).font = Font(italic=True)
 
     headings = ([str(display.index.name or "")] if labelled else []) + [str(c) for c in display.columns]
     for j, text in enumerate(headings, start=1):
-        cell = ws.cell(HEADER_ROW, j, text)
+        cell = _put(ws, HEADER_ROW, j, text)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.border = Border(bottom=_RULE)
@@ -143,7 +145,7 @@ def _table_sheet(ws, table: ReportTable, threshold: int) -> None:
         r = HEADER_ROW + 1 + i
         bold = Font(bold=True) if label in total_rows else None
         if labelled:
-            c = ws.cell(r, 1, _plain(label))
+            c = _put(ws, r, 1, _plain(label))
             widths[0] = max(widths[0], len(str(label)))
             if bold:
                 c.font = bold
@@ -153,7 +155,7 @@ def _table_sheet(ws, table: ReportTable, threshold: int) -> None:
             if is_missing(value):
                 pass
             elif bool(hidden.iat[i, j]) or not is_number(value):
-                cell.value = str(value)  # '<5', '..' or text, as given
+                _put(ws, r, first + j, str(value))  # '<5', '..' or text, as given
                 if bool(hidden.iat[i, j]):
                     cell.alignment = Alignment(horizontal="right")
             else:
@@ -170,6 +172,20 @@ def _table_sheet(ws, table: ReportTable, threshold: int) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+def _put(ws, row: int, column: int, value):
+    """Write one cell. Text is always a string cell: never a formula, an error code or a
+    control character, whatever an insats name or a waiver reason holds (staff files are inert)."""
+    cell = ws.cell(row, column)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"  # openpyxl makes '=…' a formula and '#N/A' an error
+        if value.startswith(_FORMULA_STARTS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell
 
 
 def _plain(value):

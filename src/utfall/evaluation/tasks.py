@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 
 from utfall.config import Paths
-from utfall.dq.model import Scope
+from utfall.dq.model import Scope, plausible_year
 
 log = logging.getLogger("utfall.evaluation")
 
 
 def evaluation_year(param_year: int | str | None, logical_year: int) -> int:
-    """The year a run evaluates: the `year` param, else the year before the run's logical date."""
-    return int(param_year) if param_year not in (None, "") else logical_year - 1
+    """The year a run evaluates: the `year` param, else the year before the run's logical date.
+    ValueError for a year no evaluation can be of (the run fails before the gate)."""
+    return plausible_year(int(param_year) if param_year not in (None, "") else logical_year - 1)
 
 
 def run_gate_task(year: int, forbund_id: str | None) -> dict:
