@@ -257,14 +257,18 @@ def evaluate(
     """Write the year's evaluation (HTML, PDF, Excel, manifest) for each förbund into the outbox.
 
     Only when the quality gate passed for the scope. Exit 0: written. 1: the gate has not passed
-    (nothing written). 2: unknown förbund.
+    (nothing written). 2: unknown or malformed förbund id.
     """
     from utfall.config import Paths
     from utfall.dq.gate import GateNotPassed
     from utfall.evaluation.evaluate import evaluate as run_evaluate
+    from utfall.places import PlaceError
 
     try:
         result = run_evaluate(Paths.from_env(), year, forbund, workers)
+    except PlaceError as e:
+        err.print(f"--forbund: {e}", style="red", markup=False)
+        raise typer.Exit(2)
     except GateNotPassed as e:
         err.print(f"Ingen utvärdering skrevs: {e}", style="red", markup=False)
         raise typer.Exit(1)

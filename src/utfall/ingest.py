@@ -42,6 +42,11 @@ def run_feed_load(feed_name: str) -> dict[str, int]:
     for status in ("loaded", "superseded", "duplicate", "quarantined"):
         summary[status] = sum(1 for o in report.outcomes if o.status == status)
     log.info("%s: %s", feed_name, ", ".join(f"{k} {v}" for k, v in summary.items()))
+    if report.unhandled:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"{len(report.unhandled)} file(s) of {feed_name} could not be handled and "
+                                   "were left in the inbox:\n" + "\n".join(report.unhandled))
     if report.quarantined:
         from airflow.sdk.exceptions import AirflowFailException  # no retry: the same file would fail again
 
