@@ -128,6 +128,31 @@ def test_immutable_bad_file_is_recorded_once_and_named_until_it_can_move(home, i
     assert "[period_mismatch]" in reason_of(home, "fk_utbetalningar", "fk_utbetalningar_202402.csv")
 
 
+def test_unreadable_file_and_folder_without_root_privileges_never_crash_a_load(home):
+    """Root reads anything; without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (dropped from the
+    bounding set) it obeys mode bits like any other user."""
+    deliver(home, "region_vard", "region_vard_202401.csv", GOOD_REGION)
+    unreadable = deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    unreadable.chmod(0)
+    closed = home.inbox / "af_status"
+    closed.mkdir()
+    closed.chmod(0)
+    try:
+        for run in range(2):
+            result = subprocess.run(["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                                     str(VENV_BIN / "utfall"), "load"], env=cli_env(home), capture_output=True,
+                                    text=True, timeout=300)
+            assert result.returncode == 1, result.stderr
+            assert "Traceback" not in result.stderr
+            assert "folder " + str(closed) + " could not be listed (PermissionError)" in " ".join(result.stdout.split())
+            assert query(home, "SELECT file_name, status, sha256 IS NULL FROM raw.loads ORDER BY file_name") == [
+                ("fk_utbetalningar_202401.csv", "quarantined", True), ("region_vard_202401.csv", "loaded", False)]
+        assert ("[unreadable] the file could not be read or checked (PermissionError)"
+                in reason_of(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv"))
+    finally:
+        closed.chmod(0o755)
+
+
 def test_two_loads_at_once_wait_for_each_other_and_load_every_file_once(home):
     for month in range(1, 7):
         deliver(home, "region_vard", f"region_vard_2024{month:02d}.csv",

@@ -14,7 +14,6 @@ from tests.test_loader import GOOD_FK, GOOD_REGION
 from utfall.config import Paths
 from utfall.evaluation.evaluate import outbox_folder
 from utfall.loader import load
-from utfall.places import PlaceError, inside
 
 SECRET = "root:x:0:0:8503121231 hemlig första rad\n"
 
@@ -26,6 +25,8 @@ def run_cli(home: Paths, *args: str, timeout: int = 120) -> subprocess.Completed
 
 @pytest.mark.parametrize("forbund", ["../../x", "..", "sf01/../../x", "/tmp/x", "sf_01", "", "a" * 21])
 def test_malformed_forbund_id_builds_no_outbox_path(home, forbund):
+    from utfall.places import PlaceError
+
     with pytest.raises(PlaceError):
         outbox_folder(home, forbund, 2024)
 
@@ -48,6 +49,8 @@ def test_evaluate_with_a_path_for_forbund_is_a_usage_error_and_touches_nothing(h
 
 
 def test_inside_refuses_every_way_out_of_the_root(tmp_path):
+    from utfall.places import PlaceError, inside
+
     root = tmp_path / "root"
     root.mkdir()
     (tmp_path / "outside").mkdir()

@@ -42,20 +42,17 @@ def run_feed_load(feed_name: str) -> dict[str, int]:
     for status in ("loaded", "superseded", "duplicate", "quarantined"):
         summary[status] = sum(1 for o in report.outcomes if o.status == status)
     log.info("%s: %s", feed_name, ", ".join(f"{k} {v}" for k, v in summary.items()))
-    if report.unhandled:
-        from airflow.sdk.exceptions import AirflowFailException
-
-        raise AirflowFailException(f"{len(report.unhandled)} file(s) of {feed_name} could not be handled and "
-                                   "were left in the inbox:\n" + "\n".join(report.unhandled))
-    if report.quarantined:
+    if report.quarantined or report.unhandled:
         from airflow.sdk.exceptions import AirflowFailException  # no retry: the same file would fail again
 
         reasons = "\n".join(
             (o.stored_path.parent / f"{o.stored_path.name}.reason.txt").read_text(encoding="utf-8")
             for o in report.quarantined
         )
+        stuck = "".join(f"\nleft in the inbox: {u}" for u in report.unhandled)
         raise AirflowFailException(
-            f"{len(report.quarantined)} file(s) of {feed_name} quarantined (the other "
-            f"{summary['files'] - len(report.quarantined)} were handled and committed).\n{reasons}"
+            f"{len(report.quarantined)} file(s) of {feed_name} quarantined, {len(report.unhandled)} left in the "
+            f"inbox (the other {summary['files'] - len(report.quarantined)} were handled and committed).{stuck}\n"
+            f"{reasons}"
         )
     return summary

@@ -92,32 +92,36 @@ class UsageError(ValueError):
     pass
 
 
-def pending_files(paths: Paths, feed: str | None = None) -> list[tuple[str | None, Path]]:
+def pending_files(paths: Paths, feed: str | None = None,
+                  problems: list[str] | None = None) -> list[tuple[str | None, Path]]:
     """Entries waiting in the inbox as (feed folder, path), oldest delivery first.
 
     Every entry of a feed folder counts, whatever it is; directly in the inbox, whatever is
-    not a real folder (a symlink to one included). Nothing is followed or opened here."""
+    not a real folder (a symlink to one included). Nothing is followed or opened here.
+    A folder that cannot be listed is skipped and named in `problems`."""
     if not paths.inbox.is_dir():
         return []
+    problems = [] if problems is None else problems
     found: list[tuple[str | None, Path, int]] = []
-    for entry in _entries(paths.inbox):
+    for entry in _entries(paths.inbox, problems):
         if entry.is_dir(follow_symlinks=False):
             if feed is None or entry.name == feed:
-                found.extend((entry.name, Path(e.path), _mtime(e)) for e in _entries(Path(entry.path)))
+                found.extend((entry.name, Path(e.path), _mtime(e)) for e in _entries(Path(entry.path), problems))
         elif feed is None:
             found.append((None, Path(entry.path), _mtime(entry)))
     # Delivery order decides which correction wins: modification time, then name.
     return [(folder, path) for folder, path, _ in sorted(found, key=lambda f: (f[0] or "", f[2], f[1].name))]
 
 
-def _entries(folder: Path) -> list[os.DirEntry]:
+def _entries(folder: Path, problems: list[str]) -> list[os.DirEntry]:
     """A folder's entries but hidden ones (an agency's half-copied '.name.tmp'); none when it
-    cannot be listed (logged: the folder stays, and the next run tries again)."""
+    cannot be listed (then named in `problems`: the folder stays, the next run tries again)."""
     try:
         with os.scandir(folder) as it:
             return [e for e in it if not e.name.startswith(".")]
     except OSError as e:
-        log.error("cannot list %s (%s); left as it is", readable_name(str(folder)), type(e).__name__)
+        problems.append(f"folder {readable_name(str(folder))} could not be listed ({type(e).__name__}); "
+                        "left as it is")
         return []
 
 
@@ -145,15 +149,20 @@ def load(
         raise UsageError(f"unknown feed {feed!r}; known feeds: {', '.join(FEEDS)}")
     today = today or date.today()
     report = LoadReport([])
-    if not pending_files(paths, feed):
-        log.info("nothing new in %s", paths.inbox / (feed or ""))
+    problems: list[str] = []
+    if not pending_files(paths, feed, problems):
+        _unhandled(report, problems)
+        if not problems:
+            log.info("nothing new in %s", paths.inbox / (feed or ""))
         return report
     con = ledger.connect_for_loading(paths)  # waits for another load or a build
     checker = duckdb.connect() if paths.warehouse_dsn else con
     try:
         ledger.ensure_schema(con)
         # Listed again now that no other load runs: what it took is gone, what it left is here.
-        files = pending_files(paths, feed)
+        problems.clear()
+        files = pending_files(paths, feed, problems)
+        _unhandled(report, problems)
         if on_start:
             on_start(files)
         for folder, path in files:
@@ -162,17 +171,14 @@ def load(
             try:
                 outcome = load_file(con, checker, paths, folder, path, today, on_progress)
             except MoveFailed as e:
-                report.unhandled.append(str(e))
-                log.error("%s", e)
+                _unhandled(report, [str(e)])
                 continue
             except Exception as e:  # noqa: BLE001 - one file's failure must not block the inbox
                 try:
                     outcome = _refuse_unreadable(con, paths, folder, path, e)
                 except Exception as again:  # noqa: BLE001
-                    report.unhandled.append(f"{readable_name(path.name)}: could not be handled "
-                                            f"({type(e).__name__}) nor quarantined ({type(again).__name__}); "
-                                            "left in the inbox")
-                    log.error("%s", report.unhandled[-1])
+                    _unhandled(report, [f"{readable_name(path.name)}: could not be handled ({type(e).__name__}) "
+                                        f"nor quarantined ({type(again).__name__}); left in the inbox"])
                     continue
             report.outcomes.append(outcome)
             if on_file:
@@ -184,9 +190,16 @@ def load(
     return report
 
 
+def _unhandled(report: LoadReport, problems: list[str]) -> None:
+    for problem in problems:
+        log.error("%s", problem)
+    report.unhandled.extend(problems)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    # Never through a symlink put there since it was judged regular, never waiting on a FIFO.
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as fh:
         while chunk := fh.read(4 * 1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
