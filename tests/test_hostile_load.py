@@ -153,16 +153,28 @@ def test_unreadable_file_and_folder_without_root_privileges_never_crash_a_load(h
         closed.chmod(0o755)
 
 
-def test_two_loads_at_once_wait_for_each_other_and_load_every_file_once(home):
+# Holds the warehouse as a load would, so that both loads list the inbox before either can start.
+HOLDERS = {
+    "duckdb": "import duckdb; c = duckdb.connect({target!r})",
+    "postgresql": "from utfall.target import PostgresConnection; c = PostgresConnection({target!r}, "
+                  "role='utfall_loader'); c.wait_for_other_loaders()",
+}
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
+def test_two_loads_at_once_wait_for_each_other_and_load_every_file_once(home, backend, request):
+    if backend == "postgresql":
+        home = Paths(home.home, request.getfixturevalue("postgres").create_database(
+            f"hostile_{request.node.name[-20:].lower().strip('[]')}_{os.getpid()}"))
     for month in range(1, 7):
         deliver(home, "region_vard", f"region_vard_2024{month:02d}.csv",
                 GOOD_REGION.replace("2024-01", f"2024-{month:02d}"))
     home.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    # Hold the warehouse so that both loads list the inbox before either can start.
     holder = subprocess.Popen(
         [str(VENV_BIN / "python"), "-c",
-         f"import duckdb, time; c = duckdb.connect({str(home.warehouse)!r}); print('held', flush=True); "
-         "time.sleep(8); c.close()"], stdout=subprocess.PIPE, text=True)
+         HOLDERS[backend].format(target=home.warehouse_dsn or str(home.warehouse))
+         + "; import time; print('held', flush=True); time.sleep(8); c.close()"],
+        stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     loads = [start_cli(home, "load") for _ in range(2)]
     results = [(p.wait(timeout=300), *p.communicate()) for p in loads]
