@@ -67,19 +67,25 @@ def test_file_name_of_250_bytes_is_quarantined_under_a_name_that_fits(home):
     assert not any((home.inbox / "fk_utbetalningar").iterdir())
 
 
-def test_non_utf8_byte_in_a_file_name_is_quarantined_with_a_readable_name(home):
+def test_non_utf8_byte_in_a_file_or_folder_name_is_quarantined_with_a_readable_name(home):
     folder = home.inbox / "fk_utbetalningar"
     folder.mkdir()
     with open(os.path.join(os.fsencode(folder), b"fk_utbetalningar_2024\xff1.csv"), "wb") as fh:
         fh.write(GOOD_FK.encode())
+    odd_folder = os.path.join(os.fsencode(home.inbox), b"flode\xff")
+    os.mkdir(odd_folder)
+    with open(os.path.join(odd_folder, b"x.csv"), "wb") as fh:
+        fh.write(b"a;b\n1;2\n")
     deliver(home, "region_vard", "region_vard_202401.csv", GOOD_REGION)
     result = run_cli(home, "load")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert query(home, "SELECT file_name, status FROM raw.loads ORDER BY load_id") == [
-        ("fk_utbetalningar_2024\ufffd1.csv", "quarantined"), ("region_vard_202401.csv", "loaded")]
+    assert query(home, "SELECT feed, file_name, status FROM raw.loads ORDER BY load_id") == [
+        ("fk_utbetalningar", "fk_utbetalningar_2024\ufffd1.csv", "quarantined"),
+        (None, "x.csv", "quarantined"), ("region_vard", "region_vard_202401.csv", "loaded")]
     assert "[file_name]" in reason_of(home, "fk_utbetalningar", "fk_utbetalningar_2024\ufffd1.csv")
-    assert os.listdir(folder) == []
+    assert "[unknown_feed]" in reason_of(home, "flode\ufffd", "x.csv")
+    assert os.listdir(folder) == [] and os.listdir(odd_folder) == []
     assert run_cli(home, "load").returncode == 0
 
 

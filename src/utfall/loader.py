@@ -97,7 +97,8 @@ def pending_files(paths: Paths, feed: str | None = None,
     """Entries waiting in the inbox as (feed folder, path), oldest delivery first.
 
     Every entry of a feed folder counts, whatever it is; directly in the inbox, whatever is
-    not a real folder (a symlink to one included). Nothing is followed or opened here.
+    not a real folder (a symlink to one included). Nothing is followed or opened here. The
+    feed folder is given as text (`readable_name`), the path as it is.
     A folder that cannot be listed is skipped and named in `problems`."""
     if not paths.inbox.is_dir():
         return []
@@ -106,7 +107,8 @@ def pending_files(paths: Paths, feed: str | None = None,
     for entry in _entries(paths.inbox, problems):
         if entry.is_dir(follow_symlinks=False):
             if feed is None or entry.name == feed:
-                found.extend((entry.name, Path(e.path), _mtime(e)) for e in _entries(Path(entry.path), problems))
+                found.extend((readable_name(entry.name), Path(e.path), _mtime(e))
+                             for e in _entries(Path(entry.path), problems))
         elif feed is None:
             found.append((None, Path(entry.path), _mtime(entry)))
     # Delivery order decides which correction wins: modification time, then name.
@@ -251,7 +253,7 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
     if prior:
         first_id, first_name, first_status, _ = prior[0]
         reason = f"same content as load {first_id} ({first_name}, {first_status}); nothing loaded"
-        target = _free_path(inside(paths.archive, folder or UNKNOWN_FEED_FOLDER, archived_name(load_id, path.name)))
+        target = _place(paths.archive, folder, archived_name(load_id, path.name))
         _commit_record(con, status="duplicate", rows_in_file=None, rows_loaded=0, reason=reason,
                        stored_path=str(target), **common)
         _move(path, target)
@@ -293,7 +295,7 @@ COPY_BATCH_ROWS = 50_000
 def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
     feed = delivery.feed
     load_id = common["load_id"]
-    target = _free_path(inside(paths.archive, feed.name, archived_name(load_id, delivery.path.name)))
+    target = _place(paths.archive, feed.name, archived_name(load_id, delivery.path.name))
     columns = ", ".join(q(c) for c in feed.column_names)
     select_staged = f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
     con.begin()
@@ -349,7 +351,7 @@ def _supersede(con, delivery: Delivery, load_id: int) -> tuple[str, str | None, 
 
 def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict, delivery: Delivery | None,
                 violations: list[Violation], total: int, rows: int | None) -> FileOutcome:
-    target = _free_path(inside(paths.quarantine, folder or UNKNOWN_FEED_FOLDER, stored_name(path.name)))
+    target = _place(paths.quarantine, folder, stored_name(path.name))
     reason_path = target.with_name(target.name + ".reason.txt")
     rules = sorted({v.rule for v in violations})
     summary = f"refused: {', '.join(rules)} ({total} violation{'s' if total != 1 else ''})"
@@ -443,6 +445,11 @@ def archived_name(load_id: int, name: str) -> str:
 def delivered_name(archived: Path) -> str:
     """The file name the agency delivered, from an archived file's name."""
     return archived.name.split("__", 1)[-1]
+
+
+def _place(root: Path, folder: str | None, name: str) -> Path:
+    """A free path for a handled file: root/<inbox folder>/name, checked to lie inside root."""
+    return _free_path(inside(root, folder or UNKNOWN_FEED_FOLDER, name))
 
 
 def _free_path(path: Path) -> Path:
