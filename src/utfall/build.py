@@ -67,22 +67,20 @@ def run_dbt(paths: Paths, *args: str) -> BuildResult:
     return BuildResult(bool(result.success), failures)
 
 
-def build(paths: Paths, select: str | None = None, full_refresh: bool = False) -> BuildResult:
+def build(paths: Paths, select: str | None = None, full_refresh: bool = False, held=None) -> BuildResult:
     """Build and test every model; feeds never delivered act as empty tables.
 
     The person-month panel is incremental; `full_refresh` rebuilds it from scratch.
+    `held`: the warehouse as `ledger.holding_warehouse` holds it, when the caller keeps it
+    beyond the build (to publish); else the build holds it itself from start to end, so no
+    load lands half-way through (the panel would record a month it never built).
     """
+    if held is None:
+        with ledger.holding_warehouse(paths) as con:
+            return build(paths, select, full_refresh, con)
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
-    con = ledger.connect_for_loading(paths)  # waits for another writer, like the loader
-    try:
-        ledger.ensure_schema(con)
-        if not paths.warehouse_dsn:
-            con.close()  # DuckDB: dbt opens the file itself, and its lock keeps loaders out meanwhile
-        # PostgreSQL: the loader lock is held through the build, so no load lands half-way
-        # through it (the panel would record a month it never built)
-        result = run_dbt(paths, *args)
-    finally:
-        con.close()
+    ledger.ensure_schema(held)
+    result = run_dbt(paths, *args)  # DuckDB: dbt's connections share this process's open file
     for failure in result.failures:
         log.error("%s", failure)
     return result

@@ -376,16 +376,20 @@ def evaluate(
     """Write the year's evaluation (HTML, PDF, Excel, manifest) for each förbund into the outbox.
 
     Only when the quality gate passed for the scope. Exit codes: 0 written; 1 the gate has not
-    passed (nothing written); 2 usage error or unknown förbund.
+    passed (nothing written); 2 usage error, unknown or malformed förbund id.
     """
     from utfall.cli_feedback import working
     from utfall.config import Paths
     from utfall.dq.gate import GateNotPassed
     from utfall.evaluation.evaluate import evaluate as run_evaluate
+    from utfall.places import PlaceError
 
     try:
         with working(err, f"evaluation {year}, {forbund or 'every förbund'}"):
             result = run_evaluate(Paths.from_env(), year, forbund, workers)
+    except PlaceError as e:
+        err.print(f"--forbund: {e}", style="red", markup=False)
+        raise typer.Exit(2)
     except GateNotPassed as e:
         err.print(f"Ingen utvärdering skrevs: {e}", style="red", markup=False)
         raise typer.Exit(1)

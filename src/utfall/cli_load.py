@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -9,7 +11,7 @@ from rich.table import Table
 from utfall import pii
 from utfall.cli_feedback import shows_progress
 from utfall.config import Paths
-from utfall.loader import LoadReport, UsageError, load, pending_files
+from utfall.loader import LoadReport, UsageError, load
 
 STATUS_STYLE = {"loaded": "green", "quarantined": "bold red", "duplicate": "yellow", "superseded": "cyan"}
 
@@ -17,25 +19,28 @@ STATUS_STYLE = {"loaded": "green", "quarantined": "bold red", "duplicate": "yell
 def run_load(feed: str | None, console: Console, err: Console) -> int:
     paths = Paths.from_env()
     try:
-        files = pending_files(paths, feed)
-        total_bytes = sum(p.stat().st_size for _, p in files)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
             console=err, disable=not shows_progress(err),
         ) as progress:
-            task = progress.add_task("loading", total=total_bytes)
-            sizes = {p: p.stat().st_size for _, p in files}
+            task = progress.add_task("loading", total=None)
+            sizes: dict = {}
             done = 0
 
+            def started(files) -> None:
+                # Sizes once the warehouse is held: another load may have taken files meanwhile.
+                sizes.update({p: _size(p) for _, p in files})
+                progress.update(task, total=sum(sizes.values()))
+
             def within_file(path, fraction) -> None:
-                progress.update(task, completed=done + fraction * sizes[path], description=pii.redact(path.name))
+                progress.update(task, completed=done + fraction * sizes.get(path, 0), description=pii.redact(path.name))
 
             def file_done(path, outcome) -> None:
                 nonlocal done
-                done += sizes[path]
+                done += sizes.get(path, 0)
                 progress.update(task, completed=done)
 
-            report = load(paths, feed, on_file=file_done, on_progress=within_file)
+            report = load(paths, feed, on_file=file_done, on_progress=within_file, on_start=started)
     except UsageError as e:
         err.print(str(e), style="red", markup=False)
         return 2
@@ -43,10 +48,19 @@ def run_load(feed: str | None, console: Console, err: Console) -> int:
     return report.exit_code
 
 
+def _size(path) -> int:
+    """Bytes of a regular file; 0 for anything else (never followed, never opened)."""
+    st = path.lstat()
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
+
+
 def print_summary(report: LoadReport, console: Console) -> None:
     """Per feed: files by status and rows; then every file that needs a look."""
+    for problem in report.unhandled:
+        console.print(f"[bold red]not handled[/bold red] {problem}", highlight=False)
     if not report.outcomes:
-        console.print("Nothing new in the inbox.")
+        if not report.unhandled:
+            console.print("Nothing new in the inbox.")
         return
     statuses = ("loaded", "superseded", "duplicate", "quarantined")
     per_feed: dict[str, dict[str, int]] = {}

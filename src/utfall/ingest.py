@@ -44,7 +44,7 @@ def run_feed_load(feed_name: str) -> dict[str, int]:
     for status in ("loaded", "superseded", "duplicate", "quarantined"):
         summary[status] = sum(1 for o in report.outcomes if o.status == status)
     log.info("%s: %s", feed_name, ", ".join(f"{k} {v}" for k, v in summary.items()))
-    if report.quarantined:
+    if report.quarantined or report.unhandled:
         from utfall.alerts import quarantine_alert
         from utfall.notify import AlertedFailure  # no retry: the same file would fail again
 
@@ -52,9 +52,11 @@ def run_feed_load(feed_name: str) -> dict[str, int]:
             (o.stored_path.parent / f"{o.stored_path.name}.reason.txt").read_text(encoding="utf-8")
             for o in report.quarantined
         )
+        stuck = "".join(f"\nleft in the inbox: {u}" for u in report.unhandled)
         raise AlertedFailure(
-            f"{len(report.quarantined)} file(s) of {feed_name} quarantined (the other "
-            f"{summary['files'] - len(report.quarantined)} were handled and committed).\n{reasons}",
+            f"{len(report.quarantined)} file(s) of {feed_name} quarantined, {len(report.unhandled)} left in the "
+            f"inbox (the other {summary['files'] - len(report.quarantined)} were handled and committed).{stuck}\n"
+            f"{reasons}",
             quarantine_alert(feed_name, report.quarantined, summary["files"]),
         )
     return summary

@@ -77,6 +77,18 @@ def connect_for_loading(paths):
 
 
 @contextlib.contextmanager
+def holding_warehouse(paths):
+    """The warehouse held for this process until the block ends (`connect_for_loading`'s
+    connection): on DuckDB the open file is the single-writer lock, and connections this
+    process opens meanwhile (dbt's) share it; on PostgreSQL the loader lock. Loads wait."""
+    con = connect_for_loading(paths)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
 def warehouse_transaction(paths):
     """`connect_warehouse` in one transaction: committed when the block ends, rolled back on error."""
     con = connect_warehouse(paths)

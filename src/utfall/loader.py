@@ -11,6 +11,15 @@ For each file in $UTFALL_HOME/inbox/<feed>/ (oldest first):
 The ledger row names where the file is going before it moves, so a process killed
 between commit and move is finished by the next run instead of counted twice.
 
+Nothing in the inbox is followed or trusted: an entry that is not a regular file (a symlink,
+a folder inside a feed folder, a FIFO, a device) is quarantined unopened (rule
+`not_regular_file`); any other failure while handling one file quarantines it with rule
+`unreadable` and the exception's class, and the run goes on. A file that cannot even be
+moved stays where it is and is named in `LoadReport.unhandled` (exit 1). Every path built
+from a folder or file name is checked to lie inside its root (utfall.places). Loads take
+the warehouse (DuckDB's writer lock, PostgreSQL's loader lock) before they list the inbox,
+so two loads at once wait for each other and the second sees what the first left.
+
 Files are read and checked with DuckDB. On the DuckDB warehouse that happens in the warehouse
 itself; on PostgreSQL (paths.warehouse_dsn) in an in-memory DuckDB, and the checked rows go to
 raw with COPY inside the same transaction as the ledger row.
@@ -18,13 +27,16 @@ raw with COPY inside the same transaction as the ledger row.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
 import shutil
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +46,7 @@ from utfall import ledger, pii, tiers
 from utfall.config import Paths
 from utfall.contracts import FEEDS
 from utfall.deliveries import Delivery, DeliveryNameError, identify
+from utfall.places import inside, readable_name, stored_name
 from utfall.validation import STAGED, FileRefused, Violation, check_rules, q, stage
 
 log = logging.getLogger("utfall.loader")
@@ -60,6 +73,8 @@ class FileOutcome:
 @dataclass
 class LoadReport:
     outcomes: list[FileOutcome]
+    # Inbox entries that could not be handled at all and were left where they are (why, per entry)
+    unhandled: list[str] = field(default_factory=list)
 
     @property
     def quarantined(self) -> list[FileOutcome]:
@@ -67,30 +82,58 @@ class LoadReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.quarantined else 0
+        return 1 if self.quarantined or self.unhandled else 0
+
+
+class MoveFailed(OSError):
+    """The ledger row is committed but the file could not be moved out of the inbox; the next
+    load finishes the move (as after a kill between commit and move)."""
 
 
 class UsageError(ValueError):
     pass
 
 
-def pending_files(paths: Paths, feed: str | None = None) -> list[tuple[str | None, Path]]:
-    """Files waiting in the inbox as (feed folder, path), oldest delivery first."""
-    if not paths.inbox.exists():
+def pending_files(paths: Paths, feed: str | None = None,
+                  problems: list[str] | None = None) -> list[tuple[str | None, Path]]:
+    """Entries waiting in the inbox as (feed folder, path), oldest delivery first.
+
+    Every entry of a feed folder counts, whatever it is; directly in the inbox, whatever is
+    not a real folder (a symlink to one included). Nothing is followed or opened here. The
+    feed folder is given as text (`readable_name`), the path as it is.
+    A folder that cannot be listed is skipped and named in `problems`."""
+    if not paths.inbox.is_dir():
         return []
-    found: list[tuple[str | None, Path]] = []
-    for entry in sorted(paths.inbox.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_file():
-            if feed is None:
-                found.append((None, entry))
-            continue
-        if feed is not None and entry.name != feed:
-            continue
-        found.extend((entry.name, p) for p in entry.iterdir() if p.is_file() and not p.name.startswith("."))
+    problems = [] if problems is None else problems
+    found: list[tuple[str | None, Path, int]] = []
+    for entry in _entries(paths.inbox, problems):
+        if entry.is_dir(follow_symlinks=False):
+            if feed is None or entry.name == feed:
+                found.extend((readable_name(entry.name), Path(e.path), _mtime(e))
+                             for e in _entries(Path(entry.path), problems))
+        elif feed is None:
+            found.append((None, Path(entry.path), _mtime(entry)))
     # Delivery order decides which correction wins: modification time, then name.
-    return sorted(found, key=lambda fp: (fp[0] or "", fp[1].stat().st_mtime_ns, fp[1].name))
+    return [(folder, path) for folder, path, _ in sorted(found, key=lambda f: (f[0] or "", f[2], f[1].name))]
+
+
+def _entries(folder: Path, problems: list[str]) -> list[os.DirEntry]:
+    """A folder's entries but hidden ones (an agency's half-copied '.name.tmp'); none when it
+    cannot be listed (then named in `problems`: the folder stays, the next run tries again)."""
+    try:
+        with os.scandir(folder) as it:
+            return [e for e in it if not e.name.startswith(".")]
+    except OSError as e:
+        problems.append(f"folder {readable_name(str(folder))} could not be listed ({type(e).__name__}); "
+                        "left as it is")
+        return []
+
+
+def _mtime(entry: os.DirEntry) -> int:
+    try:
+        return entry.stat(follow_symlinks=False).st_mtime_ns
+    except OSError:
+        return 0
 
 
 ProgressCallback = Callable[[Path, float], None]  # (file, fraction of it done)
@@ -103,21 +146,45 @@ def load(
     today: date | None = None,
     on_file: Callable[[Path, FileOutcome], None] | None = None,
     on_progress: ProgressCallback | None = None,
+    on_start: Callable[[list[tuple[str | None, Path]]], None] | None = None,
 ) -> LoadReport:
+    """Handle every file of the inbox (or of one feed's folder). `on_start` gets the files
+    about to be handled, once the warehouse is held; `on_file` each file's outcome."""
     if feed is not None and feed not in FEEDS:
         raise UsageError(f"unknown feed {feed!r}; known feeds: {', '.join(FEEDS)}")
     today = today or date.today()
-    files = pending_files(paths, feed)
     report = LoadReport([])
-    if not files:
-        log.info("nothing new in %s", paths.inbox / (feed or ""))
+    problems: list[str] = []
+    if not pending_files(paths, feed, problems):
+        _unhandled(report, problems)
+        if not problems:
+            log.info("nothing new in %s", paths.inbox / (feed or ""))
         return report
-    con = ledger.connect_for_loading(paths)
+    con = ledger.connect_for_loading(paths)  # waits for another load or a build
     checker = duckdb.connect() if paths.warehouse_dsn else con
     try:
         ledger.ensure_schema(con)
+        # Listed again now that no other load runs: what it took is gone, what it left is here.
+        problems.clear()
+        files = pending_files(paths, feed, problems)
+        _unhandled(report, problems)
+        if on_start:
+            on_start(files)
         for folder, path in files:
-            outcome = load_file(con, checker, paths, folder, path, today, on_progress)
+            if not os.path.lexists(path):
+                continue  # gone since it was listed (taken back by whoever put it there)
+            try:
+                outcome = load_file(con, checker, paths, folder, path, today, on_progress)
+            except MoveFailed as e:
+                _unhandled(report, [str(e)])
+                continue
+            except Exception as e:  # noqa: BLE001 - one file's failure must not block the inbox
+                try:
+                    outcome = _refuse_unreadable(con, paths, folder, path, e)
+                except Exception as again:  # noqa: BLE001
+                    _unhandled(report, [f"{readable_name(path.name)}: could not be handled ({type(e).__name__}) "
+                                        f"nor quarantined ({type(again).__name__}); left in the inbox"])
+                    continue
             report.outcomes.append(outcome)
             if on_file:
                 on_file(path, outcome)
@@ -128,9 +195,16 @@ def load(
     return report
 
 
+def _unhandled(report: LoadReport, problems: list[str]) -> None:
+    for problem in problems:
+        log.error("%s", problem)
+    report.unhandled.extend(problems)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    # Never through a symlink put there since it was judged regular, never waiting on a FIFO.
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as fh:
         while chunk := fh.read(4 * 1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
@@ -168,7 +242,11 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
     A personnummer in the folder or file name is redacted in everything stored or shown,
     the file's own name in archive and quarantine included (its bytes are kept as delivered)."""
     folder = pii.redact(folder)
-    name = pii.redact(path.name)
+    kind = _not_regular(path)
+    if kind:
+        return _refuse_unopened(con, paths, folder, path, "not_regular_file",
+                                f"{kind}, not a regular file: quarantined unopened, nothing of it was read")
+    name = pii.redact(readable_name(path.name))
     sha = sha256_of(path)
     # An empty month is its header alone, the same bytes for every month of its feed: only the
     # same name (feed and period) makes it a duplicate.
@@ -186,7 +264,7 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
     if prior:
         first_id, first_name, first_status, _ = prior[0]
         reason = f"same content as load {first_id} ({first_name}, {first_status}); nothing loaded"
-        target = _free_path(paths.archive / (folder or UNKNOWN_FEED_FOLDER) / archived_name(load_id, name))
+        target = _place(paths.archive, folder, archived_name(load_id, name))
         _commit_record(con, status="duplicate", rows_in_file=None, rows_loaded=0, reason=reason,
                        stored_path=str(target), **common)
         _move(path, target)
@@ -228,7 +306,7 @@ COPY_BATCH_ROWS = 50_000
 def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
     feed = delivery.feed
     load_id = common["load_id"]
-    target = _free_path(paths.archive / feed.name / archived_name(load_id, common["file_name"]))
+    target = _place(paths.archive, feed.name, archived_name(load_id, common["file_name"]))
     columns = ", ".join(q(c) for c in feed.column_names)
     select_staged = f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
     con.begin()
@@ -284,20 +362,48 @@ def _supersede(con, delivery: Delivery, load_id: int) -> tuple[str, str | None, 
 
 def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict, delivery: Delivery | None,
                 violations: list[Violation], total: int, rows: int | None) -> FileOutcome:
-    target = _free_path(paths.quarantine / (folder or UNKNOWN_FEED_FOLDER) / common["file_name"])
+    target = _place(paths.quarantine, folder, stored_name(common["file_name"]))
     reason_path = target.with_name(target.name + ".reason.txt")
     rules = sorted({v.rule for v in violations})
     summary = f"refused: {', '.join(rules)} ({total} violation{'s' if total != 1 else ''})"
-    _write_atomically(reason_path, _reason_text(folder, common, violations, total))
+    _write_atomically(reason_path, readable_name(_reason_text(folder, common, violations, total)))
     _commit_record(con, status="quarantined", rows_in_file=rows, rows_loaded=0, reason=summary,
                    stored_path=str(target), **common)
     _move(path, target)
     log.error(
         "%s QUARANTINED: %s; reason in %s\n%s", common["file_name"], summary, reason_path,
-        "\n".join("  " + v.describe() for v in violations[:10]),
+        readable_name("\n".join("  " + v.describe() for v in violations[:10])),
     )
     return FileOutcome(folder, common["file_name"], "quarantined", common["load_id"], rows, 0, summary, target,
                        violations=tuple(violations), violations_total=total)
+
+
+def _not_regular(path: Path) -> str | None:
+    """What the entry is when it is no regular file ('a symlink', 'a folder', …), judged
+    without following it; None for a regular file."""
+    mode = path.lstat().st_mode
+    if stat.S_ISREG(mode):
+        return None
+    kinds = [(stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]
+    return next((kind for test, kind in kinds if test(mode)), "an unknown kind of entry")
+
+
+def _refuse_unopened(con, paths: Paths, folder: str | None, path: Path, rule: str, message: str) -> FileOutcome:
+    """Quarantine an entry without reading it (again): no hash, no size, nothing of its content."""
+    common = dict(load_id=ledger.next_load_id(con), feed=folder if folder in FEEDS else None,
+                  file_name=pii.redact(readable_name(path.name)), sha256=None, file_size=None)
+    return _quarantine(con, paths, folder, path, common, None, [Violation(rule, message)], 1, None)
+
+
+def _refuse_unreadable(con, paths: Paths, folder: str | None, path: Path, error: Exception) -> FileOutcome:
+    """Any other failure while handling one file: quarantined, naming the exception's class only
+    (its message may quote the file)."""
+    # a failed transaction was rolled back where it began (_insert, _commit_record)
+    log.error("%s could not be handled (%s); quarantining it", pii.redact(readable_name(path.name)),
+              type(error).__name__)
+    return _refuse_unopened(con, paths, folder, path, "unreadable",
+                            f"the file could not be read or checked ({type(error).__name__}); nothing was loaded")
 
 
 def _reason_text(folder: str | None, common: dict, violations: list[Violation], total: int) -> str:
@@ -310,7 +416,7 @@ def _reason_text(folder: str | None, common: dict, violations: list[Violation], 
         "",
         f"File:     {common['file_name']}",
         f"Feed:     {folder or '(none)'}",
-        f"SHA-256:  {common['sha256']}",
+        f"SHA-256:  {common['sha256'] or '(not read)'}",
         f"Load id:  {common['load_id']}",
         f"Refused:  {ledger.utc_now().isoformat(timespec='seconds')} UTC",
         f"Rules:    {', '.join(f'{r} ({n} listed)' for r, n in sorted(by_rule.items()))}",
@@ -339,19 +445,24 @@ def _finish_interrupted(con, path: Path, load_id: int) -> FileOutcome:
         [load_id],
     ).fetchone()
     _move(path, Path(stored))
-    name = pii.redact(path.name)
+    name = pii.redact(readable_name(path.name))
     log.warning("%s: load %s was committed by an interrupted run; moved the file to %s", name, load_id, stored)
     return FileOutcome(feed, name, status, load_id, rows_in, rows_loaded, reason, Path(stored), recovered=True)
 
 
 def archived_name(load_id: int, name: str) -> str:
     """An archived delivery's file name: the load id in front keeps every version apart."""
-    return f"{load_id}__{name}"
+    return f"{load_id}__{stored_name(name)}"
 
 
 def delivered_name(archived: Path) -> str:
     """The file name the agency delivered, from an archived file's name."""
     return archived.name.split("__", 1)[-1]
+
+
+def _place(root: Path, folder: str | None, name: str) -> Path:
+    """A free path for a handled file: root/<inbox folder>/name, checked to lie inside root."""
+    return _free_path(inside(root, folder or UNKNOWN_FEED_FOLDER, name))
 
 
 def _free_path(path: Path) -> Path:
@@ -364,8 +475,18 @@ def _free_path(path: Path) -> Path:
 
 
 def _move(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(source), str(target))
+    """Rename (a symlink stays a link, never its target); MoveFailed when the file must stay."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(source, target)
+        except OSError as e:
+            if e.errno != errno.EXDEV:
+                raise
+            shutil.move(str(source), str(target))  # another file system: copy, then remove
+    except OSError as e:
+        raise MoveFailed(f"{readable_name(source.name)}: recorded in the ledger but could not be moved to "
+                         f"{target.parent} ({type(e).__name__}); left in the inbox, the next load moves it") from e
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -57,18 +57,22 @@ def analyst_db_path(paths: Paths) -> Path:
     return paths.home / "published" / "analyst.duckdb"
 
 
-def publish(paths: Paths, run_id: str | None = None) -> PublishResult:
-    """Copy every table and view of PUBLISHED_SCHEMAS into a new analyst file, then swap it in."""
+def publish(paths: Paths, run_id: str | None = None, held: duckdb.DuckDBPyConnection | None = None) -> PublishResult:
+    """Copy every table and view of PUBLISHED_SCHEMAS into a new analyst file, then swap it in.
+
+    `held`: the warehouse connection a build still holds (`ledger.holding_warehouse`), read
+    through instead of opening the file again."""
     target = analyst_db_path(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
     published_at = ledger.utc_now()
     tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
-    con = ledger.connect(paths.warehouse, read_only=True)
+    con = held or ledger.connect(paths.warehouse, read_only=True)
     try:
         try:
             tables = _copy_into(con, tmp, published_at, run_id)
         finally:
-            con.close()  # the warehouse is free for the next writer as soon as possible
+            if held is None:
+                con.close()  # the warehouse is free for the next writer as soon as possible
         _fsync(tmp)
         os.chmod(tmp, tiers.ANALYSTS.file_mode)  # analysts can open it the moment it is in place
         os.replace(tmp, target)

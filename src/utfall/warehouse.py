@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from utfall import ledger
 from utfall.build import BuildResult, build
 from utfall import tiers
 from utfall.config import Paths
@@ -31,10 +32,12 @@ class WarehouseResult:
 @tiers.secured
 def build_and_publish(paths: Paths, select: str | None = None, run_id: str | None = None,
                       full_refresh: bool = False) -> WarehouseResult:
-    result = build(paths, select, full_refresh)
-    if not result.success or paths.warehouse_dsn:
-        return WarehouseResult(result, None)
-    return WarehouseResult(result, publish(paths, run_id))
+    # Held from the first statement to the published copy: a load waits instead of landing between.
+    with ledger.holding_warehouse(paths) as held:
+        result = build(paths, select, full_refresh, held)
+        if not result.success or paths.warehouse_dsn:
+            return WarehouseResult(result, None)
+        return WarehouseResult(result, publish(paths, run_id, held))
 
 
 def run_build_task(run_id: str | None) -> dict[str, int]:

@@ -29,6 +29,7 @@ from utfall.dq.evaluation import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, require_passed
 from utfall.dq.model import Scope
 from utfall.dq.scope import forbund_in_scope
+from utfall.places import checked_forbund_id, inside
 from utfall.reference import load_parameters
 
 log = logging.getLogger("utfall.evaluation")
@@ -55,14 +56,18 @@ class EvaluationResult:
 
 
 def outbox_folder(paths: Paths, forbund_id: str, year: int) -> Path:
-    return paths.home / "outbox" / forbund_id / str(year)
+    """outbox/<forbund_id>/<year>; PlaceError unless that is a well-formed id's folder inside the outbox."""
+    return inside(paths.home / "outbox", checked_forbund_id(forbund_id), str(int(year)))
 
 
 @tiers.secured
 def evaluate(paths: Paths, year: int, forbund_id: str | None = None, workers: int | None = None) -> EvaluationResult:
     """Gate guard → published tables → one report folder per förbund. GateNotPassed: nothing written.
 
-    `workers`: processes rendering reports at once (default: one per core)."""
+    `workers`: processes rendering reports at once (default: one per core).
+    PlaceError: a malformed förbund id, refused before anything is read or written."""
+    if forbund_id is not None:
+        checked_forbund_id(forbund_id)
     gate_run_id = require_passed(paths, year, forbund_id)
     forbund = _forbund(paths, year, forbund_id)
     publish_evaluation_tables(paths, year, forbund, gate_run_id)

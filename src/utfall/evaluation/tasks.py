@@ -45,9 +45,10 @@ def run_evaluate_task(year: int, forbund_id: str | None) -> dict[str, str]:
 
     from utfall.dq.gate import GateNotPassed
     from utfall.evaluation.evaluate import evaluate
+    from utfall.places import PlaceError
 
     try:
         result = evaluate(Paths.for_airflow_task(), year, forbund_id or None)
-    except GateNotPassed as e:
+    except (GateNotPassed, PlaceError) as e:
         raise AirflowFailException(str(e)) from e
     return {d.forbund_id: str(d.folder) for d in result.delivered}
