@@ -76,6 +76,8 @@ def build(paths: Paths, select: str | None = None, full_refresh: bool = False) -
     con = ledger.connect_for_loading(paths)  # waits for another writer, like the loader
     try:
         ledger.ensure_schema(con)
+        build_id = ledger.record_build_start(con, select, full_refresh)
+        log.info("build %s started", build_id)
         if not paths.warehouse_dsn:
             con.close()  # DuckDB: dbt opens the file itself, and its lock keeps loaders out meanwhile
         # PostgreSQL: the loader lock is held through the build, so no load lands half-way

@@ -49,6 +49,10 @@ RAW_METADATA_COLUMNS: list[tuple[str, str, str]] = [
 
 STATUSES = ("loaded", "quarantined", "duplicate", "superseded")
 
+# Every `utfall build`, recorded as it starts: the gate notes the latest one it judged, and a
+# later one makes its verdict stale (utfall.dq.state).
+BUILDS_COLUMNS = "build_id BIGINT, started_at TIMESTAMP, selection VARCHAR, full_refresh BOOLEAN"
+
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
@@ -162,6 +166,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(f"{n} {t}" for n, t, _ in LEDGER_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.loads ({cols}, PRIMARY KEY (load_id))")
     _add_missing_columns(con, "loads", [(n, t) for n, t, _ in LEDGER_COLUMNS])
+    con.execute("CREATE SEQUENCE IF NOT EXISTS raw.build_id_seq START 1")
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.builds ({BUILDS_COLUMNS}, PRIMARY KEY (build_id))")
     for feed in FEEDS.values():
         ensure_feed_table(con, feed)
 
@@ -188,6 +194,19 @@ def _add_missing_columns(con, table: str, wanted: list[tuple[str, str]]) -> bool
         if name not in existing:
             con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {name} {type_}")
     return True
+
+
+def record_build_start(con, selection: str | None, full_refresh: bool) -> int:
+    """A build begins: its row in raw.builds (committed at once, before dbt changes anything)."""
+    build_id = con.execute("SELECT nextval('raw.build_id_seq')").fetchone()[0]
+    con.execute("INSERT INTO raw.builds VALUES (?, ?, ?, ?)", [build_id, utc_now(), selection, full_refresh])
+    return build_id
+
+
+def latest_build_id(con) -> int | None:
+    if not table_exists(con, "raw", "builds"):
+        return None
+    return con.execute("SELECT max(build_id) FROM raw.builds").fetchone()[0]
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
