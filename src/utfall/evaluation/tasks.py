@@ -40,10 +40,10 @@ def run_evaluate_task(year: int, forbund_id: str | None) -> dict[str, str]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from utfall.dq.gate import GateNotPassed
-    from utfall.evaluation.evaluate import evaluate
+    from utfall.evaluation.evaluate import EvaluationUsageError, RenderFailed, evaluate
 
     try:
         result = evaluate(Paths.from_env(), year, forbund_id or None)
-    except GateNotPassed as e:
+    except (GateNotPassed, EvaluationUsageError, RenderFailed) as e:  # a retry would fail the same way
         raise AirflowFailException(str(e)) from e
     return {d.forbund_id: str(d.folder) for d in result.delivered}
