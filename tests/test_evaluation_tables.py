@@ -39,7 +39,8 @@ def built_home(gate_clean_built: Paths, tmp_path_factory: pytest.TempPathFactory
     with duckdb.connect(str(paths.warehouse)) as con:
         store.ensure_tables(con)
         now = datetime(2025, 3, 2, 12, 0)
-        con.execute("INSERT INTO dq.runs VALUES (?, ?, NULL, ?, ?, true, 0, NULL, 'test')",
+        con.execute("INSERT INTO dq.runs (run_id, year, forbund_id, started_at, finished_at, passed, "
+                    "blocking_failures, report_path, utfall_version) VALUES (?, ?, NULL, ?, ?, true, 0, NULL, 'test')",
                     [RUN_ID, GATE_YEAR, now, now])
         store.add_waiver(con, "feed_volume", GATE_YEAR, "sf01", "Känd omläggning hos FK", "Anna Analytiker", now)
     return paths

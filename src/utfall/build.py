@@ -80,6 +80,8 @@ def build(paths: Paths, select: str | None = None, full_refresh: bool = False, h
             return build(paths, select, full_refresh, con)
     args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
     ledger.ensure_schema(held)
+    build_id = ledger.record_build_start(held, select, full_refresh)
+    log.info("build %s started", build_id)
     result = run_dbt(paths, *args)  # DuckDB: dbt's connections share this process's open file
     for failure in result.failures:
         log.error("%s", failure)

@@ -375,12 +375,14 @@ def evaluate(
 ) -> None:
     """Write the year's evaluation (HTML, PDF, Excel, manifest) for each förbund into the outbox.
 
-    Only when the quality gate passed for the scope. Exit codes: 0 written; 1 the gate has not
-    passed (nothing written); 2 usage error, unknown or malformed förbund id.
+    Only when the quality gate passed for the scope and every förbund renders. Exit codes: 0
+    written; 1 the gate has not passed, or a report failed to render (nothing written); 2 usage
+    error, unknown or malformed förbund id.
     """
     from utfall.cli_feedback import working
     from utfall.config import Paths
     from utfall.dq.gate import GateNotPassed
+    from utfall.evaluation.evaluate import EvaluationUsageError, RenderFailed
     from utfall.evaluation.evaluate import evaluate as run_evaluate
     from utfall.places import PlaceError
 
@@ -390,13 +392,12 @@ def evaluate(
     except PlaceError as e:
         err.print(f"--forbund: {e}", style="red", markup=False)
         raise typer.Exit(2)
-    except GateNotPassed as e:
+    except EvaluationUsageError as e:
+        err.print(f"Nothing written: {e}", style="red", markup=False)
+        raise typer.Exit(2)
+    except (GateNotPassed, RenderFailed) as e:
         err.print(f"Ingen utvärdering skrevs: {e}", style="red", markup=False)
         raise typer.Exit(1)
-    if not result.delivered:
-        err.print(f"Inget förbund att utvärdera för {year}{' (' + forbund + ')' if forbund else ''}.",
-                  style="red", markup=False)
-        raise typer.Exit(2)
     console.print(f"Utvärdering {year} (kvalitetsgrind {result.gate_run_id}):", markup=False)
     for d in result.delivered:
         console.print(f"  {d.forbund_id}: {d.folder}", markup=False)

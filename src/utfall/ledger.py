@@ -35,6 +35,9 @@ LEDGER_COLUMNS: list[tuple[str, str, str]] = [
     ("rows_in_file", "BIGINT", "Data rows in the file (null when it could not be read)"),
     ("rows_loaded", "BIGINT", "Rows written to raw"),
     ("reason", "VARCHAR", "Why quarantined / duplicate / superseded"),
+    ("refused_for_place", "BOOLEAN",
+     "Quarantined for its folder or name (may be delivered again, same bytes, in the right place); "
+     "false: for its content, wherever it lies"),
     ("superseded_by", "BIGINT", "load_id of the correction that replaced this load"),
     ("stored_path", "VARCHAR", "Where the file now lies (archive or quarantine)"),
     ("loaded_at", "TIMESTAMP", "When the file was handled (UTC)"),
@@ -46,6 +49,10 @@ RAW_METADATA_COLUMNS: list[tuple[str, str, str]] = [
 ]
 
 STATUSES = ("loaded", "quarantined", "duplicate", "superseded")
+
+# Every `utfall build`, recorded as it starts: the gate notes the latest one it judged, and a
+# later one makes its verdict stale (utfall.dq.state).
+BUILDS_COLUMNS = "build_id BIGINT, started_at TIMESTAMP, selection VARCHAR, full_refresh BOOLEAN"
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -171,25 +178,48 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SEQUENCE IF NOT EXISTS raw.load_id_seq START 1")
     cols = ", ".join(f"{n} {t}" for n, t, _ in LEDGER_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.loads ({cols}, PRIMARY KEY (load_id))")
+    _add_missing_columns(con, "loads", [(n, t) for n, t, _ in LEDGER_COLUMNS])
+    con.execute("CREATE SEQUENCE IF NOT EXISTS raw.build_id_seq START 1")
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.builds ({BUILDS_COLUMNS}, PRIMARY KEY (build_id))")
     for feed in FEEDS.values():
         ensure_feed_table(con, feed)
 
 
 def ensure_feed_table(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:
     wanted = [(n, t) for n, t, _ in RAW_METADATA_COLUMNS] + [(c.name, c.storage_type) for c in feed.columns]
+    if not _add_missing_columns(con, feed.name, wanted):
+        con.execute(f"CREATE TABLE raw.{feed.name} ({', '.join(f'{n} {t}' for n, t in wanted)})")
+
+
+def _add_missing_columns(con, table: str, wanted: list[tuple[str, str]]) -> bool:
+    """Add the columns raw.<table> lacks (a ledger or contract that gained columns since);
+    False when the table does not exist."""
     existing = {
         r[0]
         for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
-            [feed.name],
+            [table],
         ).fetchall()
     }
     if not existing:
-        con.execute(f"CREATE TABLE raw.{feed.name} ({', '.join(f'{n} {t}' for n, t in wanted)})")
-        return
+        return False
     for name, type_ in wanted:
         if name not in existing:
-            con.execute(f"ALTER TABLE raw.{feed.name} ADD COLUMN {name} {type_}")
+            con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {name} {type_}")
+    return True
+
+
+def record_build_start(con, selection: str | None, full_refresh: bool) -> int:
+    """A build begins: its row in raw.builds (committed at once, before dbt changes anything)."""
+    build_id = con.execute("SELECT nextval('raw.build_id_seq')").fetchone()[0]
+    con.execute("INSERT INTO raw.builds VALUES (?, ?, ?, ?)", [build_id, utc_now(), selection, full_refresh])
+    return build_id
+
+
+def latest_build_id(con) -> int | None:
+    if not table_exists(con, "raw", "builds"):
+        return None
+    return con.execute("SELECT max(build_id) FROM raw.builds").fetchone()[0]
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:

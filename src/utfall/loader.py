@@ -1,7 +1,8 @@
 """Take delivered files from the inbox into the raw schema, whole or not at all.
 
 For each file in $UTFALL_HOME/inbox/<feed>/ (oldest first):
-  * same bytes seen before          → ledger row 'duplicate', file to archive, nothing loaded;
+  * same bytes as a file loaded, or → ledger row 'duplicate', file to archive, nothing loaded
+    refused for its content            (a file refused for its folder or name may come again);
   * not a delivery / breaks a rule  → ledger row 'quarantined', file and <file>.reason.txt
                                       to quarantine/<feed>/, nothing loaded;
   * valid                           → rows and ledger row in ONE transaction; an earlier
@@ -9,7 +10,8 @@ For each file in $UTFALL_HOME/inbox/<feed>/ (oldest first):
                                       becomes 'superseded' in that same transaction; then the
                                       file moves to archive/<feed>/.
 The ledger row names where the file is going before it moves, so a process killed
-between commit and move is finished by the next run instead of counted twice.
+between commit and move is finished by the next run instead of counted twice (and that
+run reports the move, not a load).
 
 Nothing in the inbox is followed or trusted: an entry that is not a regular file (a symlink,
 a folder inside a feed folder, a FIFO, a device) is quarantined unopened (rule
@@ -53,6 +55,9 @@ log = logging.getLogger("utfall.loader")
 
 UNKNOWN_FEED_FOLDER = "_okand_flode"  # quarantine folder for files outside any feed folder
 MAX_LISTED_VIOLATIONS = 100
+# Rules that refuse a file for its bytes alone, in any folder and under any name (the name decides
+# the feed, the format and the period every other rule checks against).
+REFUSED_WHEREVER_IT_LIES = frozenset({"personal_identity_number", "empty_file"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class FileOutcome:
     rows_loaded: int
     reason: str | None
     stored_path: Path
-    recovered: bool = False  # an interrupted earlier run had committed it; only the move was left
+    recovered: bool = False  # an interrupted earlier run had committed it; this run only moved it (rows_loaded 0)
     violations: tuple[Violation, ...] = ()  # a refused file's, the first MAX_LISTED_VIOLATIONS (for alerts)
     violations_total: int = 0
 
@@ -248,21 +253,24 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
                                 f"{kind}, not a regular file: quarantined unopened, nothing of it was read")
     name = pii.redact(readable_name(path.name))
     sha = sha256_of(path)
-    # An empty month is its header alone, the same bytes for every month of its feed: only the
-    # same name (feed and period) makes it a duplicate.
-    prior = con.execute(
-        "SELECT load_id, file_name, status, stored_path FROM raw.loads WHERE sha256 = ? "
-        "AND (rows_in_file IS DISTINCT FROM 0 OR (file_name = ? AND feed IS NOT DISTINCT FROM ?)) ORDER BY load_id",
-        [sha, path.name, folder],
+    seen = con.execute(
+        "SELECT load_id, file_name, status, stored_path, refused_for_place, rows_in_file, feed FROM raw.loads "
+        "WHERE sha256 = ? ORDER BY load_id", [sha]
     ).fetchall()
-    for load_id, file_name, status, stored in prior:
-        if file_name == name and stored and not Path(stored).exists():
-            return _finish_interrupted(con, path, load_id)
+    if seen and _interrupted_before_move(seen[-1], folder, name):
+        return _finish_interrupted(con, path, seen[-1][0])
+    # Identity is the bytes and the place: a file refused for its folder or name may come again
+    # from the right place; one loaded, or refused for its content, is a duplicate wherever it lies.
+    # An empty month is its header alone, the same bytes for every month of its feed: only the
+    # same name in the same folder (feed and period) makes it a duplicate.
+    prior = [r for r in seen
+             if (r[2] in ("loaded", "superseded") or (r[2] == "quarantined" and r[4] is False))
+             and (r[5] != 0 or (r[1] == name and r[6] == folder))]
     load_id = ledger.next_load_id(con)
     common = dict(load_id=load_id, feed=folder if folder in FEEDS else None, file_name=name, sha256=sha,
                   file_size=path.stat().st_size)
     if prior:
-        first_id, first_name, first_status, _ = prior[0]
+        first_id, first_name, first_status, *_ = prior[0]
         reason = f"same content as load {first_id} ({first_name}, {first_status}); nothing loaded"
         target = _place(paths.archive, folder, archived_name(load_id, name))
         _commit_record(con, status="duplicate", rows_in_file=None, rows_loaded=0, reason=reason,
@@ -368,6 +376,7 @@ def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict,
     summary = f"refused: {', '.join(rules)} ({total} violation{'s' if total != 1 else ''})"
     _write_atomically(reason_path, readable_name(_reason_text(folder, common, violations, total)))
     _commit_record(con, status="quarantined", rows_in_file=rows, rows_loaded=0, reason=summary,
+                   refused_for_place=not any(v.rule in REFUSED_WHEREVER_IT_LIES for v in violations),
                    stored_path=str(target), **common)
     _move(path, target)
     log.error(
@@ -439,15 +448,33 @@ def _commit_record(con, **values) -> None:
         raise
 
 
+def _interrupted_before_move(latest: tuple, folder: str | None, name: str) -> bool:
+    """Whether the latest ledger row of these bytes is this very file, committed by a run that
+    died before moving it: same name (as the ledger stores it), same inbox folder, and nothing
+    at its stored path yet. A refused file moved back by hand into another folder, or renamed,
+    is a new delivery."""
+    _, file_name, _, stored, *_ = latest
+    return (file_name == name and bool(stored) and not Path(stored).exists()
+            and _stored_folder(Path(stored)) == (folder or UNKNOWN_FEED_FOLDER))
+
+
+def _stored_folder(stored: Path) -> str:
+    """The inbox folder a file came from: archive/<folder>/… and quarantine/<folder>/… keep it."""
+    return stored.parent.name
+
+
 def _finish_interrupted(con, path: Path, load_id: int) -> FileOutcome:
-    feed, status, rows_in, rows_loaded, reason, stored = con.execute(
-        "SELECT feed, status, rows_in_file, rows_loaded, reason, stored_path FROM raw.loads WHERE load_id = ?",
+    feed, status, rows_in, rows_loaded, stored = con.execute(
+        "SELECT feed, status, rows_in_file, rows_loaded, stored_path FROM raw.loads WHERE load_id = ?",
         [load_id],
     ).fetchone()
     _move(path, Path(stored))
     name = pii.redact(readable_name(path.name))
-    log.warning("%s: load %s was committed by an interrupted run; moved the file to %s", name, load_id, stored)
-    return FileOutcome(feed, name, status, load_id, rows_in, rows_loaded, reason, Path(stored), recovered=True)
+    # What this run did is the move only: the rows (if any) were written by the interrupted run.
+    reason = (f"finished interrupted load {load_id}: it was committed as {status} ({rows_loaded} rows) before "
+              f"the run stopped; this run only moved the file to {stored} and loaded nothing")
+    log.warning("%s: %s", name, reason)
+    return FileOutcome(feed, name, status, load_id, rows_in, 0, reason, Path(stored), recovered=True)
 
 
 def archived_name(load_id: int, name: str) -> str:

@@ -2,7 +2,8 @@
 
 `run_gate` is what `utfall gate` and the DAGs call; `require_passed` is the guard every
 publication of an evaluation calls first: it raises unless the latest gate run covering the
-scope passed and nothing was loaded since.
+scope passed, its stored results still say so, and the warehouse is as the run judged it
+(no load, build or edit of the marts since: utfall.dq.state).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from utfall.dq.catalogue import load_catalogue
 from utfall.dq.model import Scope
 from utfall.dq.runner import Result, judge, measure_all
 from utfall.dq.scope import known_forbund, latest_complete_year
+from utfall.dq.state import WarehouseState, changes_since, read_state
 from utfall.dq.store import Waiver
 from utfall.dq.timing import utc_now
 from utfall.dq.waivers import apply_waivers
@@ -47,6 +49,7 @@ class GateRun:
     results: list[Result]
     waivers: list[Waiver]  # the year's waivers that concern this scope (used or not)
     report_path: Path
+    state: WarehouseState  # what the run judged: loads, build, marts
     data_docs: Path | None = None  # GX Data Docs of the evaluation suites (None when none were built)
 
     @property
@@ -99,6 +102,12 @@ def run_gate(paths: Paths, scope: Scope) -> GateRun:
     catalogue = load_catalogue()
     started_at = utc_now()
     run_id = new_run_id(started_at)
+    # Read before measuring: whatever changes while the levels run makes this verdict stale.
+    con = ledger.connect_warehouse(paths, read_only=True)
+    try:
+        state = read_state(con)
+    finally:
+        con.close()
     # Levels open (and close) their own connections: none is held here while they run.
     measured, failed_levels = measure_all(paths, scope)
     results = judge(catalogue, measured, failed_levels)
@@ -110,7 +119,7 @@ def run_gate(paths: Paths, scope: Scope) -> GateRun:
             store.ensure_tables(con)
             waivers = [w for w in store.waivers_for_year(con, scope.year) if _concerns(w, scope)]
             results = apply_waivers(results, waivers, scope)
-            run = GateRun(run_id, scope, started_at, utc_now(), results, waivers, report_path,
+            run = GateRun(run_id, scope, started_at, utc_now(), results, waivers, report_path, state,
                           data_docs_index(paths))
             write_report(run, catalogue)
             _insert(con, run)
@@ -131,10 +140,14 @@ def _concerns(waiver: Waiver, scope: Scope) -> bool:
 
 
 def _insert(con, run: GateRun) -> None:
-    con.execute("INSERT INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        run.run_id, run.scope.year, run.scope.forbund_id, run.started_at, run.finished_at, run.passed,
-        len(run.blocking), str(run.report_path), __version__,
-    ])
+    con.execute(
+        "INSERT INTO dq.runs (run_id, year, forbund_id, started_at, finished_at, passed, blocking_failures, "
+        "report_path, utfall_version, loads_max_id, loads_digest, build_id, marts_fingerprint) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            run.run_id, run.scope.year, run.scope.forbund_id, run.started_at, run.finished_at, run.passed,
+            len(run.blocking), str(run.report_path), __version__, run.state.loads_max_id, run.state.loads_digest,
+            run.state.build_id, run.state.marts_fingerprint,
+        ])
     con.executemany(
         "INSERT INTO dq.results (run_id, check_id, level, forbund_id, year, kahn_category, kahn_subcategory, "
         "severity, violated_rows, denominator, percent, threshold_pct, status, waiver_id, message, query, examples, "
@@ -143,41 +156,88 @@ def _insert(con, run: GateRun) -> None:
           r.severity, r.violated_rows, r.denominator, r.percent, r.threshold_pct, r.status, r.waiver_id, r.message,
           r.query, r.examples, r.started_at, r.duration_s] for r in run.results],
     )
+    con.execute("UPDATE dq.runs SET results_digest = ? WHERE run_id = ?", [store.results_digest(con, run.run_id),
+                                                                             run.run_id])
 
 
 def require_passed(paths: Paths, year: int, forbund_id: str | None = None) -> str:
     """The run_id of the passed gate run the scope's evaluation rests on; GateNotPassed otherwise.
 
     The latest run covering the scope counts (a run for every förbund covers each förbund),
-    and only when no file has been loaded since it started.
+    and only when its stored results agree with its verdict and the warehouse is still the
+    one it judged: no file loaded, no build, no change to the marts since.
     """
-    what = f"{year}, {'förbund ' + forbund_id if forbund_id else 'alla förbund'}"
     if not ledger.warehouse_exists(paths):
-        raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: inget lager i {paths.warehouse}")
+        raise GateNotPassed(f"kvalitetsgrinden har inte körts för {_scope_text(year, forbund_id)}: "
+                            f"inget lager i {paths.warehouse}")
     con = ledger.connect_warehouse(paths, read_only=True)
     try:
-        if not store.has_tables(con):
-            raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: kör `utfall gate --year {year}`")
-        latest = con.execute(
-            "SELECT run_id, passed, blocking_failures, started_at, report_path FROM dq.runs "
-            "WHERE year = ? AND (forbund_id IS NULL OR forbund_id = ?) ORDER BY started_at DESC, run_id DESC LIMIT 1",
-            [year, forbund_id],
-        ).fetchone()
-        if latest is None:
-            raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: kör `utfall gate --year {year}`")
-        run_id, passed, blocking, started_at, report = latest
-        if not passed:
-            raise GateNotPassed(f"kvalitetsgrinden är inte godkänd för {what}: senaste körningen {run_id} har "
-                                f"{blocking} blockerande fel (rapport: {report}); rätta data eller besluta undantag "
-                                "med `utfall waive`, och kör `utfall gate` igen")
-        loaded_since = con.execute("SELECT count(*) FROM raw.loads WHERE status IN ('loaded', 'superseded') "
-                                   "AND loaded_at > ?", [started_at]).fetchone()[0]
-        if loaded_since:
-            raise GateNotPassed(f"kvalitetsgrinden för {what} (körning {run_id}) är inaktuell: {loaded_since} filer "
-                                "har lästs in sedan dess; bygg lagret och kör `utfall gate` igen")
-        return run_id
+        return passed_run(con, year, forbund_id)
     finally:
         con.close()
+
+
+def passed_run(con, year: int, forbund_id: str | None = None) -> str:
+    """`require_passed` on an open warehouse connection (a publisher checks again inside the
+    transaction that publishes, so nothing can change between the check and the write)."""
+    what = _scope_text(year, forbund_id)
+    if not store.has_tables(con):
+        raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: kör `utfall gate --year {year}`")
+    latest = con.execute(
+        "SELECT run_id, passed, blocking_failures, report_path, results_digest, loads_max_id, loads_digest, "
+        "build_id, marts_fingerprint FROM dq.runs "
+        "WHERE year = ? AND (forbund_id IS NULL OR forbund_id = ?) ORDER BY started_at DESC, run_id DESC LIMIT 1",
+        [year, forbund_id],
+    ).fetchone()
+    if latest is None:
+        raise GateNotPassed(f"kvalitetsgrinden har inte körts för {what}: kör `utfall gate --year {year}`")
+    run_id, passed, blocking, report, digest, *judged = latest
+    if not passed:
+        raise GateNotPassed(f"kvalitetsgrinden är inte godkänd för {what}: senaste körningen {run_id} har "
+                            f"{blocking} blockerande fel (rapport: {report}); rätta data eller besluta undantag "
+                            "med `utfall waive`, och kör `utfall gate` igen")
+    rerun = f"kör `utfall gate --year {year}{' --forbund ' + forbund_id if forbund_id else ''}` igen"
+    disagreement = _results_disagree(con, run_id, blocking, digest)
+    if disagreement:
+        raise GateNotPassed(f"kvalitetsgrinden för {what} (körning {run_id}) kan inte användas: dq.runs säger "
+                            f"godkänd men dq.results {disagreement}; {rerun}")
+    if judged[1] is None:
+        raise GateNotPassed(f"kvalitetsgrinden för {what} (körning {run_id}) är inaktuell: körningen sparade "
+                            f"inte vilket lager den bedömde (äldre version); {rerun}")
+    changes = changes_since(con, WarehouseState(*judged))
+    if changes:
+        raise GateNotPassed(f"kvalitetsgrinden för {what} (körning {run_id}) är inaktuell: "
+                            f"{'; '.join(changes)}; {rerun}")
+    return run_id
+
+
+def _scope_text(year: int, forbund_id: str | None) -> str:
+    return f"{year}, {'förbund ' + forbund_id if forbund_id else 'alla förbund'}"
+
+
+def _results_disagree(con, run_id: str, blocking_failures: int, digest: str | None) -> str | None:
+    """Why a run stored as passed is not one by its own results (None: they agree).
+
+    The verdict is recomputed from dq.results and dq.waivers: no blocking failure or error is
+    left without a waiver of that check and year, the results are those the run stored, and
+    every catalogue check has one."""
+    unwaived, bad_waivers = con.execute(
+        "SELECT count(*) FILTER (WHERE severity = 'blocking' AND status IN ('fail', 'error') AND waiver_id IS NULL), "
+        "count(*) FILTER (WHERE waiver_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dq.waivers w "
+        "WHERE w.waiver_id = r.waiver_id AND w.check_id = r.check_id AND w.year = r.year)) "
+        "FROM dq.results r WHERE run_id = ?", [run_id]).fetchone()
+    ran = {r[0] for r in con.execute("SELECT DISTINCT check_id FROM dq.results WHERE run_id = ?", [run_id]).fetchall()}
+    missing = sorted(set(load_catalogue()) - ran)
+    if unwaived or blocking_failures:
+        return f"har {unwaived} blockerande fel utan undantag (dq.runs: {blocking_failures})"
+    if bad_waivers:
+        return f"har {bad_waivers} resultat med ett undantag som inte finns för den kontrollen och det året"
+    if digest is not None and store.results_digest(con, run_id) != digest:
+        return "har ändrats efter körningen (rader ändrade eller borttagna)"
+    if missing:
+        more = ", …" if len(missing) > 3 else ""
+        return f"saknar resultat för {len(missing)} kontroller i katalogen ({', '.join(missing[:3])}{more})"
+    return None
 
 
 def run_after_build_task() -> dict:
@@ -220,4 +280,4 @@ def describe(r: Result, examples: int = 3) -> str:
     return " — ".join(parts)
 
 
-__all__ = ["GateNotPassed", "GateRun", "GateUsageError", "require_passed", "run_gate"]
+__all__ = ["GateNotPassed", "GateRun", "GateUsageError", "passed_run", "require_passed", "run_gate"]

@@ -23,8 +23,16 @@ CREATE TABLE IF NOT EXISTS dq.runs (
     passed BOOLEAN NOT NULL,         -- no blocking check failed or errored without a waiver
     blocking_failures INTEGER NOT NULL,
     report_path VARCHAR,
-    utfall_version VARCHAR
+    utfall_version VARCHAR,
+    loads_max_id BIGINT,             -- the warehouse state the run judged (utfall.dq.state)
+    loads_digest VARCHAR,
+    build_id BIGINT,
+    marts_fingerprint VARCHAR,
+    results_digest VARCHAR           -- of the run's dq.results as stored (`results_digest`)
 )"""
+# Columns dq.runs gained after it was first created: added to an existing table.
+RUNS_ADDED_COLUMNS = (("loads_max_id", "BIGINT"), ("loads_digest", "VARCHAR"), ("build_id", "BIGINT"),
+                      ("marts_fingerprint", "VARCHAR"), ("results_digest", "VARCHAR"))
 
 RESULTS_DDL = """
 CREATE TABLE IF NOT EXISTS dq.results (
@@ -76,7 +84,17 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     ledger.create_schema_if_missing(con, "dq")
     for ddl in (RUNS_DDL, RESULTS_DDL, WAIVERS_DDL):
         con.execute(ddl)
+    for name, type_ in RUNS_ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE dq.runs ADD COLUMN IF NOT EXISTS {name} {type_}")
     con.execute("CREATE SEQUENCE IF NOT EXISTS dq.waiver_id_seq START 1")
+
+
+def results_digest(con, run_id: str) -> str:
+    """md5 over what decides a run's verdict in its dq.results rows: a later edit changes it."""
+    row = ("concat_ws('|', check_id, coalesce(forbund_id, '-'), severity, status, "
+           "coalesce(CAST(waiver_id AS VARCHAR), '-'))")
+    return con.execute(f"SELECT coalesce(md5(string_agg({row}, ',' ORDER BY {row})), '') FROM dq.results "
+                       "WHERE run_id = ?", [run_id]).fetchone()[0]
 
 
 def has_tables(con: duckdb.DuckDBPyConnection) -> bool:

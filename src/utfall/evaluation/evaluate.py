@@ -1,14 +1,16 @@
 """`utfall evaluate` and the `annual_evaluation` DAG: the year's evaluation for each förbund.
 
-Order, and why:
-1. The gate must have passed for the scope (`dq.gate.require_passed`): the guard lives here,
+Order, and why (all or nothing: either every förbund's evaluation is published, or nothing is):
+1. The scope is validated: a förbund without loaded register data is a usage error.
+2. The gate must have passed for the scope (`dq.gate.require_passed`): the guard lives here,
    in the library, so no caller can publish around it. Refused → nothing is written.
-2. The evaluation tables (the marts' rows for the year and förbund) are published to the
+3. Every förbund's files (utvardering.html, utvardering.pdf, tabeller.xlsx, manifest.json)
+   are rendered into one temporary folder beside the outbox, several förbund at once, one
+   process per core. A förbund that fails to render stops everything here: nothing published.
+4. The evaluation tables (the marts' rows for the year and förbund) are published to the
    warehouse schema `published` with the gate run id, replacing an earlier run's rows.
-3. For each förbund, into `$UTFALL_HOME/outbox/<forbund_id>/<year>/`: utvardering.html,
-   utvardering.pdf, tabeller.xlsx and manifest.json. The files are written into a fresh
-   folder beside it and renamed into place, so staff never see half a delivery. Several
-   förbund are rendered at once, one process per core.
+5. Each förbund's folder is renamed into `$UTFALL_HOME/outbox/<forbund_id>/<year>/` (the old
+   one renamed away first), so staff never see half a delivery.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import logging
 import multiprocessing
 import os
+import secrets
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -26,9 +29,8 @@ from pathlib import Path
 from utfall import __version__, ledger, tiers
 from utfall.config import Paths
 from utfall.dq.evaluation import evaluation_tables, scope_years
-from utfall.dq.gate import GateNotPassed, require_passed
-from utfall.dq.model import Scope
-from utfall.dq.scope import forbund_in_scope
+from utfall.dq.gate import GateNotPassed, passed_run, require_passed
+from utfall.dq.scope import register_forbund
 from utfall.places import checked_forbund_id, inside
 from utfall.reference import load_parameters
 
@@ -55,54 +57,124 @@ class EvaluationResult:
     delivered: list[Delivered]
 
 
+class EvaluationUsageError(ValueError):
+    """The evaluation cannot run for this scope: a förbund without data, or none at all."""
+
+
+class RenderFailed(RuntimeError):
+    """A förbund's report could not be rendered; nothing of the evaluation was published."""
+
+
+def outbox(paths: Paths) -> Path:
+    return paths.home / "outbox"
+
+
 def outbox_folder(paths: Paths, forbund_id: str, year: int) -> Path:
     """outbox/<forbund_id>/<year>; PlaceError unless that is a well-formed id's folder inside the outbox."""
-    return inside(paths.home / "outbox", checked_forbund_id(forbund_id), str(int(year)))
+    return inside(outbox(paths), checked_forbund_id(forbund_id), str(int(year)))
 
 
 @tiers.secured
 def evaluate(paths: Paths, year: int, forbund_id: str | None = None, workers: int | None = None) -> EvaluationResult:
-    """Gate guard → published tables → one report folder per förbund. GateNotPassed: nothing written.
+    """Scope → gate guard → every report rendered → published tables → folders swapped in.
 
-    `workers`: processes rendering reports at once (default: one per core).
-    PlaceError: a malformed förbund id, refused before anything is read or written."""
+    PlaceError (a malformed förbund id, refused before anything is read), EvaluationUsageError,
+    GateNotPassed, RenderFailed (or any other error): nothing is written.
+    `workers`: processes rendering reports at once (default: one per core)."""
     if forbund_id is not None:
         checked_forbund_id(forbund_id)
-    gate_run_id = require_passed(paths, year, forbund_id)
-    forbund = _forbund(paths, year, forbund_id)
-    publish_evaluation_tables(paths, year, forbund, gate_run_id)
-    return EvaluationResult(year, gate_run_id, write_report_folders(paths, forbund, year, gate_run_id, workers))
+    forbund = _forbund(paths, year, forbund_id) if ledger.warehouse_exists(paths) else []
+    gate_run_id = require_passed(paths, year, forbund_id)  # also says when there is no warehouse
+    # Beside the outbox, on the same file system: the folders are renamed into place.
+    work = outbox(paths).parent / f".evaluation-{year}-{secrets.token_hex(4)}.tmp"
+    try:
+        render_report_folders(paths, forbund, year, gate_run_id, work / "new", workers)
+        publish_evaluation_tables(paths, year, forbund, gate_run_id, forbund_id)
+        delivered = swap_into_outbox(paths, forbund, year, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return EvaluationResult(year, gate_run_id, delivered)
 
 
-def write_report_folders(paths: Paths, forbund: list[str], year: int, gate_run_id: str,
-                         workers: int | None = None) -> list[Delivered]:
-    """Every förbund's folder, several at once: a report is CPU-bound Python (matplotlib,
-    WeasyPrint, openpyxl), so processes, not threads. Each reads the warehouse read-only,
-    which DuckDB lets many processes do; each folder is still renamed into place whole."""
+def render_report_folders(paths: Paths, forbund: list[str], year: int, gate_run_id: str, into: Path,
+                          workers: int | None = None) -> None:
+    """Every förbund's files into `into/<forbund_id>/`, several at once: a report is CPU-bound
+    Python (matplotlib, WeasyPrint, openpyxl), so processes, not threads. Each reads the
+    warehouse read-only, which DuckDB lets many processes do. The first failure is raised."""
     workers = min(len(forbund), workers or os.cpu_count() or 1)
     if workers <= 1:
-        return [write_report_folder(paths, f, year, gate_run_id) for f in forbund]
+        for f in forbund:
+            _rendered(f, lambda f=f: render_report_folder(paths, f, year, gate_run_id, into / f))
+        return
     # spawn, not fork: the caller may be an Airflow task holding threads and open connections
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(write_report_folder, paths, f, year, gate_run_id) for f in forbund]
-        return [future.result() for future in futures]
+        futures = {f: pool.submit(render_report_folder, paths, f, year, gate_run_id, into / f) for f in forbund}
+        for f, future in futures.items():
+            _rendered(f, future.result)
+
+
+def _rendered(forbund_id: str, render) -> None:
+    try:
+        render()
+    except Exception as e:
+        log.exception("the evaluation of %s could not be rendered", forbund_id)
+        raise RenderFailed(f"the evaluation of {forbund_id} could not be rendered ({type(e).__name__}: {e}); "
+                           "nothing was published and the outbox is unchanged") from e
+
+
+def swap_into_outbox(paths: Paths, forbund: list[str], year: int, work: Path) -> list[Delivered]:
+    """Rename each rendered folder (work/new/<f>) into the outbox, the earlier delivery of the
+    year first renamed away (to work/previous/<f>); undone if a rename fails."""
+    (work / "previous").mkdir()
+    done: list[tuple[Path, Path | None]] = []  # (target, where its earlier delivery went)
+    try:
+        for f in forbund:
+            target = outbox_folder(paths, f, year)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            previous = work / "previous" / f if target.exists() else None
+            if previous:
+                target.rename(previous)
+            done.append((target, previous))
+            (work / "new" / f).rename(target)
+    except BaseException:
+        for target, previous in reversed(done):
+            shutil.rmtree(target, ignore_errors=True)
+            if previous:
+                previous.rename(target)
+        raise
+    for f in forbund:
+        log.info("evaluation %s %d: %s", f, year, outbox_folder(paths, f, year))
+    return [Delivered(f, outbox_folder(paths, f, year),
+                      sorted(outbox_folder(paths, f, year).iterdir())) for f in forbund]
 
 
 def _forbund(paths: Paths, year: int, forbund_id: str | None) -> list[str]:
+    """The förbund to evaluate: the one asked for, or every förbund with loaded register data."""
     con = ledger.connect_warehouse(paths, read_only=True)
     try:
-        return forbund_in_scope(con, Scope(year, forbund_id))
+        with_data = register_forbund(con) if ledger.table_exists(con, "raw", "loads") else []
     finally:
         con.close()
+    if forbund_id is not None and forbund_id not in with_data:
+        raise EvaluationUsageError(f"unknown förbund {forbund_id!r}: no register delivery of it is loaded; "
+                                   f"förbund with data: {', '.join(with_data) or '(none)'}")
+    if not with_data:
+        raise EvaluationUsageError(f"no förbund to evaluate for {year}: no register delivery is loaded")
+    return [forbund_id] if forbund_id else with_data
 
 
-def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_run_id: str) -> None:
+def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_run_id: str,
+                              scope_forbund: str | None = None) -> None:
     """published.<mart>: the rows the evaluation rests on, with the gate run that let them through.
 
-    A re-run for the same year and förbund replaces their rows (one transaction).
+    A re-run for the same year and förbund replaces their rows (one transaction). The gate is
+    asked again inside it: a load, build or gate run while the reports rendered refuses.
     """
     published_at = ledger.utc_now()
     with ledger.warehouse_transaction(paths) as con:
+        if passed_run(con, year, scope_forbund) != gate_run_id:
+            raise GateNotPassed(f"kvalitetsgrinden för {year} kördes igen medan rapporterna skapades; "
+                                "kör `utfall evaluate` igen")
         ledger.create_schema_if_missing(con, "published")
         for mart, meta in EVALUATION_TABLES.items():
             # riket's row of the national table goes with every förbund's evaluation
@@ -123,7 +195,8 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
                         [year, gate_run_id, published_at, *scope])
 
 
-def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: str) -> Delivered:
+def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: str, folder: Path) -> None:
+    """One förbund's report files and manifest into `folder` (new)."""
     from utfall.evaluation.render_excel import render_excel
     from utfall.evaluation.render_html import render_html
     from utfall.evaluation.render_pdf import render_pdf
@@ -149,22 +222,10 @@ def write_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: s
     }
     contents["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
-    target = outbox_folder(paths, forbund_id, year)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    folder.mkdir(parents=True)
     for name, data in contents.items():
-        (staging / name).write_bytes(data)
-    tiers.secure_tree(staging, tiers.REPORTERS)  # readable by staff from the moment it is in place
-    # An earlier delivery of the same year is kept beside it until the new one is in place.
-    previous = target.with_name(f".{target.name}.previous-{os.getpid()}")
-    if target.exists():
-        target.rename(previous)
-    staging.rename(target)
-    shutil.rmtree(previous, ignore_errors=True)
-    log.info("evaluation %s %d: %s", forbund_id, year, target)
-    return Delivered(forbund_id, target, [target / name for name in contents])
+        (folder / name).write_bytes(data)
+    tiers.secure_tree(folder, tiers.REPORTERS)  # readable by staff from the moment it is in place
 
 
 def data_months(paths: Paths, forbund_id: str, year: int) -> dict[str, dict]:
@@ -200,4 +261,4 @@ def parameters_used(paths: Paths, year: int) -> dict[str, str]:
     return used
 
 
-__all__ = ["EvaluationResult", "GateNotPassed", "evaluate", "outbox_folder"]
+__all__ = ["EvaluationResult", "EvaluationUsageError", "RenderFailed", "GateNotPassed", "evaluate", "outbox_folder"]
