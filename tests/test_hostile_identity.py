@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from datetime import date
 
 import pytest
 
@@ -109,3 +110,15 @@ def test_a_run_killed_between_commit_and_move_is_finished_and_says_it_only_moved
     assert os.path.exists(stored) and not (home.inbox / "fk_utbetalningar" / RIGHT).exists()
     assert query(home, "SELECT count(*) FROM raw.loads") == [(1,)]
     assert query(home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(3,)]
+
+
+def test_a_file_refused_for_a_personnummer_in_its_name_loads_once_renamed(home):
+    """The name is the place: a file refused only for a personnummer in its name is delivered
+    again under a proper name and loads (its bytes are no duplicate of the refused file)."""
+    text = ("person_id;manad;oppenvardsbesok;slutenvardsdagar\n" + f"{pid(1)};2024-03;2;0\n")
+    deliver(home, "region_vard", "region_vard_202403_198503121231.csv", text)
+    first = load(home, today=date(2025, 3, 1))
+    assert [o.status for o in first.outcomes] == ["quarantined"]
+    deliver(home, "region_vard", "region_vard_202403.csv", text)
+    second = load(home, today=date(2025, 3, 1))
+    assert [(o.file_name, o.status) for o in second.outcomes] == [("region_vard_202403.csv", "loaded")]

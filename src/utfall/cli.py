@@ -165,7 +165,8 @@ def load(
 ) -> None:
     """Load new files from $UTFALL_HOME/inbox/<feed>/ into the warehouse (schema raw).
 
-    Exit codes: 0 everything loaded or nothing new; 1 at least one file quarantined; 2 usage error.
+    Exit codes: 0 everything loaded or nothing new; 1 at least one file quarantined, left in the
+    inbox or in a folder that cannot be listed; 2 usage error.
     """
     from utfall.cli_load import run_load
 

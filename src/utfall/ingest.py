@@ -68,7 +68,7 @@ def check_feed_freshness(feed_name: str, today: date) -> dict:
     from utfall.alerts import freshness_alert
     from utfall.dq.freshness import feed_freshness
 
-    paths = Paths.from_env()
+    paths = Paths.for_airflow_task()
     if not ledger.warehouse_exists(paths):
         log.info("no warehouse yet: nothing delivered, nothing overdue")
         return {"feed": feed_name, "status": "never delivered"}

@@ -201,6 +201,7 @@ def load(
 
 
 def _unhandled(report: LoadReport, problems: list[str]) -> None:
+    problems = [pii.redact(p) for p in problems]  # they name folders and files
     for problem in problems:
         log.error("%s", problem)
     report.unhandled.extend(problems)
@@ -264,7 +265,8 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
     # An empty month is its header alone, the same bytes for every month of its feed: only the
     # same name in the same folder (feed and period) makes it a duplicate.
     prior = [r for r in seen
-             if (r[2] in ("loaded", "superseded") or (r[2] == "quarantined" and r[4] is False))
+             # refused_for_place is NULL on rows older than the column: judged as refused for content
+             if (r[2] in ("loaded", "superseded") or (r[2] == "quarantined" and r[4] is not True))
              and (r[5] != 0 or (r[1] == name and r[6] == folder))]
     load_id = ledger.next_load_id(con)
     common = dict(load_id=load_id, feed=folder if folder in FEEDS else None, file_name=name, sha256=sha,
@@ -376,7 +378,10 @@ def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict,
     summary = f"refused: {', '.join(rules)} ({total} violation{'s' if total != 1 else ''})"
     _write_atomically(reason_path, readable_name(_reason_text(folder, common, violations, total)))
     _commit_record(con, status="quarantined", rows_in_file=rows, rows_loaded=0, reason=summary,
-                   refused_for_place=not any(v.rule in REFUSED_WHEREVER_IT_LIES for v in violations),
+                   # a file refused for its name (no delivery: even for a personnummer in the name) may
+                   # come again under another name; one refused for its content is a duplicate anywhere
+                   refused_for_place=delivery is None
+                   or not any(v.rule in REFUSED_WHEREVER_IT_LIES for v in violations),
                    stored_path=str(target), **common)
     _move(path, target)
     log.error(
@@ -512,7 +517,7 @@ def _move(source: Path, target: Path) -> None:
                 raise
             shutil.move(str(source), str(target))  # another file system: copy, then remove
     except OSError as e:
-        raise MoveFailed(f"{readable_name(source.name)}: recorded in the ledger but could not be moved to "
+        raise MoveFailed(f"{pii.redact(readable_name(source.name))}: recorded in the ledger but could not be moved to "
                          f"{target.parent} ({type(e).__name__}); left in the inbox, the next load moves it") from e
 
 

@@ -116,10 +116,12 @@ def _url_from_airflow_form(value: str) -> str:
         return _checked_url(value, AIRFLOW_CONNECTION_ENV)
     try:
         fields = json.loads(value)
-        extra = fields.get("extra") or {}
+        extra = fields.get("extra") or {} if isinstance(fields, dict) else None
         extra = json.loads(extra) if isinstance(extra, str) else extra  # Airflow accepts both
     except json.JSONDecodeError as e:
         raise WarehouseSettingError(f"{AIRFLOW_CONNECTION_ENV} is not valid JSON (column {e.colno}: {e.msg})") from None
+    if not isinstance(fields, dict) or not isinstance(extra, dict):
+        raise WarehouseSettingError(f"{AIRFLOW_CONNECTION_ENV} must be a JSON object with an object as its extra")
     return _url_from_fields(fields.get("conn_type"), fields.get("host"), fields.get("port"), fields.get("login"),
                             fields.get("password"), fields.get("schema"), extra, AIRFLOW_CONNECTION_ENV)
 

@@ -19,7 +19,7 @@ from utfall import __version__, ledger, tiers
 from utfall.config import Paths
 from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
-from utfall.dq.model import Scope
+from utfall.dq.model import Scope, plausible_year
 from utfall.dq.runner import Result, judge, measure_all
 from utfall.dq.scope import known_forbund, latest_complete_year
 from utfall.dq.state import WarehouseState, changes_since, read_state
@@ -28,9 +28,6 @@ from utfall.dq.timing import utc_now
 from utfall.dq.waivers import apply_waivers
 
 log = logging.getLogger("utfall.dq")
-
-EARLIEST_YEAR = 1990
-
 
 class GateUsageError(ValueError):
     """The gate cannot run for this scope (no warehouse, unknown förbund, impossible year)."""
@@ -79,8 +76,10 @@ def new_run_id(now: datetime) -> str:
 def check_scope(paths: Paths, scope: Scope) -> None:
     if not ledger.warehouse_exists(paths):
         raise GateUsageError(f"inget lager i {paths.warehouse}: kör `utfall load` och `utfall build` först")
-    if not EARLIEST_YEAR <= scope.year <= utc_now().year:
-        raise GateUsageError(f"år {scope.year} är inte mellan {EARLIEST_YEAR} och {utc_now().year}")
+    try:
+        plausible_year(scope.year)  # the one range: the CLI and the DAG check the same
+    except ValueError as e:
+        raise GateUsageError(str(e)) from None
     if scope.forbund_id:
         con = ledger.connect_warehouse(paths, read_only=True)
         try:

@@ -165,7 +165,8 @@ def _forbund(paths: Paths, year: int, forbund_id: str | None) -> list[str]:
 
 def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_run_id: str,
                               scope_forbund: str | None = None) -> None:
-    """published.<mart>: the rows the evaluation rests on, with the gate run that let them through.
+    """published.<mart>: the evaluation tables' rows (the marts the quality gate checks, for the
+    year's cohorts and the förbund), with the gate run that let them through.
 
     A re-run for the same year and förbund replaces their rows (one transaction). The gate is
     asked again inside it: a load, build or gate run while the reports rendered refuses.
