@@ -5,8 +5,9 @@ would write it — read every file, merge, group.
 It computes, per förbund × insats × exit year, `ended`, `followable_12m` and
 `self_supporting_12m` with the warehouse's rules (domain brief §4): status 12 months after
 the exit month; work = salary ≥ the year's threshold without lönestöd, subsidised work =
-salary with lönestöd, studies = studiemedel; egen försörjning = one of them and none of
-ohälsa, arbetsmarknadsstöd or ekonomiskt bistånd. A month is followable up to the earliest
+salary with lönestöd, studies = studiemedel or an AF programme that is studies (seed
+af_programmes); egen försörjning = one of them and none of ohälsa, arbetsmarknadsstöd or
+ekonomiskt bistånd. Felregistrering is no participation; avliden is not followed after exit. A month is followable up to the earliest
 last month of the feeds it reads (the generated data have no gaps). tests/test_bench.py
 checks it gives the mart's figures.
 """
@@ -41,7 +42,8 @@ def latest_register(folder: Path) -> pd.DataFrame:
 def outcomes_12m(folder: Path, seeds: Path) -> pd.DataFrame:
     """ended, followable_12m, self_supporting_12m per förbund × insats × exit year."""
     register = latest_register(folder)
-    ended = register[register["status"] == "avslutad"].copy()
+    # who counts: felregistrering is no participation; avliden is censored at exit
+    ended = register[(register["status"] == "avslutad") & (register["avslutsorsak"] != "felregistrering")].copy()
     exit_month = pd.to_datetime(ended["avslutsdatum"]).dt.to_period("M")
     ended["exit_year"] = exit_month.dt.year
     ended["manad"] = (exit_month + 12).astype(str)
@@ -55,10 +57,12 @@ def outcomes_12m(folder: Path, seeds: Path) -> pd.DataFrame:
     salary = read_feed(folder, "skv_lon", ["person_id", "manad", "bruttolon_sek"])
     last_months.append(salary["manad"].max())
     salary = salary.groupby(["person_id", "manad"], as_index=False)["bruttolon_sek"].sum()
-    af = read_feed(folder, "af_status", ["person_id", "manad", "lonestod_typ", "lonestod_sek"])
+    af = read_feed(folder, "af_status", ["person_id", "manad", "program", "lonestod_typ", "lonestod_sek"])
     last_months.append(af["manad"].max())
     af["has_wage_subsidy"] = af["lonestod_typ"].notna() | (af["lonestod_sek"].fillna(0) > 0)
-    af = af.groupby(["person_id", "manad"], as_index=False)["has_wage_subsidy"].any()
+    programmes = pd.read_csv(seeds / "af_programmes.csv")
+    af["in_study_programme"] = af["program"].isin(programmes.loc[programmes["status"] == "studier", "programme"])
+    af = af.groupby(["person_id", "manad"], as_index=False)[["has_wage_subsidy", "in_study_programme"]].any()
     csn = read_feed(folder, "csn_studiestod", ["person_id", "manad", "bidrag_sek", "lan_sek"])
     last_months.append(csn["manad"].max())
     csn["studiemedel"] = csn["bidrag_sek"].fillna(0) + csn["lan_sek"].fillna(0)
@@ -75,20 +79,20 @@ def outcomes_12m(folder: Path, seeds: Path) -> pd.DataFrame:
         if column not in months:
             months[column] = 0
     months = months.fillna({"ohalsa": 0, "arbetsmarknadsstod": 0, "bruttolon_sek": 0, "studiemedel": 0,
-                            "bistand_sek": 0, "has_wage_subsidy": False})
+                            "bistand_sek": 0, "has_wage_subsidy": False, "in_study_programme": False})
     thresholds = pd.read_csv(seeds / "yearly_parameters.csv")[["year", "salary_threshold_month_sek"]]
     months["year"] = months["manad"].str[:4].astype(int)
     months = months.merge(thresholds, on="year", how="left")
     subsidy = months["has_wage_subsidy"].astype(bool)
     work = (months["bruttolon_sek"] >= months["salary_threshold_month_sek"]) & ~subsidy
     subsidised = (months["bruttolon_sek"] > 0) & subsidy
-    studies = months["studiemedel"] > 0
+    studies = (months["studiemedel"] > 0) | months["in_study_programme"].astype(bool)
     support = (months["ohalsa"] > 0) | (months["arbetsmarknadsstod"] > 0) | (months["bistand_sek"] > 0)
     months["self_supporting"] = (work | subsidised | studies) & ~support
 
     last_month = min(last_months)  # the earliest last month of the feeds used
     ended = ended.merge(months[["person_id", "manad", "self_supporting"]], on=["person_id", "manad"], how="left")
-    ended["followable_12m"] = ended["manad"] <= last_month
+    ended["followable_12m"] = (ended["manad"] <= last_month) & (ended["avslutsorsak"] != "avliden")
     ended["self_supporting_12m"] = ended["followable_12m"] & ended["self_supporting"].fillna(False).astype(bool)
     out = ended.groupby(KEYS, as_index=False).agg(
         ended=("person_id", "size"), followable_12m=("followable_12m", "sum"),
