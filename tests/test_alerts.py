@@ -204,9 +204,12 @@ def test_every_task_has_a_timeout_and_the_failure_alert(dagbag):
 
 
 def test_scrub_masks_person_ids_and_identity_numbers():
-    text = f"file x_{pid(1)}.csv, 198503121231 and 850312-1231 on 2024-01-31 (run 20240131T0700)"
-    assert scrub(text) == ("file x_[person_id removed].csv, 1985******** and 8503******* on 2024-01-31 "
-                           "(run 20240131T0700)")
+    # valid numbers, in any written form, go as pii.redact writes them; a near miss (wrong check
+    # digit) is masked too, since it is still too close
+    text = (f"file x_{pid(1)}.csv, 198503121231 and 850312–1231 on 2024-01-31 (run 20240131T0700), "
+            "near miss 198503121232")
+    assert scrub(text) == ("file x_[person_id removed].csv, XXXXXXXXXXXX and XXXXXX-XXXX on 2024-01-31 "
+                           "(run 20240131T0700), near miss 1985********")
 
 
 def test_recipients_are_split_deduplicated_and_checked():

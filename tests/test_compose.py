@@ -486,7 +486,7 @@ def test_first_start_admin_logs_in_and_dags_arrive_unpaused(services: dict, home
         token = answer["access_token"]
         assert api_json("POST", f"{base}/auth/token", {"username": "admin", "password": password + "x"})[0] == 401
 
-        expected = {f"ingest_{name}" for name in FEEDS} | {"build_warehouse", "annual_evaluation"}
+        expected = {f"ingest_{name}" for name in FEEDS} | {"build_warehouse", "feed_freshness", "annual_evaluation"}
 
         def dags() -> dict[str, bool] | None:
             status, answer = api_json("GET", f"{base}/api/v2/dags?limit=100", token=token)

@@ -191,8 +191,9 @@ def test_mart_share_above_one_fails_the_evaluation_check(built: Paths):
     measured = evaluation.measure(built, Scope(GATE_YEAR))
     assert failing(measured) == {("evaluation_outcomes_shares_0_1", forbund)}
     m = by_key(measured)[("evaluation_outcomes_shares_0_1", forbund)]
+    # the rows the evaluation of the year reads: its cohorts, exits of the year and two years before
     rows = query(built, f"SELECT count(*) FROM marts.mart_outcomes_year "
-                        f"WHERE exit_year = {GATE_YEAR} AND forbund_id = ?", [forbund])[0][0]
+                        f"WHERE exit_year BETWEEN {GATE_YEAR - 2} AND {GATE_YEAR} AND forbund_id = ?", [forbund])[0][0]
     assert (m.violated_rows, m.denominator) == (1, rows)
     assert m.examples == [f"forbund_id={forbund}, insats_id={insats}, exit_year={GATE_YEAR}, "
                           f"share_self_supporting_12m=1.5"]

@@ -65,9 +65,9 @@ def test_gate_failure_writes_nothing_then_a_passed_gate_delivers_every_forbund(c
         assert manifest["forbund_id"] == forbund and manifest["year"] == GATE_YEAR
         for name, entry in manifest["files"].items():
             assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"]
-        # 2022-01 … 2024-12 for every monthly feed of the generated data
+        # the generated data run 2022-01 … 2024-12; the 2023 evaluation uses them to its cut-off
         assert manifest["data_months"]["fk_utbetalningar"] == {
-            "first_month": "2022-01", "last_month": "2024-12", "months": 36}
+            "first_month": "2022-01", "last_month": "2023-12", "months": 24}
         assert manifest["parameters"]["suppression_threshold"] == "5"
         assert (folder / "utvardering.pdf").read_bytes().startswith(b"%PDF")
 

@@ -11,7 +11,7 @@ import pytest
 
 from utfall.contracts import FEEDS, Column, Feed
 from utfall.generate import KOMMUNER, generate
-from utfall.pii import SQL_EMBEDDED_PATTERN, looks_like_identity_number
+from utfall.pii import contains, looks_like_identity_number
 
 SMALL = dict(forbund=2, participants=300, from_year=2023, to_year=2024, seed=7)
 # Enough people for shares to be stable, still a few seconds to write.
@@ -167,12 +167,12 @@ def test_insats_ids_refer_to_the_forbunds_insatser(small: tuple[Path, dict]) -> 
 
 def test_nothing_looks_like_a_personnummer(small: tuple[Path, dict]) -> None:
     out, _ = small
-    embedded = re.compile(SQL_EMBEDDED_PATTERN)
     for path in out.rglob("*.csv"):
         for line in path.read_text(encoding="utf-8").splitlines():
             for value in line.split(";"):
                 assert not looks_like_identity_number(value), path.name
-                assert not any(looks_like_identity_number(m) for m in embedded.findall(value)), path.name
+                # the loader's scan: any written form of a valid number anywhere in the value
+                assert not contains(value), path.name
                 assert not re.search(r"[0-9]{10}", value), f"{path.name}: ten digits in a row"
 
 

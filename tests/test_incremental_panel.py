@@ -9,6 +9,7 @@ did not rebuild everything.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from datetime import date
@@ -29,7 +30,13 @@ def build_ok(paths: Paths, full_refresh: bool = False) -> str:
     """Build; return what dbt logged about the panel in this run."""
     log = paths.home / "dbt" / "logs" / "dbt.log"
     before = log.stat().st_size if log.exists() else 0
-    result = build(paths, full_refresh=full_refresh)
+    # one log file however long the builds make it: dbt rolls dbt.log over at 10 MB, and this
+    # run's line would then be in the rolled file (0 = no limit)
+    os.environ["DBT_LOG_FILE_MAX_BYTES"] = "0"
+    try:
+        result = build(paths, full_refresh=full_refresh)
+    finally:
+        os.environ.pop("DBT_LOG_FILE_MAX_BYTES", None)
     assert result.success, result.failures
     with log.open(encoding="utf-8", errors="replace") as fh:
         fh.seek(before)

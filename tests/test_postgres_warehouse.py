@@ -95,17 +95,20 @@ def test_the_cli_loads_and_builds_on_postgresql_when_utfall_warehouse_url_says_s
 
 def test_a_load_that_fails_while_writing_leaves_nothing_on_postgresql(pg_home):
     """Whole file or nothing: the server refuses the third row (a constraint added for the
-    test), so neither the rows before it nor a ledger row remain, and the file waits in the inbox."""
+    test), so none of the rows before it remain; the failure does not stop the run (issue 15):
+    the file is quarantined as unreadable, naming the exception's class, and recorded so."""
     con = PostgresConnection(pg_home.warehouse_dsn)
     ledger.ensure_schema(con)
     con.execute("ALTER TABLE raw.fk_utbetalningar ADD CONSTRAINT refuse_line_4 CHECK (source_line <> 4)")
     con.close()
     path = deliver(pg_home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
-    with pytest.raises(psycopg.errors.CheckViolation):
-        load(pg_home)
+    report = load(pg_home)
+    assert [(o.file_name, o.status) for o in report.outcomes] == [("fk_utbetalningar_202401.csv", "quarantined")]
     assert pg_query(pg_home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(0,)]
-    assert pg_query(pg_home, "SELECT count(*) FROM raw.loads") == [(0,)]
-    assert path.exists()
+    [(status, rows_loaded, reason)] = pg_query(pg_home, "SELECT status, rows_loaded, reason FROM raw.loads")
+    assert (status, rows_loaded) == ("quarantined", 0) and "unreadable" in reason
+    assert "CheckViolation" in (pg_home.quarantine / "fk_utbetalningar" / (path.name + ".reason.txt")).read_text()
+    assert not path.exists()
 
 
 def comparable(value):

@@ -151,9 +151,10 @@ def pseudonymise(
     except PseudonymisationError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2)
-    console.print(
+    console.print(  # soft_wrap: a path is never broken over lines, whatever the terminal's width
         f"{result.rows_in:,} rows read, {result.rows_out:,} written to {out_path}, "
-        f"{result.rows_refused:,} refused" + (f" (see {result.refused_path})" if result.rows_refused else "")
+        f"{result.rows_refused:,} refused" + (f" (see {result.refused_path})" if result.rows_refused else ""),
+        soft_wrap=True, markup=False,
     )
     if result.rows_refused:
         raise typer.Exit(1)
@@ -260,8 +261,8 @@ def docs(
     Generates it from the warehouse as built (`dbt docs generate --static`, one self-contained
     page), then serves it on http://127.0.0.1:PORT/ until Ctrl-C and opens it in a browser.
 
-    Exit 0: written (and served until stopped). 1: dbt could not generate it, or --no-generate
-    and none was generated yet. 2: usage error (or the port is taken).
+    Exit codes: 0 written (and served until stopped); 1 dbt could not generate it, or
+    --no-generate and none was generated yet; 2 usage error (or the port is taken).
     """
     from utfall import docs_site
     from utfall.config import Paths

@@ -44,13 +44,13 @@ curve_episodes as (
         entries.insats_id,
         years.year,
         entries.is_working_before_entry,
-        case
+        cast(case
             when not entries.first_work_censored
              and entries.months_to_first_work <= {{ dbt.datediff('entries.entry_month', 'years.cutoff_month', 'month') }}
                 then entries.months_to_first_work
             else least(entries.months_to_first_work,
                        {{ dbt.datediff('entries.entry_month', 'years.cutoff_month', 'month') }})
-        end as months_to_first_work,
+        end as integer) as months_to_first_work,
         entries.first_work_censored
             or entries.months_to_first_work > {{ dbt.datediff('entries.entry_month', 'years.cutoff_month', 'month') }}
             as first_work_censored
