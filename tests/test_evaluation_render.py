@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -112,11 +111,8 @@ def hidden_raw_values(report_table: ReportTable, raw: pd.DataFrame) -> dict[str,
 @pytest.fixture(scope="module")
 def rendered() -> dict:
     report = make_report()
-    started = time.perf_counter()
     html = render_html(report)
-    pdf = render_pdf(html)
-    xlsx = render_excel(report)
-    return {"report": report, "html": html, "pdf": pdf, "xlsx": xlsx, "seconds": time.perf_counter() - started}
+    return {"report": report, "html": html, "pdf": render_pdf(html), "xlsx": render_excel(report)}
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +127,6 @@ def test_the_fixture_has_hidden_cells():
     out = make_report().tables()[0].suppressed.display.to_numpy().ravel().tolist()
     assert "<5" in out and ".." in out
     assert "<5" in make_report().tables()[1].suppressed.display["Antal"].tolist()
-
-
-def test_rendering_is_fast(rendered):
-    assert rendered["seconds"] < 5, f"HTML + PDF + Excel took {rendered['seconds']:.1f} s"
 
 
 # --- formatting, the one definition ---------------------------------------------------------
