@@ -111,6 +111,11 @@ def test_a_load_that_fails_while_writing_leaves_nothing_on_postgresql(pg_home):
     assert not path.exists()
 
 
+# sf01's plans for 2024 (budget, cost, coach FTE, goals).
+INSATS_AR = ("insats_id;ar;budget_sek;kostnad_sek;arsarbetare_coach;mal_andel_arbete;mal_andel_studier;"
+             "mal_andel_sysselsattning;mal_deltagare_per_coach\n"
+             "sf01-ips;2024;1200000;1150000;1,5;0,25;0,1;0,1;20\n"
+             "sf01-sed;2024;400000;380000;0,5;0,1;0,3;;15\n")
 # One IPS-25 review of the scenario's IPS insats: 25 items at 4 = 100 points.
 PROGRAMTROHET = "insats_id;datum;total_poang;i01;i02;i03;i04;i05;i06;i07;i08;i09;i10;i11;i12;i13;i14;i15;i16;i17;i18;i19;i20;i21;i22;i23;i24;i25\nsf01-ips;2024-05-15;100;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4;4\n"
 
@@ -145,8 +150,10 @@ def built_on_both(postgres, tmp_path_factory) -> tuple[Paths, Paths]:
     on_postgres = Paths(folder / "postgres", postgres.dsn("wh_compare", user="compare_etl"))
     for paths in (on_duckdb, on_postgres):
         deliver_scenario(paths)
-        # the scenario has no fidelity review; one here, so that mart is compared too
+        # the scenario has no fidelity review and no insats plan; one each here, so those marts
+        # are compared too
         deliver(paths, "programtrohet", "programtrohet_sf01_20250710.csv", PROGRAMTROHET)
+        deliver(paths, "insats_ar", "insats_ar_sf01_20250710.csv", INSATS_AR)
         report = load(paths)
         assert report.exit_code == 0, [(o.file_name, o.status, o.reason) for o in report.outcomes]
         result = build(paths)
