@@ -187,13 +187,27 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
                         f"SELECT *, CAST(NULL AS INTEGER) AS evaluation_year, CAST(NULL AS VARCHAR) AS gate_run_id, "
                         f"CAST(NULL AS TIMESTAMP) AS published_at FROM marts.{mart} WHERE false")
             con.execute(f"DELETE FROM published.{mart} WHERE evaluation_year = ? AND {in_scope}", [year, *scope])
-            # by name: the mart's columns as they are now
+            # by name: the mart's columns as they are now; a column the mart gained since the
+            # published table was made is added to it (earlier evaluations' rows hold null there)
+            _add_new_columns(con, mart)
             columns = ", ".join(c[0] for c in con.execute(f"SELECT * FROM marts.{mart} LIMIT 0").description)
             con.execute(f"INSERT INTO published.{mart} ({columns}, evaluation_year, gate_run_id, published_at) "
                         f"SELECT {columns}, CAST(? AS INTEGER), ?, ? FROM marts.{mart} WHERE {in_scope}"
                         + (f" AND {meta['year_column']} IN ({', '.join(str(int(y)) for y in scope_years(meta, year))})"
                            if meta["year_column"] else ""),
                         [year, gate_run_id, published_at, *scope])
+
+
+def _add_new_columns(con, mart: str) -> None:
+    def typed_columns(schema: str) -> dict[str, str]:
+        return dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                                [schema, mart]).fetchall())
+
+    published = typed_columns("published")
+    for column, data_type in typed_columns("marts").items():
+        if column not in published:
+            con.execute(f"ALTER TABLE published.{mart} ADD COLUMN {column} {data_type}")
 
 
 def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: str, folder: Path) -> None:
