@@ -106,6 +106,33 @@ def test_quarantine_emails_feed_file_rules_and_lines_but_no_value(airflow_db, da
     assert_no_person_data(text)
 
 
+def test_quarantine_email_lists_the_files_left_in_the_inbox_with_their_names_redacted(airflow_db, dagbag, home,
+                                                                                      smtp_sink):
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202403.csv", fk(f"{PERSONNUMMER};2024-03;SJP;100;31;100;0"))
+    # refused for its name (a personnummer in it), and immutable: recorded but never moved out
+    stuck = deliver(home, "fk_utbetalningar", f"fk_utbetalningar_202402_{PERSONNUMMER}.csv",
+                    fk(FK_ROWS[0].replace("2024-01", "2024-02")))
+    subprocess.run(["chattr", "+i", str(stuck)], check=True)
+    try:
+        run = dagbag.dags["ingest_fk_utbetalningar"].test()
+    finally:
+        subprocess.run(["chattr", "-i", str(stuck)], check=True)
+    assert str(run.state) == "failed" and _task_states(run) == {"load": ("failed", 1)}
+    assert stuck.exists()
+
+    _, message = smtp_sink.one()
+    assert message["Subject"] == "[Utfall] fk_utbetalningar: 1 file(s) quarantined, 1 left in the inbox"
+    text = body(message)
+    assert "1 of 2 file(s) in this run were refused" in text
+    assert "File: fk_utbetalningar_202403.csv" in text
+    listed = text[text.index("Left in the inbox, not handled (1):"):]
+    assert ("\n  fk_utbetalningar_202402_XXXXXXXXXXXX.csv: recorded in the ledger but could not be moved to "
+            f"{home.quarantine / 'fk_utbetalningar'} (PermissionError); left in the inbox") in listed
+    assert listed.index("fk_utbetalningar_202402_") < listed.index("Values are never repeated")
+    assert_no_person_data(text)
+
+
 def test_failed_gate_emails_the_blocking_checks_and_the_report(airflow_db, dagbag, home, smtp_sink):
     from airflow.models import Variable
 

@@ -82,8 +82,10 @@ def _offending_line(violation, columns: set[str]) -> str:
     return f"{', '.join(where)}: rule {violation.rule}"
 
 
-def quarantine_alert(feed: str, quarantined: Sequence, handled: int) -> Alert:
-    """A feed's refused files (loader FileOutcomes), `handled` files of the run in all."""
+def quarantine_alert(feed: str, quarantined: Sequence, handled: int, unhandled: Sequence[str] = ()) -> Alert:
+    """A feed's refused files (loader FileOutcomes), `handled` files of the run in all, and the
+    inbox entries it could not handle at all, left where they are (LoadReport.unhandled: names
+    already redacted by the loader, scrubbed again here like every line)."""
     contract = FEEDS.get(feed)
     columns = {c.name for c in contract.columns} if contract else set()
     lines = [f"Feed: {feed}" + (f" ({AGENCY_NAMES[contract.agency]})" if contract else ""),
@@ -98,10 +100,15 @@ def quarantine_alert(feed: str, quarantined: Sequence, handled: int) -> Alert:
                   f"  Reason file: {outcome.stored_path}.reason.txt",
                   f"  First offending lines ({len(shown)} of {outcome.violations_total}; line 1 is the header):",
                   *(f"    {_offending_line(v, columns)}" for v in shown), ""]
+    if unhandled:
+        # Not even moved: they stay in the inbox, where nobody would otherwise look for them.
+        lines += [f"Left in the inbox, not handled ({len(unhandled)}):", *(f"  {u}" for u in unhandled),
+                  "Make them movable (permissions, immutable flag, disk space); the next load finishes them.", ""]
     lines += ["Values are never repeated in alerts; the reason file (engineers only) says what each value broke.",
               "Nothing of a refused file was loaded. Ask the sender for a corrected file and put it in the inbox,",
               f"then trigger ingest_{feed} (or run `utfall load --feed {feed}`)."]
-    return Alert(f"[Utfall] {feed}: {len(quarantined)} file(s) quarantined", tuple(lines))
+    left = f", {len(unhandled)} left in the inbox" if unhandled else ""
+    return Alert(f"[Utfall] {feed}: {len(quarantined)} file(s) quarantined{left}", tuple(lines))
 
 
 def gate_alert(year: int, forbund_id: str | None, run_id: str, report: str, blocking: Sequence[str]) -> Alert:

@@ -57,7 +57,7 @@ def run_feed_load(feed_name: str) -> dict[str, int]:
             f"{len(report.quarantined)} file(s) of {feed_name} quarantined, {len(report.unhandled)} left in the "
             f"inbox (the other {summary['files'] - len(report.quarantined)} were handled and committed).{stuck}\n"
             f"{reasons}",
-            quarantine_alert(feed_name, report.quarantined, summary["files"]),
+            quarantine_alert(feed_name, report.quarantined, summary["files"], report.unhandled),
         )
     return summary
 
