@@ -17,8 +17,11 @@ import duckdb
 
 from tests.conftest import GATE_YEAR, VENV_BIN, cli_env, query
 from tests.report_checks import assert_staff_outputs_disclose_nothing
+from tests.test_scenario_cutoff import load_build_gate, tables
+from utfall.contracts import FEEDS
 from utfall.dq.gate import run_gate
 from utfall.dq.model import Scope
+from utfall.evaluation.evaluate import evaluate, outbox_folder
 from utfall.evaluation.tables import build_report
 from utfall.loader import load
 
@@ -93,3 +96,77 @@ def test_gate_failure_writes_nothing_then_a_passed_gate_delivers_every_forbund(c
     stale = utfall(paths, "evaluate", "--year", str(GATE_YEAR), "--forbund", "sf01")
     assert stale.returncode == 1 and "inaktuell" in stale.stderr.replace("\n", " ")
     assert (paths.home / "outbox" / "sf01" / str(GATE_YEAR) / "manifest.json").read_bytes() == before
+
+
+def correct(paths, name: str) -> int:
+    """Deliver a corrected copy of an archived skv_lon month (one employer sector changed) and
+    load it; the correction's load id."""
+    archived = next((paths.archive / "skv_lon").glob(f"*__{name}"))
+    (paths.inbox / "skv_lon").mkdir(exist_ok=True)
+    (paths.inbox / "skv_lon" / name).write_text(
+        archived.read_text(encoding="utf-8").replace(";PRIVAT;", ";KOMMUN;", 1), encoding="utf-8")
+    return current_load(paths, "skv_lon", name[len("skv_lon_"):-len(".csv")])
+
+
+def current_load(paths, feed: str, period: str) -> int:
+    """The ledger's current load of a month, after loading what the inbox holds."""
+    report = load(paths, today=date(2025, 3, 1))
+    assert not report.quarantined and not report.unhandled
+    [(load_id,)] = query(paths, "SELECT load_id FROM raw.loads WHERE feed = ? AND period = ? AND status = 'loaded'",
+                         [feed, period])
+    return load_id
+
+
+def evaluate_sf01(paths, built: bool = False) -> tuple[dict, str]:
+    """(Build,) gate and evaluate 2023 for sf01: (its manifest, its report's text)."""
+    if built:
+        assert run_gate(paths, Scope(GATE_YEAR)).passed
+    else:
+        load_build_gate(paths, GATE_YEAR)
+    evaluate(paths, GATE_YEAR, "sf01", workers=1)
+    folder = outbox_folder(paths, "sf01", GATE_YEAR)
+    return (json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+            " ".join((folder / "utvardering.html").read_text(encoding="utf-8").split()))
+
+
+def test_the_manifest_names_each_months_load_and_the_load_that_corrected_a_month_since_the_last_evaluation(
+        clean_home):
+    paths = clean_home
+    first, _ = evaluate_sf01(paths, built=True)
+    # every month of every monthly feed up to the cut-off (the data begin 2022-01), none after it
+    assert {feed: sorted(months) for feed, months in first["loads"].items()} == {
+        feed: [f"{y}-{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
+        for feed, contract in FEEDS.items() if contract.kind == "monthly"}
+    # the held-back fk month was the last file the clean base loaded
+    [(last_load,)] = query(paths, "SELECT max(load_id) FROM raw.loads")
+    held_back = first["loads"]["fk_utbetalningar"]["2023-06"]
+    assert (held_back["load_id"], held_back["file_name"]) == (last_load, "fk_utbetalningar_202306.csv")
+    assert first["since_previous_evaluation"] is None  # the first evaluation of 2023
+    march_2022 = first["loads"]["skv_lon"]["2022-03"]["load_id"]
+    first_tables = tables(paths, "sf01", GATE_YEAR)
+
+    # A month after the cut-off corrected: nothing the 2023 evaluation reads changed
+    correct(paths, "skv_lon_202403.csv")
+    second, text = evaluate_sf01(paths)
+    assert second["loads"] == first["loads"]
+    assert second["since_previous_evaluation"] == {
+        "previous_gate_run_id": first["gate_run_id"], "previous_generated_at": first["generated_at"],
+        "changed_months": []}
+    assert ("Inga månader till och med december 2023 har rättats eller tillkommit sedan förra utvärderingen "
+            f"av 2023 (körning {first['gate_run_id']})") in text
+    assert tables(paths, "sf01", GATE_YEAR) == first_tables  # the same figures
+
+    # March 2022 corrected: the manifest and the method section name that load, and only it
+    correction = correct(paths, "skv_lon_202203.csv")
+    assert query(paths, "SELECT superseded_by FROM raw.loads WHERE load_id = ?", [march_2022]) == [(correction,)]
+    third, text = evaluate_sf01(paths)
+    [changed] = third["since_previous_evaluation"]["changed_months"]
+    assert {k: v for k, v in changed.items() if k != "loaded_at"} == {
+        "feed": "skv_lon", "month": "2022-03", "load_id": correction, "file_name": "skv_lon_202203.csv",
+        "previous_load_id": march_2022}
+    assert third["since_previous_evaluation"]["previous_gate_run_id"] == second["gate_run_id"]
+    assert third["loads"]["skv_lon"]["2022-03"] == {k: changed[k] for k in ("load_id", "file_name", "loaded_at")}
+    assert (f"Månaden mar 2022 i Lön (Skatteverket) rättades i leverans skv_lon_202203.csv (laddning {correction}, "
+            f"{changed['loaded_at'][:10]}) efter förra utvärderingen av 2023 (körning {second['gate_run_id']}).") in text
+    assert {k: v for k, v in third["loads"].items() if k != "skv_lon"} == {
+        k: v for k, v in first["loads"].items() if k != "skv_lon"}

@@ -237,3 +237,16 @@ def record(con: duckdb.DuckDBPyConnection, **values) -> None:
         f"INSERT INTO raw.loads ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values.get(n) for n in names],
     )
+
+
+def current_month_loads(con, last_month) -> list[tuple[str, str, int, str, datetime]]:
+    """(feed, period YYYYMM, load_id, file_name, loaded_at) of the current load (status 'loaded',
+    as stg_ledger__loads) of every monthly file up to `last_month` (a date), by feed and month:
+    which load provided each month an evaluation reads. Names and times only, no content."""
+    monthly = [name for name, feed in FEEDS.items() if feed.kind == "monthly"]
+    return [tuple(r) for r in con.execute(
+        f"SELECT feed, period, load_id, file_name, loaded_at FROM raw.loads "
+        f"WHERE status = 'loaded' AND feed IN ({', '.join('?' for _ in monthly)}) AND period <= ? "
+        f"ORDER BY feed, period",
+        [*monthly, f"{last_month.year:04d}{last_month.month:02d}"],
+    ).fetchall()]

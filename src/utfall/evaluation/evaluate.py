@@ -31,6 +31,7 @@ from utfall.config import Paths
 from utfall.dq.evaluation import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, passed_run, require_passed
 from utfall.dq.scope import register_forbund
+from utfall.evaluation import provenance
 from utfall.places import checked_forbund_id, inside
 from utfall.reference import load_parameters
 
@@ -217,7 +218,8 @@ def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: 
     from utfall.evaluation.render_pdf import render_pdf
     from utfall.evaluation.tables import build_report
 
-    report = build_report(paths, forbund_id, year, gate_run_id)
+    loads, since = read_provenance(paths, forbund_id, year)
+    report = build_report(paths, forbund_id, year, gate_run_id, since_previous=since)
     html = render_html(report)
     contents = {
         "utvardering.html": html.encode("utf-8"),
@@ -233,6 +235,9 @@ def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: 
         "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                   for name, data in contents.items()},
         "data_months": data_months(paths, forbund_id, year),
+        # which load provided each month read, and what changed since the year's previous evaluation
+        "loads": provenance.manifest_loads(loads),
+        "since_previous_evaluation": since.as_manifest() if since else None,
         "parameters": parameters_used(paths, year),
     }
     contents["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -241,6 +246,20 @@ def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: 
     for name, data in contents.items():
         (folder / name).write_bytes(data)
     tiers.secure_tree(folder, tiers.REPORTERS)  # readable by staff from the moment it is in place
+
+
+def read_provenance(paths: Paths, forbund_id: str, year: int
+                    ) -> tuple[list[provenance.MonthLoad], provenance.SincePrevious | None]:
+    """The loads of the months up to the cut-off, and what changed since the evaluation of the
+    year now in the outbox (read before the new one replaces it)."""
+    con = ledger.connect_warehouse(paths, read_only=True)
+    try:
+        loads = provenance.month_loads(con, year)
+    finally:
+        con.close()
+    previous = outbox_folder(paths, forbund_id, year) / "manifest.json"
+    manifest = json.loads(previous.read_text(encoding="utf-8")) if previous.is_file() else None
+    return loads, provenance.since_previous(manifest, loads)
 
 
 def data_months(paths: Paths, forbund_id: str, year: int) -> dict[str, dict]:

@@ -42,8 +42,9 @@ from utfall.suppression import TableSpec, resolve_threshold
 
 
 def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, threshold: int | None = None,
-                 generated_at: datetime | None = None) -> Report:
-    """The report's content; reads the warehouse read-only. threshold: default the seed parameter."""
+                 generated_at: datetime | None = None, since_previous=None) -> Report:
+    """The report's content; reads the warehouse read-only. threshold: default the seed parameter.
+    since_previous: the months changed since the year's previous evaluation (evaluation.provenance)."""
     t = resolve_threshold(threshold)
     con = connect_warehouse(paths, read_only=True)
     try:
@@ -65,7 +66,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "socio": data.socioeconomic(con, forbund_id, year),
         }
         name = data.forbund_name(con, forbund_id)
-        method = method_section(con, forbund_id, year, gate_run_id, t)
+        method = method_section(con, forbund_id, year, gate_run_id, t, since_previous)
     finally:
         con.close()
 

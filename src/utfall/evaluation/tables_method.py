@@ -64,7 +64,25 @@ def _month(d) -> str:
     return f"{MONTHS_SV[ts.month - 1]} {ts.year}"
 
 
-def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int) -> Section:
+def corrections_text(since_previous, year: int) -> list[str]:
+    """What changed in the months up to the cut-off since the year's previous evaluation, load
+    by load (evaluation.provenance); nothing when there was none to compare with."""
+    if since_previous is None:
+        return []
+    previous = f"förra utvärderingen av {year} (körning {since_previous.gate_run_id})"
+    if not since_previous.changed:
+        return [f"Inga månader till och med december {year} har rättats eller tillkommit sedan {previous}: "
+                "siffrorna bygger på samma leveranser."]
+    lines = []
+    for c in since_previous.changed:
+        month = _month(pd.Timestamp(f"{c.load.month}-01"))
+        what = "rättades" if c.previous_load_id is not None else "levererades"
+        lines.append(f"Månaden {month} i {FEEDS_SV.get(c.load.feed, c.load.feed)} {what} i leverans "
+                     f"{c.load.file_name} (laddning {c.load.load_id}, {c.load.loaded_at[:10]}) efter {previous}.")
+    return lines
+
+
+def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int, since_previous=None) -> Section:
     src = data.sources(con, forbund_id, year)
     period = data.data_period(con)
     rows = []
@@ -119,7 +137,7 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int) ->
                 f"{_month(capped(period['last_complete_month']))}.")
     return Section(
         key="metod", title="Metod och datakvalitet",
-        paragraphs=[coverage, gate_text],
+        paragraphs=[coverage, *corrections_text(since_previous, year), gate_text],
         tables=tables,
         subsections=[
             Section(key="definitioner", title="Definitioner", paragraphs=list(DEFINITIONS_SV)),
