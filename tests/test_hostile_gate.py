@@ -15,10 +15,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.conftest import GATE_YEAR, VENV_BIN, cli_env, query
-from utfall.dq.gate import GateNotPassed, require_passed, run_gate
+from tests.conftest import GATE_YEAR, VENV_BIN, cli_env, deliver, query
+from utfall.dq.gate import GateNotPassed, GateUsageError, require_passed, run_gate
 from utfall.dq.model import Scope
-from utfall.evaluation.evaluate import publish_evaluation_tables
+from utfall.dq.waivers import WaiverRefused, record_waiver
+from utfall.evaluation.evaluate import EvaluationUsageError, evaluate, publish_evaluation_tables
 from utfall.loader import load
 
 TODAY = date(2025, 3, 1)
@@ -135,6 +136,24 @@ def test_an_unknown_forbund_is_a_usage_error_and_writes_nothing(clean_home):
     assert unknown.returncode == 2, unknown.stdout + unknown.stderr
     assert "unknown förbund 'sf09'" in unknown.stderr and "förbund with data: sf01, sf02" in unknown.stderr
     assert not (paths.home / "outbox").exists() and published_tables(paths) == 0
+
+
+def test_a_forbund_whose_only_register_was_refused_has_no_data_for_the_gate_waivers_or_the_evaluation(clean_home):
+    """One definition of "a förbund with data" (dq.scope.forbund_with_data): the gate and waivers
+    used to accept a förbund the ledger had seen any register file of, the evaluation only one
+    with a loaded register, so sf09 could be gated but never evaluated."""
+    paths = clean_home
+    deliver(paths, "deltagare", "deltagare_sf09_20241231.csv", "a;b\n1;2\n")  # not the register's columns
+    assert [o.status for o in load(paths, today=date(2025, 3, 1)).outcomes] == ["quarantined"]
+    assert query(paths, "SELECT status FROM raw.loads WHERE forbund_id = 'sf09'") == [("quarantined",)]
+    with pytest.raises(GateUsageError, match="okänt förbund 'sf09'; förbund med inlästa registerleveranser: sf01, sf02"):
+        run_gate(paths, Scope(GATE_YEAR, "sf09"))
+    with pytest.raises(WaiverRefused, match="okänt förbund 'sf09'; förbund med inlästa registerleveranser: sf01, sf02"):
+        record_waiver(paths, "completeness_register_insats_ar", GATE_YEAR, "sf09", "skäl", "test")
+    with pytest.raises(EvaluationUsageError, match="förbund with data: sf01, sf02"):
+        evaluate(paths, GATE_YEAR, "sf09")
+    assert not (paths.home / "outbox").exists()
+    assert query(paths, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq'") == [(0,)]
 
 
 def register_with_long_insats(paths, feed: str) -> None:

@@ -21,7 +21,7 @@ from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
 from utfall.dq.model import Scope, plausible_year
 from utfall.dq.runner import Result, judge, measure_all
-from utfall.dq.scope import known_forbund, latest_complete_year
+from utfall.dq.scope import forbund_with_data, latest_complete_year
 from utfall.dq.state import WarehouseState, changes_since, read_state
 from utfall.dq.store import Waiver
 from utfall.dq.timing import utc_now
@@ -83,11 +83,11 @@ def check_scope(paths: Paths, scope: Scope) -> None:
     if scope.forbund_id:
         con = ledger.connect_warehouse(paths, read_only=True)
         try:
-            known = known_forbund(con)
+            known = forbund_with_data(con)
         finally:
             con.close()
         if scope.forbund_id not in known:
-            raise GateUsageError(f"okänt förbund {scope.forbund_id!r}; förbund med registerleveranser: "
+            raise GateUsageError(f"okänt förbund {scope.forbund_id!r}; förbund med inlästa registerleveranser: "
                                  f"{', '.join(known) or '(inga)'}")
 
 

@@ -1,8 +1,9 @@
 """What a gate scope covers: which förbund, and which months of the monthly feeds.
 
 One definition for every level:
-* förbund: the one asked for, or every förbund with a loaded register snapshot (any of the
-  four register feeds, so that a förbund missing its deltagare snapshot is still seen);
+* förbund: the one asked for, or every förbund with data (`forbund_with_data`: a loaded
+  snapshot of any of the four register feeds, so that a förbund missing its deltagare snapshot
+  is still seen; the gate, waivers and the evaluation share this definition);
 * months: every month the year's exit cohorts read (utfall/cohorts.py: the exits of the year
   and of the two years before), from 12 months before the earliest inskrivning among them to
   the cut-off, December of the year. No month after the cut-off is needed: the evaluation
@@ -54,8 +55,13 @@ def sql_list(names: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{n}'" for n in names) + ")"
 
 
-def register_forbund(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every förbund with a loaded register snapshot."""
+def forbund_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The one definition of "a förbund with data", for the gate, waivers and the evaluation:
+    every förbund with a current (loaded) snapshot of any register feed. A register refused into
+    quarantine is no data: a förbund known only from refused files can be neither gated nor
+    evaluated. [] before any load."""
+    if not ledger.table_exists(con, "raw", "loads"):
+        return []
     return [r[0] for r in con.execute(
         f"SELECT DISTINCT forbund_id FROM raw.loads WHERE status = 'loaded' AND forbund_id IS NOT NULL "
         f"AND feed IN {sql_list(SNAPSHOT_FEEDS)} ORDER BY 1"
@@ -63,7 +69,7 @@ def register_forbund(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def forbund_in_scope(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
-    return [scope.forbund_id] if scope.forbund_id else register_forbund(con)
+    return [scope.forbund_id] if scope.forbund_id else forbund_with_data(con)
 
 
 def window_start(scope: Scope) -> date:
@@ -143,16 +149,6 @@ def month_ranges(months: list[date]) -> list[str]:
 
 def _run_label(run: list[date]) -> str:
     return month_label(run[0]) if len(run) == 1 else f"{month_label(run[0])}–{month_label(run[-1])}"
-
-
-def known_forbund(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every förbund the ledger has seen a register file of (also refused ones); [] before any load."""
-    if not ledger.table_exists(con, "raw", "loads"):
-        return []
-    return [r[0] for r in con.execute(
-        f"SELECT DISTINCT forbund_id FROM raw.loads WHERE forbund_id IS NOT NULL "
-        f"AND feed IN {sql_list(SNAPSHOT_FEEDS)} ORDER BY 1"
-    ).fetchall()]
 
 
 def latest_complete_year(con: duckdb.DuckDBPyConnection) -> int | None:

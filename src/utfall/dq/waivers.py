@@ -19,7 +19,7 @@ from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
 from utfall.dq.model import Scope, plausible_year
 from utfall.dq.runner import Result
-from utfall.dq.scope import known_forbund
+from utfall.dq.scope import forbund_with_data
 from utfall.dq.store import Waiver
 from utfall.dq.timing import utc_now
 
@@ -46,9 +46,9 @@ def record_waiver(paths: Paths, check_id: str, year: int, forbund_id: str | None
     with ledger.warehouse_transaction(paths) as con:
         store.ensure_tables(con)
         if forbund_id:
-            known = known_forbund(con)
+            known = forbund_with_data(con)
             if known and forbund_id not in known:
-                raise WaiverRefused(f"okänt förbund {forbund_id!r}; kända förbund: {', '.join(known)}")
+                raise WaiverRefused(f"okänt förbund {forbund_id!r}; förbund med inlästa registerleveranser: {', '.join(known)}")
         waived_at = utc_now()
         waiver_id = store.add_waiver(con, check_id, year, forbund_id or None, reason.strip(), waived_by.strip(),
                                      waived_at)

@@ -34,7 +34,7 @@ from utfall.build import dbt_target_path, run_dbt
 from utfall.config import Paths
 from utfall.dq.catalogue import load_catalogue
 from utfall.dq.model import Measurement, Scope
-from utfall.dq.scope import forbund_in_scope, register_forbund
+from utfall.dq.scope import forbund_in_scope, forbund_with_data
 from utfall.dq.timing import timed
 
 log = logging.getLogger("utfall.dq.warehouse")
@@ -126,7 +126,7 @@ def measure(paths: Paths, scope: Scope) -> list[Measurement]:
     con = ledger.connect_warehouse(paths, read_only=True)
     try:
         forbund = forbund_in_scope(con, scope)
-        registered = set(register_forbund(con))
+        registered = set(forbund_with_data(con))
         counter = _RowCounter(con)
         measurements: list[Measurement] = []
         for check_id in sorted(set(catalogue) | set(by_check)):

@@ -30,7 +30,7 @@ from utfall import __version__, ledger, tiers
 from utfall.config import Paths
 from utfall.dq.evaluation import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, passed_run, require_passed
-from utfall.dq.scope import register_forbund
+from utfall.dq.scope import forbund_with_data
 from utfall.evaluation import provenance
 from utfall.places import checked_forbund_id, inside
 from utfall.reference import load_parameters
@@ -150,10 +150,10 @@ def swap_into_outbox(paths: Paths, forbund: list[str], year: int, work: Path) ->
 
 
 def _forbund(paths: Paths, year: int, forbund_id: str | None) -> list[str]:
-    """The förbund to evaluate: the one asked for, or every förbund with loaded register data."""
+    """The förbund to evaluate: the one asked for, or every förbund with data (the gate's definition)."""
     con = ledger.connect_warehouse(paths, read_only=True)
     try:
-        with_data = register_forbund(con) if ledger.table_exists(con, "raw", "loads") else []
+        with_data = forbund_with_data(con)
     finally:
         con.close()
     if forbund_id is not None and forbund_id not in with_data:
