@@ -34,6 +34,7 @@ from utfall.evaluation.tables_insats import (
     active_status_tables, fidelity_tables, trend_table, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
     participants_text, support_tables, time_to_work_table, transition_table,
 )
+from utfall.evaluation.provenance import SincePrevious
 from utfall.evaluation.tables_method import method_section
 from utfall.evaluation.tables_socio import socioeconomic_section
 from utfall.ledger import connect_warehouse
@@ -42,7 +43,7 @@ from utfall.suppression import TableSpec, resolve_threshold
 
 
 def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, threshold: int | None = None,
-                 generated_at: datetime | None = None, since_previous=None) -> Report:
+                 generated_at: datetime | None = None, since_previous: SincePrevious | None = None) -> Report:
     """The report's content; reads the warehouse read-only. threshold: default the seed parameter.
     since_previous: the months changed since the year's previous evaluation (evaluation.provenance)."""
     t = resolve_threshold(threshold)

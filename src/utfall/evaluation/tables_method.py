@@ -7,6 +7,7 @@ import pandas as pd
 
 from utfall.evaluation import tables_data as data
 from utfall.evaluation.model import Section
+from utfall.evaluation.provenance import SincePrevious
 from utfall.evaluation.tables_common import MONTHS_SV, table
 from utfall.suppression import TableSpec, legend_sv
 
@@ -64,7 +65,7 @@ def _month(d) -> str:
     return f"{MONTHS_SV[ts.month - 1]} {ts.year}"
 
 
-def corrections_text(since_previous, year: int) -> list[str]:
+def corrections_text(since_previous: SincePrevious | None, year: int) -> list[str]:
     """What changed in the months up to the cut-off since the year's previous evaluation, load
     by load (evaluation.provenance); nothing when there was none to compare with."""
     if since_previous is None:
@@ -82,7 +83,8 @@ def corrections_text(since_previous, year: int) -> list[str]:
     return lines
 
 
-def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int, since_previous=None) -> Section:
+def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
+                   since_previous: SincePrevious | None = None) -> Section:
     src = data.sources(con, forbund_id, year)
     period = data.data_period(con)
     rows = []
