@@ -22,7 +22,9 @@ from utfall.contracts import FEEDS
 from utfall.dq.gate import run_gate
 from utfall.dq.model import Scope
 from utfall.evaluation.evaluate import evaluate, outbox_folder
+from utfall.evaluation.provenance import MonthLoad, since_previous
 from utfall.evaluation.tables import build_report
+from utfall.evaluation.tables_method import corrections_text
 from utfall.loader import load
 
 
@@ -170,3 +172,22 @@ def test_the_manifest_names_each_months_load_and_the_load_that_corrected_a_month
             f"{changed['loaded_at'][:10]}) efter förra utvärderingen av 2023 (körning {second['gate_run_id']}).") in text
     assert {k: v for k, v in third["loads"].items() if k != "skv_lon"} == {
         k: v for k, v in first["loads"].items() if k != "skv_lon"}
+
+
+def test_a_month_first_delivered_since_the_previous_evaluation_is_named_and_an_older_manifest_names_nothing():
+    november = MonthLoad("csn_studiestod", "2023-11", 40, "csn_studiestod_202311.csv", "2024-12-02 08:00:00")
+    december = MonthLoad("csn_studiestod", "2023-12", 57, "csn_studiestod_202312.csv", "2025-02-10 09:30:00")
+    previous = {"gate_run_id": "R1", "generated_at": "2025-01-15T10:00:00+00:00",
+                "loads": {"csn_studiestod": {"2023-11": november.as_manifest()}}}
+    since = since_previous(previous, [november, december])
+    assert since.as_manifest() == {
+        "previous_gate_run_id": "R1", "previous_generated_at": "2025-01-15T10:00:00+00:00",
+        "changed_months": [{"feed": "csn_studiestod", "month": "2023-12", "load_id": 57,
+                            "file_name": "csn_studiestod_202312.csv", "loaded_at": "2025-02-10 09:30:00",
+                            "previous_load_id": None}]}
+    assert corrections_text(since, 2023) == [
+        "Månaden dec 2023 i Studiemedel (CSN) levererades i leverans csn_studiestod_202312.csv (laddning 57, "
+        "2025-02-10) efter förra utvärderingen av 2023 (körning R1)."]
+    # a manifest made before loads were recorded: nothing can be said, and nothing is
+    assert since_previous({"gate_run_id": "R0", "data_months": {}}, [november, december]) is None
+    assert corrections_text(None, 2023) == []
