@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
 import pytest
 
 from tests.conftest import GATE_YEAR
@@ -20,6 +21,7 @@ from tests.report_checks import all_sections
 from utfall.config import Paths
 from utfall.dq import store
 from utfall.evaluation.model import Report
+from utfall.evaluation.tables_common import Links
 from utfall.evaluation.tables import build_report
 from utfall.evaluation.tables_data import Insats
 from utfall.evaluation.tables_socio import SEK, TOTAL, WORK, socioeconomic_section
@@ -256,3 +258,145 @@ def test_caseload_is_judged_over_the_whole_year():
     assert light_for_months_above(4, 12, 20) == "röd"
     assert light_for_months_above(5, 12, None) == "–"  # no goal reported
     assert light_for_months_above(0, 0, 20) == "–"  # no coach FTE: nothing to judge
+
+
+# --- work and studies (Socialstyrelsen's categories) beside the follow-up table, on hand-made figures --
+
+def exits_2025(followable: int, direct: int) -> dict[int, pd.Series]:
+    """Cohorts of the 2025 evaluation: 50 exits in 2025, none in 2024 and 2023."""
+    return {2025: pd.Series({"ended": 50, "exit_work": 20, "exit_studies": 10, "exit_other": 20,
+                             "followable_after_exit": followable, "direct_work_or_studies": direct}),
+            2024: pd.Series({"ended": 0, "followable_6m": 0, "followable_12m": 0}),
+            2023: pd.Series({"ended": 0, "followable_24m": 0})}
+
+
+def at_exit(**episodes: int) -> pd.DataFrame:
+    return pd.DataFrame([{"insats_id": INS.insats_id, "exit_year": 2025, "follow_up": "after_exit", "category": k,
+                          "episodes": v} for k, v in episodes.items()])
+
+
+def outcome_and_categories(followable: int, direct: int, categories: pd.DataFrame, links: Links | None = None):
+    from utfall.evaluation.tables_insats import outcome_tables
+
+    links = links if links is not None else Links()
+    tables, _ = outcome_tables(INS, exits_2025(followable, direct), categories, 2025, 5, links)
+    reasons, follow, cats = tables
+    assert cats.key == "x-ips_arbete_studier"
+    return follow.suppressed.display, cats.suppressed.display, links
+
+
+AT_EXIT_COLUMN = "2025: vid avslut"
+FOLLOW_ROW = "Arbete eller studier månaden efter avslut (avslutade 2025)"
+
+
+def test_a_single_small_category_forces_a_second_and_the_followable_agrees():
+    # worked by hand: work or studies 10 + 6 + 0 + 3 = 19, neither 8 + 7 + 5 + 6 = 26, followable 45.
+    # Studier 3 is small; alone hidden in the line 19 = 10 + 6 + 0 + x it would be 3, so the smallest
+    # other non-zero part (lönestöd, 6) is hidden too: studier + lönestöd = 9, studier 1–4.
+    follow, cats, _ = outcome_and_categories(45, 19, at_exit(
+        arbete=10, arbete_med_lonestod=6, arbete_och_studier=0, studier=3,
+        varken_ohalsa=8, varken_arbetsmarknadsstod=7, varken_ekonomiskt_bistand=5, varken_ingen=6))
+    col = cats[AT_EXIT_COLUMN]
+    assert col["därav studier"] == "<5" and col["därav arbete med lönestöd"] == ".."
+    assert [col[r] for r in ("Arbete eller studier", "därav arbete utan lönestöd", "därav arbete och studier",
+                             "Varken arbete eller studier", "därav ersättning vid ohälsa", "därav arbetsmarknadsstöd",
+                             "därav ekonomiskt bistånd", "därav ingen registrerad försörjning")] == [19, 10, 0, 26, 8, 7, 5, 6]
+    # the followable and its work or studies are the same figures in both tables
+    assert col["Följbara avslut"] == follow.at[FOLLOW_ROW, "Följbara"] == 45
+    assert col["Arbete eller studier"] == follow.at[FOLLOW_ROW, "Med utfallet"] == 19
+    # later cohorts without exits are 0 avslut, not a text
+    assert cats["2024: 12 mån efter"]["Följbara avslut"] == 0
+
+
+def test_work_or_studies_hidden_among_the_categories_is_hidden_in_the_follow_up_table():
+    # worked by hand: neither = 3 (ohälsa), small; in the line 43 = work or studies + neither the only other
+    # part, work or studies (40), is hidden too. Shown in the follow-up table beside the followable 43,
+    # it would give neither = 43 − 40 = 3 away: there it must be hidden as well, and the share with it.
+    links = Links()
+    follow, cats, links = outcome_and_categories(43, 40, at_exit(
+        arbete=20, arbete_med_lonestod=6, arbete_och_studier=5, studier=9, varken_ohalsa=3), links)
+    col = cats[AT_EXIT_COLUMN]
+    assert col["Varken arbete eller studier"] == "<5" and col["Arbete eller studier"] == ".."
+    assert col["Följbara avslut"] == follow.at[FOLLOW_ROW, "Följbara"] == 43
+    assert follow.at[FOLLOW_ROW, "Med utfallet"] == ".." and follow.at[FOLLOW_ROW, "Andel"] == ".."
+    # and every later table (summary, year by year) is told to hide it
+    assert links.must_force(INS.insats_id, "direct_work_or_studies")
+    # the same figures without the small category: nothing hidden in either table
+    follow, cats, _ = outcome_and_categories(45, 40, at_exit(
+        arbete=20, arbete_med_lonestod=6, arbete_och_studier=5, studier=9, varken_ohalsa=5))
+    assert cats[AT_EXIT_COLUMN]["Arbete eller studier"] == follow.at[FOLLOW_ROW, "Med utfallet"] == 40
+
+
+def test_a_category_column_not_yet_followable_says_so():
+    from utfall.evaluation.tables_insats import category_table
+
+    cohorts = exits_2025(45, 19)
+    cohorts[2024] = pd.Series({"ended": 12, "followable_6m": 0, "followable_12m": 0})
+    rt = category_table(INS, cohorts, at_exit(arbete=19, varken_ohalsa=26), 2025, 5, Links())
+    assert rt.title.endswith("(avslutade 2025 vid avslut, avslutade 2024 6 och 12 månader efter, "
+                             "avslutade 2023 24 månader efter)")
+    cats = rt.suppressed.display
+    # the 2024 exits' twelfth months end in December 2025: due in this report, so the months are missing
+    assert cats.at["Följbara avslut", "2024: 12 mån efter"] == "kan inte följas: månaderna saknas i data"
+    assert cats["2024: 12 mån efter"].drop("Följbara avslut").isna().all()
+
+
+def test_the_twelve_month_series_reads_each_years_cohort_and_never_shows_an_unknown_as_0():
+    from utfall.evaluation.tables_insats import twelve_month_series
+
+    # exit cohorts 2021 (none in data), 2022 (9 followable, 6 self-supporting), 2023 (exits, none followable)
+    outcomes = pd.DataFrame({"ended": [10, 7], "followable_12m": [9, 0], "self_supporting_12m": [6, 0]},
+                            index=pd.Index([2022, 2023], name="year"))
+    rt = twelve_month_series(INS, outcomes, [2022, 2023, 2024], 2024, 5, Links())
+    d = rt.suppressed.display
+    assert list(d.index) == ["2022 (avslutade 2021)", "2023 (avslutade 2022)", "2024 (avslutade 2023)"]
+    assert d.iloc[0, 0] == "inga avslut 2021 i data"
+    assert (d.iloc[1, 0], d.iloc[1, 1], d.iloc[1, 2]) == (9, 6, pytest.approx(6 / 9))
+    # the 2023 exits' twelfth months end in December 2024: due now, so missing months, not 0
+    assert d.iloc[2, 0] == "kan inte följas: månaderna saknas i data" and d.iloc[2, 1] is None
+    # the evaluation year's row is the follow-up table's: hidden there as '..', hidden here
+    links = Links()
+    links.hidden[(INS.insats_id, "self_supporting_12m")] = ".."
+    outcomes.loc[2023] = [7, 6, 5]
+    d = twelve_month_series(INS, outcomes, [2022, 2023, 2024], 2024, 5, links).suppressed.display
+    assert d.iloc[2, 1] == ".." and d.iloc[2, 2] == ".." and d.iloc[2, 0] == 6
+    assert find_disclosures(twelve_month_series(INS, outcomes, [2022, 2023, 2024], 2024, 5, Links()).suppressed) == []
+
+
+def test_the_support_history_label_names_the_years_the_data_cover():
+    from utfall.evaluation.tables_insats import years_covered_label
+
+    covered = (lambda **n: pd.DataFrame({"category": [k[1:] for k in n], "persons": list(n.values())}))
+    assert years_covered_label(covered(_0=3, _2=10)) == "(av de 2 år före start som data täcker)"
+    assert years_covered_label(covered(_0=0, _1=4, _3=1, _5=0)) == \
+        "(av de 1–3 år före start som data täcker, beroende på när personen började)"
+    assert years_covered_label(covered(_0=6)) == "(data täcker inga år före start)"
+
+
+def test_report_categories_twelve_month_series_and_support_label_on_the_warehouse(reports, built_home):
+    """GATE_YEAR 2023, data from January 2022: a participant of 2023 who started in 2023 has one whole
+    year before start in the data, one who started in 2022 none (okänt)."""
+    for forbund, report in reports.items():
+        tables = {t.key: t for t in report.tables()}
+        for (insats_id,) in sql(built_home, """
+                SELECT DISTINCT insats_id FROM marts.mart_participants_year
+                WHERE forbund_id = ? AND year = ? AND dimension = 'total' AND persons > 0""", [forbund, GATE_YEAR]):
+            if f"{insats_id}_ar_i_stod" in tables:
+                assert "(av de 1 år före start som data täcker)" in tables[f"{insats_id}_ar_i_stod"].title
+            follow = tables[f"{insats_id}_uppfoljning"].suppressed.display
+            cats = tables[f"{insats_id}_arbete_studier"].suppressed.display
+            # the followable at each point is the same in both tables (figure or the same label)
+            for row, column in zip(follow.index, cats.columns):
+                assert follow.at[row, "Följbara"] == cats.at["Följbara avslut", column], (insats_id, row)
+            twelve = tables[f"{insats_id}_ar_for_ar_12m"].suppressed.display
+            row12 = f"{GATE_YEAR} (avslutade {GATE_YEAR - 1})"
+            assert twelve.at[row12, "Följbara 12 månader efter avslut"] in (
+                follow.iloc[2]["Följbara"], f"inga avslut {GATE_YEAR - 1} i data")
+        for insats_id, followable, categorised in sql(built_home, """
+                SELECT o.insats_id, o.followable_after_exit, sum(c.episodes)
+                FROM marts.mart_outcomes_year o JOIN marts.mart_outcome_categories_year c
+                  ON c.forbund_id = o.forbund_id AND c.insats_id = o.insats_id AND c.exit_year = o.exit_year
+                 AND c.follow_up = 'after_exit'
+                WHERE o.forbund_id = ? AND o.exit_year = ? GROUP BY ALL""", [forbund, GATE_YEAR]):
+            shown = tables[f"{insats_id}_arbete_studier"].suppressed.display.at["Följbara avslut", f"{GATE_YEAR}: vid avslut"]
+            assert shown == followable == categorised or shown == "<5"

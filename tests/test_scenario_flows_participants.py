@@ -100,6 +100,8 @@ PARTICIPANTS = [
     (2023, "months_in_insats", "7-9", "7–9 månader", 1),
     (2023, "sex", "M", "Män", 1),
     (2023, "support_at_start", "arbetsmarknadsstod", "Arbetsmarknadsstöd", 1),
+    # the years the support history is counted out of: none (as above)
+    (2023, "support_history_years_covered", "0", "0 år", 1),
     (2023, "total", "total", "Totalt", 1),
     (2023, "years_in_public_support_before_start", "okand", "Okänt (åren före start saknas i data)", 1),
     # 2024: P1, P2, P3, P5 (P4 only waits). Ages at entry: 34, 24, 64, 38.
@@ -125,6 +127,9 @@ PARTICIPANTS = [
     (2024, "support_at_start", "ekonomiskt_bistand", "Ekonomiskt bistånd", 1),
     (2024, "support_at_start", "none", "Inget av dessa", 1),
     (2024, "support_at_start", "ohalsa", "Ersättning vid ohälsa", 1),
+    # the years those are counted out of: P1, P2, P3 one block each (the data begin Jan 2023), P5 none
+    (2024, "support_history_years_covered", "0", "0 år", 1),
+    (2024, "support_history_years_covered", "1", "1 år", 3),
     (2024, "total", "total", "Totalt", 4),
     # P1: block Jan–Dec 2023 has sjukpenning; P2: block Feb 2023 – Jan 2024 has bistånd;
     # P3 none; P5 no block inside the data: unknown, not 0

@@ -56,6 +56,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "trend": data.trend(con, forbund_id, year),
             "active_status": data.active_status(con, forbund_id, year),
             "outcomes": data.outcomes(con, forbund_id, year),
+            "categories": data.outcome_categories(con, forbund_id, year),
             "transitions": data.transitions(con, forbund_id, TWELVE_MONTH_COHORT.cohort(year)),
             "ttw": data.time_to_work(con, forbund_id, year),
             "national": data.national(con, year),
@@ -129,6 +130,11 @@ def _key_figures(insatser, src, year: int) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+CATEGORIES_TEXT = ("Tabellen över arbete och studier räknar som Socialstyrelsen: arbete (med lönestöd för sig), "
+                   "studier, arbete och studier samma månad, och varken arbete eller studier uppdelat efter "
+                   "försörjningen den månaden. Varje kolumn gäller samma avslutsår som uppföljningen ovan.")
+
+
 def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     mine = src["outcomes"][src["outcomes"].insats_id == ins.insats_id]
     cohorts = {int(r.exit_year): r for _, r in mine.iterrows()}
@@ -137,7 +143,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     mw = src["median_wait"].get(ins.insats_id)
     f_tables, f_charts = flow_tables(ins, src["flows"], year, t, mw, key)
     a_tables, a_charts, a_text = active_status_tables(ins, src["active_status"], year, t)
-    o_tables, o_charts = outcome_tables(ins, cohorts, year, t, links)
+    o_tables, o_charts = outcome_tables(ins, cohorts, src["categories"], year, t, links)
     s_tables, s_charts = support_tables(ins, twelve, TWELVE_MONTH_COHORT.cohort(year), t)
     tr_tables, _ = transition_table(ins, src["transitions"], TWELVE_MONTH_COHORT.cohort(year), t)
     k_tables, k_charts = time_to_work_table(ins, src["ttw"], t)
@@ -150,8 +156,8 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
                 f_tables, f_charts),
         Section(f"{ins.insats_id}_inskrivna", "De inskrivnas arbete och studier",
                 [a_text] if a_text else [], a_tables, a_charts),
-        Section(f"{ins.insats_id}_utfall", "Utfall vid och efter avslut", [outcomes_text(ins, cohorts, o_tables, year, t)],
-                o_tables, o_charts),
+        Section(f"{ins.insats_id}_utfall", "Utfall vid och efter avslut",
+                [outcomes_text(ins, cohorts, o_tables, year, t), CATEGORIES_TEXT], o_tables, o_charts),
         Section(f"{ins.insats_id}_fore_efter", "Offentlig försörjning före och efter",
                 [f"Offentlig försörjning under de 12 månaderna före inskrivning jämförs med de 12 månaderna efter "
                  f"avslut, för samma personer: de som {cohort_label(TWELVE_MONTH_COHORT.cohort(year))}, vars "

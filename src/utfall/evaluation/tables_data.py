@@ -80,7 +80,8 @@ def active_status(con, forbund_id: str, year: int) -> pd.DataFrame:
 
 def trend(con, forbund_id: str, year: int) -> dict[str, pd.DataFrame]:
     """The yearly series up to `year` (every year with data or exits) and what each insats has done
-    since its start, as known at the year's end."""
+    since its start, as known at the year's end. `outcomes` is by exit year (the 12-month figures
+    of the evaluation of Y are the exit year Y − 1's)."""
     return {
         "participants": df(con, """
             SELECT insats_id, year, persons FROM marts.mart_participants_year
@@ -91,7 +92,8 @@ def trend(con, forbund_id: str, year: int) -> dict[str, pd.DataFrame]:
             WHERE forbund_id = ? AND year <= ? GROUP BY insats_id, year ORDER BY insats_id, year
         """, [forbund_id, year]),
         "outcomes": df(con, """
-            SELECT insats_id, exit_year AS year, ended, followable_after_exit, direct_work_or_studies
+            SELECT insats_id, exit_year AS year, ended, followable_after_exit, direct_work_or_studies,
+                   followable_12m, self_supporting_12m
             FROM marts.mart_outcomes_year WHERE forbund_id = ? AND exit_year <= ? ORDER BY insats_id, exit_year
         """, [forbund_id, year]),
         "since_start": df(con, """
@@ -109,6 +111,18 @@ def outcomes(con, forbund_id: str, year: int) -> pd.DataFrame:
         WHERE forbund_id = ? AND exit_year IN ({', '.join('?' for _ in cohorts)})
         ORDER BY insats_id, exit_year
     """, [forbund_id, *cohorts])
+
+
+def outcome_categories(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """Work and studies at each follow-up point, for the exit cohort the evaluation of `year`
+    follows there (cohorts.py); a category with no row has no episode."""
+    pairs = [(f.suffix, f.cohort(year)) for f in FOLLOW_UPS]
+    return df(con, f"""
+        SELECT insats_id, exit_year, follow_up, category, episodes
+        FROM marts.mart_outcome_categories_year
+        WHERE forbund_id = ? AND ({' OR '.join('(follow_up = ? AND exit_year = ?)' for _ in pairs)})
+        ORDER BY insats_id, follow_up, category
+    """, [forbund_id, *[v for pair in pairs for v in pair]])
 
 
 def transitions(con, forbund_id: str, exit_year: int) -> pd.DataFrame:

@@ -32,12 +32,26 @@ DIMENSIONS = (
      ("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand")),
     ("support_at_start", "stod_start", "Försörjning månaden före start (en person kan ha flera slag)",
      ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "boendestod", "none", "unknown")),
-    ("years_in_public_support_before_start", "ar_i_stod",
-     "År med offentlig försörjning före start (av de högst fem år före start som data täcker)",
+    ("years_in_public_support_before_start", "ar_i_stod", "År med offentlig försörjning före start",
      ("0", "1", "2", "3", "4", "5", "okand")),
     ("months_in_insats", "manader", "Månader i insatsen", ("1-3", "4-6", "7-9", "10-12", "13-17", "18+")),
 )
 MULTI_VALUED = {"support_at_start"}  # categories do not add up to the total
+SUPPORT_HISTORY = "years_in_public_support_before_start"
+
+
+def years_covered_label(mine: pd.DataFrame) -> str:
+    """Out of how many years before start the years in support are counted: the data cover up to
+    five, fewer for those who started soon after the data begin (mart dimension
+    support_history_years_covered; those with none are 'okänt')."""
+    covered = sorted(int(c) for c, n in zip(mine.category, mine.persons)
+                     if n > 0 and int(c) > 0) if len(mine) else []
+    if not covered:
+        return "(data täcker inga år före start)"
+    low, high = covered[0], covered[-1]
+    if low == high:
+        return f"(av de {low} år före start som data täcker)"
+    return f"(av de {low}–{high} år före start som data täcker, beroende på när personen började)"
 
 FOLLOW_UP_CHECKPOINTS = (0, 3, 6, 9, 12, 18, 24, 36)
 
@@ -61,6 +75,9 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
     tables, charts, left_out = [], [], []
     for dim, suffix, title, order in DIMENSIONS:
         sub = _ordered(mine[mine.dimension == dim], order)
+        chart_title = title  # the chart's own title stays short: it is drawn on one line
+        if dim == SUPPORT_HISTORY:
+            title = f"{title} {years_covered_label(mine[mine.dimension == 'support_history_years_covered'])}"
         frame = pd.DataFrame({P: list(sub.persons.astype(int)) + [total]},
                              index=list(sub.category_label) + [TOTAL])
         frame[A] = [share(v, total) for v in frame[P]]
@@ -69,6 +86,10 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
         note = ("Personer som deltog i insatsen någon gång under året. En person kan räknas i flera slag av "
                 "försörjning, så raderna summerar inte till totalen." if dim in MULTI_VALUED else
                 "Personer som deltog i insatsen någon gång under året, beskrivna av sin senaste inskrivning.")
+        if dim == SUPPORT_HISTORY:
+            note += (" Ett år = en hel 12-månadersperiod före inskrivningsmånaden med minst en månad med ersättning "
+                     "vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd. Bara perioder som helt finns i "
+                     "levererade data räknas; den som inte har någon sådan period före start är okänd, inte 0 år.")
         rt = table(f"{ins.insats_id}_{suffix}", f"{ins.name}: {title.lower() if dim != 'sex' else 'kön'}",
                    frame, spec, t, note=note, percent=[A])
         if rt.suppressed.hidden.at[TOTAL, P] and total >= t:
@@ -78,7 +99,7 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
         tables.append(rt)
         rows = tuple(r for r in frame.index if r != TOTAL)
         charts.append(Chart(
-            title=f"{title} – {ins.name}", kind="barh", table=rt, series={P: "Personer"}, rows=rows,
+            title=f"{chart_title} – {ins.name}", kind="barh", table=rt, series={P: "Personer"}, rows=rows,
             y_label="Antal personer",
             alt_text=(f"Liggande stapeldiagram: antal deltagare i {ins.name} per kategori av {title.lower()}. "
                       f"Dolda uppgifter (färre än {t} personer) visas inte."),
@@ -212,16 +233,55 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
                     f"inskrivningen i data, till och med {year}). Avslut och utfall vid avslut per avslutsår; till "
                     "arbete eller studier enligt registren månaden efter avslut, av de avslut som kan följas dit.")
     links.record(rt.suppressed, {(ins.insats_id, m): (this_year, c) for m, c in measures.items()})
+    twelve = twelve_month_series(ins, mine["outcomes"], years, year, t, links)
     started = since.started_on.iloc[0] if len(since) else None
     first = since.first_entry_on.iloc[0] if len(since) else None
     d = rt.suppressed.display
     text = (f"Tabellen visar insatsen år för år{'' if started is None or pd.isna(started) else ' sedan den startade ' + str(pd.Timestamp(started).date())}"
-            f". Sedan start har {fmt_count(d.at[total, P])} personer deltagit och {fmt_count(d.at[total, E])} avslut skett.")
+            f". Sedan start har {fmt_count(d.at[total, P])} personer deltagit och {fmt_count(d.at[total, E])} avslut skett."
+            " Den andra tabellen visar för varje år läget 12 månader efter avslut för de avslut det årets "
+            "utvärdering följer upp: avsluten året före.")
     if first is not None and not pd.isna(first) and started is not None and not pd.isna(started) \
             and pd.Timestamp(first) > pd.Timestamp(started) + pd.Timedelta(days=92):
         text += (f" Registret i Utfall börjar med inskrivningar från {pd.Timestamp(first).year}; tidigare deltagare "
                  "finns inte med.")
-    return [rt], text
+    return [rt, twelve], text
+
+
+def twelve_month_series(ins: Insats, outcomes: pd.DataFrame, years: list[int], year: int, t: int,
+                        links: Links) -> ReportTable:
+    """The 12-month follow-up year by year: the row of evaluation year y is the exit cohort y − 1
+    (cohorts.py), as each year's evaluation reads it. A cohort whose twelfth month is not in the
+    data says so instead of 0; a year without exits the year before says that. The evaluation
+    year's row is the follow-up table's 12-month row: what that hides, this hides (Links)."""
+    F, S, A = "Följbara 12 månader efter avslut", "I egen försörjning", "Andel"
+    frame = pd.DataFrame(index=[f"{y} ({cohort_label(TWELVE_MONTHS.cohort(y))})" for y in years],
+                         columns=[F, S], dtype=object)
+    texts = {}
+    for y, label in zip(years, frame.index):
+        cohort = TWELVE_MONTHS.cohort(y)
+        row = outcomes.loc[cohort] if cohort in outcomes.index else None
+        if row is None or not row.ended:
+            texts[(label, F)] = f"inga avslut {cohort} i data"
+        elif not row.followable_12m:
+            texts[(label, F)] = not_yet_followable(TWELVE_MONTHS, cohort, year)
+        else:
+            frame.loc[label] = [int(row.followable_12m), int(row.self_supporting_12m)]
+    frame[A] = [None if pd.isna(f) else share(s, f) for f, s in zip(frame[F], frame[S])]
+    this_year = frame.index[years.index(year)] if year in years else None
+    measures = {"followable_12m": F, "self_supporting_12m": S}
+    force = [(this_year, c) for m, c in measures.items() if this_year and links.must_force(ins.insats_id, m)]
+    rt = table(f"{ins.insats_id}_ar_for_ar_12m", f"{ins.name}: läget 12 månader efter avslut, år för år", frame,
+               TableSpec(counts=[F, S], derived={A: [S, F]}), t, percent=[A], force_hidden=force,
+               note="Varje år visar de avslut som följs upp i det årets utvärdering: avsluten året före, vars 12 "
+                    "månader efter avslut har gått till årets slut. Egen försörjning = arbete eller studier utan "
+                    "ersättning vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd, 12 månader efter "
+                    "avslutsmånaden. Följbara = avslut vars tolfte månad finns i levererade data.")
+    rt = ReportTable(key=rt.key, title=rt.title, suppressed=with_text(rt.suppressed, texts), note=rt.note,
+                     percent_columns=rt.percent_columns)
+    if this_year:
+        links.record(rt.suppressed, {(ins.insats_id, m): (this_year, c) for m, c in measures.items()})
+    return rt
 
 
 REASONS = (("exit_work", "Arbete"), ("exit_subsidised_work", "Arbete med lönestöd"), ("exit_studies", "Studier"),
@@ -246,9 +306,72 @@ FOLLOW_UP_ROWS = ((AT_EXIT, "Arbete eller studier månaden efter avslut", "direc
                   (TWENTY_FOUR_MONTHS, "Egen försörjning 24 månader efter avslut", "self_supporting_24m"))
 
 
-def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], year: int, t: int, links: Links):
-    """Reported exit reasons of the year's exits, and the registers at exit and 6/12/24 months
-    after, each for the exit cohort that can be followed that far by the year's end (cohorts.py)."""
+# Socialstyrelsen's categories of work and studies (mart_outcome_categories_year), in two groups that
+# each have a subtotal shown: the subtotals are the follow-up table's figures (the followable, and at
+# exit its "arbete eller studier"), so both tables declare the same sums.
+WORK_OR_STUDIES_ROWS = (("arbete", "därav arbete utan lönestöd"), ("arbete_med_lonestod", "därav arbete med lönestöd"),
+                        ("arbete_och_studier", "därav arbete och studier"), ("studier", "därav studier"))
+NEITHER_ROWS = tuple((f"varken_{s}", f"därav {STATUS_SV[s][0].lower()}{STATUS_SV[s][1:]}")
+                     for s in ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "ingen"))
+WORK_OR_STUDIES, NEITHER, FOLLOWABLE = "Arbete eller studier", "Varken arbete eller studier", "Följbara avslut"
+# short headings (the page is narrow); the title names each point's cohort in full
+CATEGORY_POINTS = ((AT_EXIT, "vid avslut"), (SIX_MONTHS, "6 mån efter"), (TWELVE_MONTHS, "12 mån efter"),
+                   (TWENTY_FOUR_MONTHS, "24 mån efter"))
+
+
+def category_table(ins: Insats, cohorts: dict[int, pd.Series], categories: pd.DataFrame, year: int, t: int,
+                   links: Links) -> ReportTable:
+    """Arbete, studier, both or neither (and why neither) at exit and 6/12/24 months after, each
+    point for its cohort (a column per point). Built before the follow-up table, which shows the
+    same followable and, at exit, the same work or studies: what this one hides, that one hides
+    too (Links). No earlier table holds these figures, so nothing is forced here."""
+    mine = categories[categories.insats_id == ins.insats_id]
+    columns, pending, rows = [], {}, [WORK_OR_STUDIES, *(lab for _, lab in WORK_OR_STUDIES_ROWS),
+                                      NEITHER, *(lab for _, lab in NEITHER_ROWS), FOLLOWABLE]
+    frame = pd.DataFrame(index=rows, dtype=object)
+    for follow_up, label in CATEGORY_POINTS:
+        cohort = follow_up.cohort(year)
+        column = f"{cohort}: {label}"
+        columns.append(column)
+        if _pending(cohorts, follow_up, year):
+            frame[column] = None
+            pending[(FOLLOWABLE, column)] = not_yet_followable(follow_up, cohort, year)
+            continue
+        point = mine[(mine.follow_up == follow_up.suffix) & (mine.exit_year == cohort)].set_index("category")
+        n = (lambda c: int(point.at[c, "episodes"]) if c in point.index else 0)  # no row: no episode
+        work = [n(c) for c, _ in WORK_OR_STUDIES_ROWS]
+        neither = [n(c) for c, _ in NEITHER_ROWS]
+        frame[column] = [sum(work), *work, sum(neither), *neither,
+                         _figure(cohorts, cohort, f"followable_{follow_up.suffix}")]
+    spec = TableSpec(counts=columns, total_rows={
+        WORK_OR_STUDIES: [lab for _, lab in WORK_OR_STUDIES_ROWS], NEITHER: [lab for _, lab in NEITHER_ROWS],
+        FOLLOWABLE: [WORK_OR_STUDIES, NEITHER]})
+    rt = table(f"{ins.insats_id}_arbete_studier",
+               f"{ins.name}: arbete och studier vid och efter avslut ({cohort_label(AT_EXIT.cohort(year))} vid "
+               f"avslut, {cohort_label(SIX_MONTHS.cohort(year))} 6 och 12 månader efter, "
+               f"{cohort_label(TWENTY_FOUR_MONTHS.cohort(year))} 24 månader efter)", frame, spec, t,
+               note=f"Antal avslut, med data till och med december {year}. Varje kolumn gäller de avslut som kan följas "
+                    "dit (samma avslutsår som i uppföljningstabellen). Kategorierna följer Socialstyrelsens: arbete "
+                    "med lönestöd visas för sig, arbete och studier samma månad räknas en gång, studier = "
+                    "studiemedel från CSN eller ett arbetsmarknadsprogram som är studier. Varken arbete eller "
+                    "studier delas efter månadens försörjning.")
+    rt = ReportTable(key=rt.key, title=rt.title, suppressed=with_text(rt.suppressed, pending), note=rt.note)
+    linked = {(ins.insats_id, f"followable_{f.suffix}"): (FOLLOWABLE, c) for (f, _), c in zip(CATEGORY_POINTS, columns)}
+    # A 0 beside a small total is hidden here only so that the labels cannot be solved; the follow-up
+    # table shows that 0 beside the same '<5' (it declares no sums), so forcing it hidden elsewhere
+    # would protect nothing (and would leave a lone hidden 0 in the year-by-year table's sums).
+    direct, followable = frame.at[WORK_OR_STUDIES, columns[0]], frame.at[FOLLOWABLE, columns[0]]
+    if not (direct == 0 and followable is not None and followable < t):
+        linked[(ins.insats_id, "direct_work_or_studies")] = (WORK_OR_STUDIES, columns[0])
+    links.record(rt.suppressed, linked)
+    return rt
+
+
+def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], categories: pd.DataFrame, year: int, t: int,
+                   links: Links):
+    """Reported exit reasons of the year's exits, the registers at exit and 6/12/24 months after
+    (each for the exit cohort that can be followed that far by the year's end, cohorts.py), and the
+    same points by work and studies. Returns [reasons, follow-up, categories]."""
     this_year = AT_EXIT.cohort(year)
     g = (lambda k: _figure(cohorts, this_year, k))
     ended = g("ended")
@@ -277,9 +400,13 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], year: int, t: int
     ff = pd.DataFrame({fol: [d for _, d, _ in rows], res: [n for _, _, n in rows]}, index=[r for r, _, _ in rows],
                       dtype=object)
     ff[sh2] = [None if d is None else share(n, d) for _, d, n in rows]
+    categories_table = category_table(ins, cohorts, categories, year, t, links)
+    # the categories' subtotals hidden as '..' are hidden here too (a '<5' is hidden here anyway)
+    force = [(label, c) for (label, _, _), (follow_up, _, outcome) in zip(rows, FOLLOW_UP_ROWS)
+             for m, c in ((f"followable_{follow_up.suffix}", fol), (outcome, res)) if links.must_force(ins.insats_id, m)]
     follow = table(f"{ins.insats_id}_uppfoljning",
                    f"{ins.name}: utfall vid avslut och 6, 12 och 24 månader efter, per avslutsår",
-                   ff, TableSpec(counts=[fol, res], derived={sh2: [res, fol]}), t, percent=[sh2],
+                   ff, TableSpec(counts=[fol, res], derived={sh2: [res, fol]}), t, percent=[sh2], force_hidden=force,
                    note=f"Enligt registren, med data till och med december {year}. Varje uppföljning gäller de "
                         "avslut vars uppföljningsmånad hunnit passera: utfallet vid avslut för årets avslut, 6 och 12 "
                         "månader efter för förra årets, 24 månader efter för avsluten två år tidigare. Följbara = "
@@ -299,7 +426,7 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], year: int, t: int
                             f"6 och 12 månader efter ({cohort_label(SIX_MONTHS.cohort(year))}) och 24 månader efter "
                             f"({cohort_label(TWENTY_FOUR_MONTHS.cohort(year))}). Uppföljningar som ännu inte kan göras "
                             "saknar stapel."))
-    return [reasons, follow], [chart]
+    return [reasons, follow, categories_table], [chart]
 
 
 def support_tables(ins: Insats, out: pd.Series | None, cohort: int, t: int):

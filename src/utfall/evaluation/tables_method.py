@@ -44,6 +44,17 @@ DEFINITIONS_SV = (
     "förra årets avslut och 24 månader efter avsluten två år tidigare, så att uppföljningsmånaden har hunnit "
     "passera. Ett avslut vars uppföljningsmånad ännu inte finns i data ingår inte i andelen; en kohort där "
     "inget avslut kan följas visas som ännu inte följbar, med det år den kan följas upp.",
+    "Arbete och studier räknas som Socialstyrelsen gör: arbete (arbete med lönestöd redovisas för sig), "
+    "studier (studiemedel eller ett arbetsmarknadsprogram som är studier, till exempel studiemotiverande "
+    "folkhögskolekurs; arbetsmarknadsutbildning räknas som arbetsmarknadsstöd), arbete och studier samma "
+    "månad, och varken arbete eller studier, uppdelat efter försörjningen den månaden. Kategorierna summerar "
+    "till de följbara avsluten och gäller samma avslutsår som uppföljningen.",
+    "År för år: varje års rad visar det som det årets utvärdering redovisar. Läget 12 månader efter avslut "
+    "gäller där avsluten året före.",
+    "År med offentlig försörjning före start: hela 12-månadersperioder före inskrivningsmånaden (högst fem) "
+    "med minst en månad med ersättning vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd. Bara "
+    "perioder som helt finns i levererade data räknas, så rubriken anger hur många år före start data täcker; "
+    "den som inte har någon sådan period är okänd, inte 0 år.",
     "Offentlig försörjning före och efter, övergångar och den samhällsekonomiska analysen gäller förra "
     "årets avslut: 12 månader före inskrivning jämförs med månad 1–12 efter avslut (stöd som fortfarande "
     "betalas ut efter avslut räknas inte som minskat). Den samhällsekonomiska analysen räknar dem som var i "

@@ -147,6 +147,8 @@ years_in_support as (
     select
         episodes.episode_id,
         count(distinct support_blocks.block) filter (where panel.has_public_support) as years_in_support,
+        -- how many of the five blocks lie in the data: what years_in_support is counted out of
+        count(distinct support_blocks.block) as years_covered,
         -- no 12-month block before start lies in the data: unknown, not 0
         count(support_blocks.block) = 0 as is_support_history_unknown
 
@@ -201,6 +203,7 @@ described as (
         coalesce(person_years.education_level, 'okand') as education_level,
         case when years_in_support.is_support_history_unknown then 'okand'
              else years_in_support.years_in_support::varchar end as years_in_support,
+        years_in_support.years_covered::varchar as years_covered,
         months_in_insats_groups.months_group
 
     from person_years
@@ -235,6 +238,9 @@ categorised as (
     inner join support_at_start on support_at_start.episode_id = described.episode_id
     union all
     select forbund_id, insats_id, year, person_id, 'years_in_public_support_before_start', years_in_support
+    from described
+    union all
+    select forbund_id, insats_id, year, person_id, 'support_history_years_covered', years_covered
     from described
     union all
     select forbund_id, insats_id, year, person_id, 'months_in_insats', months_group
@@ -296,6 +302,7 @@ final as (
             case counted.dimension
                 when 'age_group' then replace(counted.category, '-', '–') || ' år'
                 when 'years_in_public_support_before_start' then counted.category || ' år'
+                when 'support_history_years_covered' then counted.category || ' år'
                 when 'months_in_insats' then replace(counted.category, '-', '–') || ' månader'
             end,
             counted.category
