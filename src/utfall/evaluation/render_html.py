@@ -32,7 +32,6 @@ SHORT_TABLE_ROWS = 15  # a table of at most this many rows is not split across p
 # row labels. Conservative; tests/test_evaluation_layout.py measures the result from the PDF.
 PRINT_LINE_CHARS = 96
 CELL_PADDING_CHARS = 2
-HEADING_WORD_CHARS = 12  # a longer heading word is hyphenated (the page is lang="sv")
 ROW_LABEL_CHARS = 24  # a longer row label wraps between words
 
 
@@ -153,9 +152,10 @@ def _table_view(table: ReportTable) -> dict:
 
 
 def _column_chars(heading: str, cells: list[str]) -> int:
-    """A column's printed width in characters: its widest figure, or its heading's longest word."""
+    """A column's printed width in characters: its widest figure, or its heading's longest word
+    (headings wrap between words only)."""
     words = [len(w) for w in heading.split()] or [0]
-    return max(max((len(c) for c in cells), default=0), min(max(words), HEADING_WORD_CHARS), 3) + CELL_PADDING_CHARS
+    return max(max((len(c) for c in cells), default=0), max(words), 3) + CELL_PADDING_CHARS
 
 
 def _column_groups(widths: list[int], budget: int) -> list[list[int]]:

@@ -40,7 +40,11 @@ class Overflow:
 def render_pdf(html: str) -> bytes:
     """The PDF of a rendered report (the output of `render_html`)."""
     document = _layout(html)
-    for problem in overflows(document):
+    worst: dict[str, Overflow] = {}
+    for problem in overflows(document):  # one line per table or figure, its widest box
+        if problem.where not in worst or problem.right - problem.limit > worst[problem.where].right - worst[problem.where].limit:
+            worst[problem.where] = problem
+    for problem in worst.values():
         log.warning("the PDF does not fit the page: %s", problem)
     return document.write_pdf()
 
