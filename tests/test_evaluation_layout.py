@@ -6,16 +6,20 @@
   long Swedish headings).
 * A long table splits between rows with its header repeated on every page it spans.
 * The table of contents gives the page each section starts on.
+* Charts: no title in the image, value labels, kronor in mkr, the goal as a line, items by
+  number, and a figure not yet known marked in words rather than left as an empty place.
 """
 
 from __future__ import annotations
 
 import re
 
+import matplotlib
 import pandas as pd
 import pytest
 
 from tests.report_checks import pdf_text
+from utfall.evaluation.charts import STYLE, draw_figure
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import THIN
 from utfall.evaluation.render_html import read_html_tables, render_html
@@ -130,3 +134,49 @@ def test_the_table_of_contents_gives_each_sections_page(fitting, tmp_path):
                                                                                     page, re.M)]
         assert starts and starts[0] == int(match.group(1)), (title, match.group(1), starts)
     assert page_count(fitting["html"]) == len([p for p in pages if p.strip()])
+
+
+# --- charts: what is drawn, read from the figure ------------------------------------------------
+
+def drawn(chart: Chart):
+    with matplotlib.rc_context(STYLE):
+        fig = draw_figure(chart)
+        fig.canvas.draw()  # lays out ticks and labels as the PNG has them
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    legend = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    return fig, ax, texts, legend
+
+
+def test_a_chart_has_no_title_of_its_own_and_labels_its_bars():
+    frame = pd.DataFrame({"Status": ["", "ännu inte följbar (kan följas upp 2026)"], "Andel": [0.4, None]},
+                         index=["Arbete eller studier månaden efter avslut", "Egen försörjning 12 månader efter"])
+    rt = ReportTable("uppf", "Utfall efter avslut", suppress(frame, TableSpec(counts=[]), threshold=5),
+                     percent_columns=("Andel",))
+    _, ax, texts, _ = drawn(Chart("Andel med utfallet", "barh", rt, {"Andel": "Andel"}, percent=True))
+    assert ax.get_title() == ""  # the report prints the title once, beside the image
+    assert f"40{THIN}%" in texts  # the value at its bar
+    # the follow-up not yet due has no bar, and says so where the bar would be
+    assert "ännu inte följbar (kan följas upp 2026)" in texts
+
+
+def test_kronor_axes_in_mkr_the_goal_as_a_line_and_items_by_number():
+    sek = pd.DataFrame({"Före (kr)": [2_500_000.0, 1_200_000.0]}, index=["Försäkringskassan", "Kommunen"])
+    rt = ReportTable("kr", "Kronor", suppress(sek, TableSpec(counts=[]), threshold=5), sek_columns=("Före (kr)",))
+    _, ax, texts, _ = drawn(Chart("Kronor", "bar", rt, {"Före (kr)": "Före"}))
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.endswith(f"{THIN}mkr") for t in ticks), ticks
+    assert f"2,5{THIN}mkr" in texts and f"1,2{THIN}mkr" in texts  # value labels in the axis's unit
+
+    load = pd.DataFrame({"Deltagare per årsarbetare coach": [18.0, 22.5, 19.0]}, index=["jan", "feb", "mar"])
+    rt = ReportTable("last", "Deltagare per årsarbetare", suppress(load, TableSpec(counts=[]), threshold=5))
+    _, ax, _, legend = drawn(Chart("Deltagare per årsarbetare", "line", rt, {"Deltagare per årsarbetare coach": "Per"},
+                                   goal=20.0, goal_label="Mål: högst 20 per årsarbetare"))
+    assert any(list(line.get_ydata()) == [20.0, 20.0] for line in ax.get_lines())  # the goal across the chart
+    assert "Mål: högst 20 per årsarbetare" in legend
+
+    items = pd.DataFrame({"Poäng (1–5)": [4, 5, 3] * 8 + [4]}, index=[f"Punkt {i}" for i in range(1, 26)])
+    rt = ReportTable("ips", "IPS-25", suppress(items, TableSpec(counts=[]), threshold=5))
+    _, ax, _, _ = drawn(Chart("IPS-25", "bar", rt, {"Poäng (1–5)": "Poäng"},
+                              tick_labels=tuple(str(i) for i in range(1, 26))))
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(i) for i in range(1, 26)]

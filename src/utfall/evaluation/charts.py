@@ -60,22 +60,28 @@ def render_chart(chart: Chart) -> bytes:
     in the PNG repeated the caption and could be clipped). The legend sits below the axes, in
     the figure's constrained layout, so no label is cut at the image's edge."""
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=figure_size(chart), dpi=DPI, layout="constrained")
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        _draw(ax, chart)
-        handles = []
-        if len(chart.series) > 1:
-            # Handles made here, not taken from what is drawn: a series whose every cell is
-            # hidden still gets its colour in the legend.
-            handles = [_handle(chart, i) for i in range(len(chart.series))]
-        if chart.goal is not None:
-            handles.append(Line2D([], [], color=TEXT_COLOUR, linestyle="--", label=chart.goal_label or "Mål"))
-        if handles:
-            fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3))
+        fig = draw_figure(chart)
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
     return out.getvalue()
+
+
+def draw_figure(chart: Chart) -> Figure:
+    """The chart drawn on a new Figure (call inside `matplotlib.rc_context(STYLE)`)."""
+    fig = Figure(figsize=figure_size(chart), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    _draw(ax, chart)
+    handles = []
+    if len(chart.series) > 1:
+        # Handles made here, not taken from what is drawn: a series whose every cell is
+        # hidden still gets its colour in the legend.
+        handles = [_handle(chart, i) for i in range(len(chart.series))]
+    if chart.goal is not None:
+        handles.append(Line2D([], [], color=TEXT_COLOUR, linestyle="--", label=chart.goal_label or "Mål"))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 3))
+    return fig
 
 
 def figure_size(chart: Chart) -> tuple[float, float]:
@@ -155,7 +161,11 @@ def _draw(ax, chart: Chart) -> None:
                     _mark(ax, p, 0.0, text, horizontal=False)
         ax.set_xticks(positions, labels)
     else:
-        _bars(ax, chart, labels, columns, values, shown, kind, unit)
+        # a figure that is neither drawn nor hidden is unknown (e.g. a follow-up not yet due): the
+        # row's own words say so where its bar would be, so the gap does not read as 0
+        absent = [next((v for v in row if isinstance(v, str) and v.strip() and not _is_label(v)), "uppgift saknas")
+                  for row in display.itertuples(index=False)]
+        _bars(ax, chart, labels, columns, values, shown, kind, unit, absent)
     _limits(ax, chart, values, len(labels), kind)
     if chart.goal is not None:
         (ax.axvline if horizontal else ax.axhline)(chart.goal, color=TEXT_COLOUR, linestyle="--", linewidth=1.2)
@@ -170,7 +180,8 @@ def _draw(ax, chart: Chart) -> None:
             tick.set_horizontalalignment("right")
 
 
-def _bars(ax, chart: Chart, labels: Sequence[str], columns, values, shown, kind: Kind, unit) -> None:
+def _bars(ax, chart: Chart, labels: Sequence[str], columns, values, shown, kind: Kind, unit,
+          absent: Sequence[str]) -> None:
     horizontal = chart.kind == "barh"
     stacked = chart.kind == "stacked_bar"
     positions = np.arange(len(labels), dtype=float)
@@ -190,9 +201,9 @@ def _bars(ax, chart: Chart, labels: Sequence[str], columns, values, shown, kind:
             ax.bar_label(bars, labels=[format_axis(x, kind, unit) for x in v[keep]], padding=2,
                          fontsize=10, color=TEXT_COLOUR)
         if not stacked:
-            for p, hidden, text in zip(at, ~keep, shown[col]):
-                if hidden and _is_label(text):
-                    _mark(ax, p, 0.0, text, horizontal)
+            for p, hidden, text, words in zip(at, ~keep, shown[col], absent):
+                if hidden:
+                    _mark(ax, p, 0.0, text if _is_label(text) else words, horizontal)
         else:
             bottom = bottom + np.nan_to_num(v)  # a hidden part adds nothing: only shown figures are drawn
     if stacked:  # one mark per bar, on top of what is drawn: which parts are hidden
