@@ -227,6 +227,7 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     stages.append(evaluate)
 
     queries = analyst_query_latency(home / "published" / "analyst.duckdb", scale.evaluation_year)
+    pages = report_pages(home, scale.evaluation_year)
     # the peer reads the same data the warehouse now holds: the held month goes back in place
     for path in held.rglob("*.csv"):
         shutil.copy(path, deliveries / path.parent.name / path.name)
@@ -247,6 +248,8 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
         "incremental_seconds": round(month_load.wall_seconds + month_build.wall_seconds, 1),
         "slowest_query_seconds": max(q["median_seconds"] for q in queries),
         "peer_to_warehouse_ratio": round(peer.wall_seconds / build.wall_seconds, 2),
+        # the PDF a förbund with n insatser gets (issue 16: 12–16 pages with two): the most pages per n
+        "report_pages_by_insatser": pages,
     }
     result = _result(scale, partial)
     write_results(result, results)
@@ -320,6 +323,22 @@ def peer_agrees(peer_csv: Path, warehouse: Path) -> str:
 
 
 # --- context -----------------------------------------------------------------------------
+
+def report_pages(home: Path, year: int) -> dict[str, int]:
+    """Insatser with participants in the year → the most pages of such a förbund's utvardering.pdf
+    (pdfinfo), read from the outbox `utfall evaluate` wrote."""
+    with duckdb.connect(str(home / "published" / "analyst.duckdb"), read_only=True) as con:
+        insatser = dict(con.execute(
+            "SELECT forbund_id, count(DISTINCT insats_id) FROM marts.mart_participants_year "
+            "WHERE year = ? AND dimension = 'total' AND persons > 0 GROUP BY 1", [year]).fetchall())
+    most: dict[str, int] = {}
+    for pdf in sorted((home / "outbox").glob(f"*/{year}/utvardering.pdf")):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+        n = str(insatser.get(pdf.parent.parent.name, 0))
+        most[n] = max(most.get(n, 0), pages)
+    return dict(sorted(most.items()))
+
 
 def rows_in_warehouse(db: Path) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:

@@ -144,6 +144,28 @@ def test_episode_of_an_unknown_insats_fails_the_relationships_check_and_still_pu
     assert gate_blocks(built, Scope(GATE_YEAR)) == failing(measured)
 
 
+def test_a_register_from_a_forbund_the_seed_does_not_know_fails_the_gate_naming_it(built: Paths):
+    """An insatser register delivered under the id 'nf7', which seeds/forbund.csv does not list."""
+    archived = next((built.archive / "insatser").glob("*__insatser_sf01_*.csv"))
+    text = archived.read_text(encoding="utf-8").replace("sf01", "nf7")
+    deliver(built, "insatser", "insatser_nf7_20250115.csv", text)
+    assert not load(built, today=date(2025, 3, 1)).quarantined
+    # only warns during the build, as the other register checks: the analysts' marts still publish
+    assert build_and_publish(built).published is not None
+
+    measured = warehouse.measure(built, Scope(GATE_YEAR))
+    m = by_key(measured)
+    # nf7 delivered a register, so it is in the gate's scope: the check fails for it, naming the
+    # id and the register; the known förbund pass it
+    check = m[("warehouse_register_forbund_known", "nf7")]
+    assert check.violated_rows == 1
+    (example,) = check.examples
+    assert example.endswith(": forbund_id=nf7, register=insatser"), example
+    assert m[("warehouse_register_forbund_known", "sf01")].violated_rows == 0
+    assert m[("warehouse_register_forbund_known", "sf02")].violated_rows == 0
+    assert ("warehouse_register_forbund_known", "nf7") in gate_blocks(built, Scope(GATE_YEAR))
+
+
 def test_sek_that_do_not_reconcile_fail_the_reconciliation_check(built: Paths):
     """A deliberately broken fixture: one person-month's FK support in the panel off by 1,000 SEK.
 

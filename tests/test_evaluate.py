@@ -23,6 +23,7 @@ from utfall.dq.gate import run_gate
 from utfall.dq.model import Scope
 from utfall.evaluation.evaluate import evaluate, outbox_folder
 from utfall.evaluation.provenance import MonthLoad, since_previous
+from utfall.evaluation.render_pdf import overflows
 from utfall.evaluation.tables import build_report
 from utfall.evaluation.tables_method import corrections_text
 from utfall.loader import load
@@ -77,7 +78,15 @@ def test_gate_failure_writes_nothing_then_a_passed_gate_delivers_every_forbund(c
         assert (folder / "utvardering.pdf").read_bytes().startswith(b"%PDF")
 
         # Every output as staff read it, scanned: no person_id, no count 1–4, no hidden cell solvable
-        assert_staff_outputs_disclose_nothing(folder, build_report(paths, forbund, GATE_YEAR, run.run_id))
+        report = build_report(paths, forbund, GATE_YEAR, run.run_id)
+        assert_staff_outputs_disclose_nothing(folder, report)
+        # named from seeds/forbund.csv (marts.dim_forbund), not by id
+        assert report.forbund_name == {"sf01": "Samordningsförbundet Stockholm–Södertälje",
+                                       "sf02": "Samordningsförbundet Göteborg"}[forbund]
+        html = (folder / "utvardering.html").read_text(encoding="utf-8")
+        assert f"<h1>Utvärdering {GATE_YEAR} – {report.forbund_name}</h1>" in html
+        # every table and figure of the real report fits the PDF's page (measured from its layout)
+        assert overflows(html) == []
 
     # The evaluation tables are published with the gate run that let them through
     assert query(paths, "SELECT DISTINCT gate_run_id, evaluation_year FROM published.mart_outcomes_year") == [

@@ -79,6 +79,7 @@ def test_sections_summary_one_per_insats_and_method(reports, built_home):
     keys = [s.key for s in report.sections]
     assert keys == ["sammanfattning", *[f"insats_{i}" for i in expected], "metod"]
     assert report.suppression_threshold == 5 and report.gate_run_id == RUN_ID
+    assert report.forbund_name == "Samordningsförbundet Stockholm–Södertälje"  # seeds/forbund.csv via marts.dim_forbund
     titles = {s.title for s in all_sections(report.sections)}
     assert {"Sammanfattning", "Metod och datakvalitet", "Samhällsekonomisk analys", "Förbundet jämfört med riket"} <= titles
     for t in report.tables():
@@ -149,6 +150,7 @@ def test_method_section_gate_and_waiver(reports):
     assert RUN_ID in text and "godkänd" in text
     waivers = next(t for t in method.tables if t.key == "undantag").suppressed.display
     assert list(waivers["Beslutat av"]) == ["Anna Analytiker"]
+    assert list(waivers["Gäller"]) == ["Samordningsförbundet Stockholm–Södertälje"]  # by name (seeds/forbund.csv)
     assert "omläggning" in waivers["Motivering"].iloc[0]
     legend = " ".join(p for s in method.subsections for p in s.paragraphs)
     assert "<5 = färre än 5 personer" in legend

@@ -6,11 +6,16 @@ import hashlib
 import re
 from pathlib import Path
 
+import csv
+
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from utfall.cli import app
+from utfall.config import project_dir
 from utfall.contracts import FEEDS, Column, Feed
-from utfall.generate import KOMMUNER, generate
+from utfall.generate import KOMMUNER, MAX_FORBUND, generate
 from utfall.pii import contains, looks_like_identity_number
 
 SMALL = dict(forbund=2, participants=300, from_year=2023, to_year=2024, seed=7)
@@ -290,3 +295,15 @@ def test_fidelity_reviews_are_plausible(realistic: duckdb.DuckDBPyConnection) ->
     assert 80 <= _scalar(con, "SELECT median(total_poang::INT) FROM programtrohet") <= 115
     assert _scalar(con, "SELECT count(*) FROM programtrohet WHERE i01 IS NULL") > 0
     assert _scalar(con, "SELECT count(*) FROM programtrohet WHERE i01 IS NOT NULL") > 0
+
+
+def test_only_forbund_the_seed_names_are_generated(tmp_path):
+    """seeds/forbund.csv names sf01–sf99, and a delivery from a förbund it lacks fails the gate:
+    the generator makes no more (its ids would become sf001, …), and every id it makes is there."""
+    with open(project_dir() / "seeds" / "forbund.csv", encoding="utf-8", newline="") as fh:
+        named = [row["forbund_id"] for row in csv.DictReader(fh)]
+    assert named == [f"sf{i:02d}" for i in range(1, MAX_FORBUND + 1)]
+    with pytest.raises(ValueError, match="need 1–99 förbund"):
+        generate(tmp_path / "too_many", **{**SMALL, "forbund": MAX_FORBUND + 1})
+    result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "cli"), "--forbund", "100"])
+    assert result.exit_code == 2 and not (tmp_path / "cli").exists()

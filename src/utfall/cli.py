@@ -94,7 +94,8 @@ def _plausible_year(year: int) -> int:
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write deliveries into (one sub-folder per feed)")],
-    forbund: Annotated[int, typer.Option(help="Number of Samordningsförbund")] = 2,
+    forbund: Annotated[int, typer.Option(min=1, max=99, help="Number of Samordningsförbund (sf01–sf99, named in "
+                                                              "seeds/forbund.csv)")] = 2,
     participants: Annotated[int, typer.Option(help="Participants in all")] = 600,
     from_year: Annotated[int, typer.Option(help="First year of data")] = date.today().year - 4,
     to_year: Annotated[int, typer.Option(help="Last year of data (complete years only)")] = date.today().year - 1,

@@ -46,6 +46,8 @@ _ANCHOR_KOMMUNER = (
     "0780", "1780", "0484", "0581", "1281", "2281", "2380", "0880", "1490", "2080", "1080", "1380",
 )
 
+# seeds/forbund.csv names sf01–sf99: a delivery from a förbund it lacks fails the gate
+MAX_FORBUND = 99
 NEVER = 10**7  # a month number later than any real one: "has not happened"
 
 METHODS = ("IPS", "IPS_LITE", "SE", "SED", "ANNAN")
@@ -1086,8 +1088,8 @@ def generate(
     progress: bool = False,
 ) -> dict[str, dict[str, int]]:
     """Write every feed's deliveries for the window under `out`; return files and rows per feed."""
-    if forbund < 1 or participants < 1 or from_year > to_year:
-        raise ValueError("need at least one förbund and participant, and from_year <= to_year")
+    if not 1 <= forbund <= MAX_FORBUND or participants < 1 or from_year > to_year:
+        raise ValueError(f"need 1–{MAX_FORBUND} förbund, at least one participant, and from_year <= to_year")
     window = Window(from_year, to_year)
     model = build_model(seed, forbund, participants, window)
     writer = _Writer(Path(out))

@@ -33,6 +33,9 @@ class Chart:
     alt_text: str = ""  # Swedish description for screen readers; say what the chart shows
     percent: bool = False  # y values are shares 0–1, shown as %
     rows: tuple | None = None  # row labels to plot, in this order (e.g. without the 'Totalt' row); None = all
+    tick_labels: tuple[str, ...] | None = None  # short category labels (e.g. item numbers) the table beside explains
+    goal: float | None = None  # a goal drawn as a dashed line across the value axis
+    goal_label: str = ""  # Swedish legend text of the goal line
 
 
 @dataclass(frozen=True)

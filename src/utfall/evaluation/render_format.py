@@ -33,6 +33,7 @@ MUTED_COLOUR = "#666666"
 
 THIN = "\u202f"  # between thousands, and before '%' and 'kr'
 MINUS = "\u2212"  # a true minus sign, not a hyphen
+SEK_UNITS = {"kr": 1, "tkr": 1_000, "mkr": 1_000_000}  # chart axes of kronor
 MISSING = ""  # a figure that does not exist (e.g. a share with no denominator)
 
 
@@ -113,12 +114,19 @@ def format_value(value, kind: Kind) -> str:
     return f"{MINUS if tenths < 0 else ''}{_grouped(whole)},{frac}"
 
 
-def format_axis(value: float, kind: Kind) -> str:
-    """A chart tick label: whole percent, or a number with Swedish grouping and decimal comma."""
+def format_axis(value: float, kind: Kind, unit: str | None = None) -> str:
+    """A chart tick or value label: whole percent, or a number with Swedish grouping and decimal
+    comma; kronor in `unit` ('kr', 'tkr', 'mkr') when given."""
     if not math.isfinite(value):
         return ""
     if kind is Kind.PERCENT:
         return format_value(value, Kind.PERCENT)
+    if kind is Kind.SEK and unit in SEK_UNITS and unit != "kr":
+        scaled = value / SEK_UNITS[unit]
+        shown = round(scaled, 1)
+        text = format_value(shown, Kind.COUNT if float(shown).is_integer() else Kind.NUMBER)
+        return f"{text}{THIN}{unit}"
     if kind is Kind.SEK:
         return format_value(value, Kind.SEK)
     return format_value(value, Kind.COUNT if float(value).is_integer() else Kind.NUMBER)
+

@@ -20,12 +20,19 @@ from html.parser import HTMLParser
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from utfall.evaluation.charts import alt_text, render_chart
+from utfall.evaluation.charts import alt_text, pixels, render_chart
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import MINUS, MUTED_COLOUR, PALETTE, THIN, TEXT_COLOUR, Kind, column_kind, format_value
 from utfall.suppression import HIDDEN, legend_sv
 
 LEGEND_ID = "teckenforklaring"
+SHORT_TABLE_ROWS = 15  # a table of at most this many rows is not split across pages
+# What one printed table row holds, in characters of the print font (8 pt on the 178 mm wide
+# A4 content box, with the cell padding): a wider table is laid out as several, each with the
+# row labels. Conservative; tests/test_evaluation_layout.py measures the result from the PDF.
+PRINT_LINE_CHARS = 96
+CELL_PADDING_CHARS = 2
+ROW_LABEL_CHARS = 24  # a longer row label wraps between words
 
 
 def render_html(report: Report) -> str:
@@ -38,6 +45,7 @@ def render_html(report: Report) -> str:
         sections=sections,
         legend=legend_sv(report.suppression_threshold),
         legend_id=LEGEND_ID,
+        SHORT_TABLE_ROWS=SHORT_TABLE_ROWS,
         accent=PALETTE[0],
         text_colour=TEXT_COLOUR,
         muted=MUTED_COLOUR,
@@ -76,12 +84,13 @@ def _section_view(section: Section, level: int, ids: _Ids) -> dict:
     blocks: list[dict] = []
     charted: set[int] = set()
     for table in section.tables:
-        # A chart goes right before the table it is drawn from: figure, then its numbers.
+        # A chart goes with the table it is drawn from: the title, the figure, then its numbers.
+        view = _table_view(table)
         for i, chart in enumerate(section.charts):
             if chart.table.key == table.key:
-                blocks.append(_chart_view(chart))
+                view["charts"].append(_chart_view(chart))
                 charted.add(i)
-        blocks.append(_table_view(table))
+        blocks.append(view)
     blocks += [_chart_view(c) for i, c in enumerate(section.charts) if i not in charted]
     return {
         "id": ids.make(section.key),
@@ -96,7 +105,8 @@ def _section_view(section: Section, level: int, ids: _Ids) -> dict:
 
 def _chart_view(chart: Chart) -> dict:
     png = render_chart(chart)
-    return {"type": "chart", "title": chart.title, "alt": alt_text(chart),
+    width, height = pixels(chart)
+    return {"type": "chart", "title": chart.title, "alt": alt_text(chart), "width": width, "height": height,
             "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
 
 
@@ -116,17 +126,57 @@ def _table_view(table: ReportTable) -> dict:
             if kinds[col] is not Kind.TEXT or is_hidden:
                 css.append("num")
             cells.append({"text": format_value(value, kinds[col]), "css": " ".join(css)})
-        rows.append({"label": str(label), "total": label in total_rows, "cells": cells})
+        rows.append({"label": str(label), "total": label in total_rows, "cells": cells,
+                     "nowrap": len(str(label)) <= ROW_LABEL_CHARS})  # 'IPS Göteborg 2' on one line
+    columns = [{"text": str(c), "num": kinds[c] is not Kind.TEXT} for c in display.columns]
+    label_chars = (min(max((len(r["label"]) for r in rows), default=0), ROW_LABEL_CHARS) + CELL_PADDING_CHARS
+                   if show_index else 0)
+    widths = [_column_chars(c["text"], [r["cells"][j]["text"] for r in rows]) for j, c in enumerate(columns)]
+    parts = [
+        {"columns": [columns[j] for j in group],
+         "rows": [{**r, "cells": [r["cells"][j] for j in group]} for r in rows]}
+        for group in _column_groups(widths, PRINT_LINE_CHARS - label_chars)
+    ]
     return {
         "type": "table",
         "key": table.key,
         "title": table.title,
         "note": table.note,
         "index_heading": str(display.index.name or "") if show_index else None,
-        "columns": [{"text": str(c), "num": kinds[c] is not Kind.TEXT} for c in display.columns],
+        "columns": columns,
         "rows": rows,
+        "parts": parts,
         "has_hidden": bool(hidden.to_numpy().any()),
+        "charts": [],
     }
+
+
+def _column_chars(heading: str, cells: list[str]) -> int:
+    """A column's printed width in characters: its widest figure, or its heading's longest word
+    (headings wrap between words only)."""
+    words = [len(w) for w in heading.split()] or [0]
+    return max(max((len(c) for c in cells), default=0), max(words), 3) + CELL_PADDING_CHARS
+
+
+def _column_groups(widths: list[int], budget: int) -> list[list[int]]:
+    """Consecutive columns in groups that each fit `budget` characters, about evenly (13 columns
+    become 7 + 6, not 12 + 1). A column wider than the budget stands alone."""
+    if not widths:
+        return [[]]
+    total, n = sum(widths), -(-sum(widths) // max(budget, 1))
+    while True:
+        limit = min(budget, -(-total // n) + max(widths) // 2)  # an even share, with a little slack
+        groups: list[list[int]] = [[]]
+        used = 0
+        for j, w in enumerate(widths):
+            if groups[-1] and used + w > limit:
+                groups.append([])
+                used = 0
+            groups[-1].append(j)
+            used += w
+        if len(groups) <= n:
+            return groups
+        n += 1
 
 
 def has_row_labels(display: pd.DataFrame) -> bool:
@@ -143,7 +193,7 @@ def read_html_tables(html: str) -> dict[str, pd.DataFrame]:
     parser = _TableReader()
     parser.feed(html)
     out = {}
-    for key, (header, rows, labelled) in parser.tables.items():
+    for key, (header, rows, labelled) in parser.merged().items():
         columns = header[1:] if labelled else header
         index = [r[0] for r in rows] if labelled else None
         body = [[parse_figure(v) for v in (r[1:] if labelled else r)] for r in rows]
@@ -172,7 +222,8 @@ def parse_figure(text: str):
 class _TableReader(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.tables: dict[str, tuple[list[str], list[list[str]], bool]] = {}
+        # key -> its parts (a wide table is printed as several with the same key, see PRINT_LINE_CHARS)
+        self.tables: dict[str, list[tuple[list[str], list[list[str]], bool]]] = {}
         self._key: str | None = None
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
@@ -182,7 +233,7 @@ class _TableReader(HTMLParser):
         a = dict(attrs)
         if tag == "table" and a.get("data-key"):
             self._key = a["data-key"]
-            self.tables[self._key] = ([], [], a.get("data-row-labels") == "1")
+            self.tables.setdefault(self._key, []).append(([], [], a.get("data-row-labels") == "1"))
         elif self._key is None:
             return
         elif tag == "thead":
@@ -199,7 +250,7 @@ class _TableReader(HTMLParser):
             self._row.append("".join(self._cell).strip())
             self._cell = None
         elif tag == "tr" and self._row is not None:
-            header, rows, _ = self.tables[self._key]
+            header, rows, _ = self.tables[self._key][-1]
             (header.extend if self._in_head else rows.append)(self._row)
             self._row = None
         elif tag == "thead":
@@ -210,3 +261,17 @@ class _TableReader(HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
+
+    def merged(self) -> dict[str, tuple[list[str], list[list[str]], bool]]:
+        """Each table's parts side by side again: one header and one row per label."""
+        out = {}
+        for key, parts in self.tables.items():
+            header, rows, labelled = parts[0]
+            header, rows = list(header), [list(r) for r in rows]
+            skip = 1 if labelled else 0
+            for more_header, more_rows, _ in parts[1:]:
+                header += more_header[skip:]
+                for row, more in zip(rows, more_rows, strict=True):
+                    row += more[skip:]
+            out[key] = (header, rows, labelled)
+        return out

@@ -141,7 +141,10 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     twelve = cohorts.get(TWELVE_MONTH_COHORT.cohort(year))
     p_tables, p_charts, p_left_out = participant_tables(ins, src["participants"], t, links)
     mw = src["median_wait"].get(ins.insats_id)
-    f_tables, f_charts = flow_tables(ins, src["flows"], year, t, mw, key)
+    load = src["caseload"][src["caseload"].insats_id == ins.insats_id]
+    goal = load.goal_participants_per_coach.iloc[0] if len(load) else None
+    f_tables, f_charts = flow_tables(ins, src["flows"], year, t, mw, key,
+                                     caseload_goal=None if goal is None or pd.isna(goal) else float(goal))
     a_tables, a_charts, a_text = active_status_tables(ins, src["active_status"], year, t)
     o_tables, o_charts = outcome_tables(ins, cohorts, src["categories"], year, t, links)
     s_tables, s_charts = support_tables(ins, twelve, TWELVE_MONTH_COHORT.cohort(year), t)

@@ -23,8 +23,13 @@ class Insats:
 
 
 def forbund_name(con, forbund_id: str) -> str:
-    # The registers carry no förbund name: the id is what the deliveries use.
-    return f"Samordningsförbundet {forbund_id}"
+    """The förbund's name from the seed forbund (marts.dim_forbund). The gate refuses a delivery
+    from an id the seed lacks, so a missing row is a warehouse built without the seed: say so."""
+    row = con.execute("SELECT forbund_name FROM marts.dim_forbund WHERE forbund_id = ?", [forbund_id]).fetchone()
+    if row is None:
+        raise LookupError(f"förbund {forbund_id!r} is not in marts.dim_forbund (seeds/forbund.csv); "
+                          "add it there and run utfall build")
+    return row[0]
 
 
 def active_insatser(con, forbund_id: str, year: int) -> list[Insats]:

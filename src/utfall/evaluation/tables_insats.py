@@ -108,7 +108,7 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
 
 
 def flow_tables(ins: Insats, flows: pd.DataFrame, year: int, t: int, median_wait: float | None,
-                summary_row: pd.Series):
+                summary_row: pd.Series, caseload_goal: float | None = None):
     """Monthly stocks (active and waiting at month end, caseload) and the year's flows.
 
     Monthly new and ended are not shown beside the stocks: a stock and its neighbour month give
@@ -140,6 +140,9 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, year: int, t: int, median_wait
               alt_text=f"Linjediagram: antal aktiva deltagare och antal i kö vid varje månads slut {year} i {ins.name}."),
         Chart(title=f"Deltagare per årsarbetare coach – {ins.name}", kind="line", table=monthly,
               series={caseload: "Deltagare per årsarbetare"}, x_label="Månad", y_label="Deltagare per årsarbetare",
+              # the goal mart_caseload_year judges the months against (the plan's, else IPS's 20)
+              goal=caseload_goal, goal_label=f"Mål: högst {fmt_number(caseload_goal, 0 if caseload_goal.is_integer() else 1)} per årsarbetare"
+              if caseload_goal is not None else "",
               alt_text=(f"Linjediagram: aktiva deltagare per årsarbetare coach vid varje månads slut {year} "
                         f"i {ins.name}. IPS eftersträvar högst 20.")),
     ]
@@ -557,7 +560,8 @@ def fidelity_tables(ins: Insats, fid: pd.DataFrame, year: int, t: int):
         rt = table(f"{ins.insats_id}_ips25_punkter", f"{ins.name}: IPS-25 per punkt", it, TableSpec(counts=[]), t)
         tables.append(rt)
         charts.append(Chart(title=f"IPS-25 per punkt – {ins.name}", kind="bar", table=rt,
-                            series={"Poäng (1–5)": "Poäng"}, x_label="Punkt", y_label="Poäng (1–5)",
+                            series={"Poäng (1–5)": "Poäng"}, x_label="Punkt (se tabellen)", y_label="Poäng (1–5)",
+                            tick_labels=tuple(str(i) for i in range(1, 26)),
                             alt_text=f"Stapeldiagram: poäng 1–5 för var och en av de 25 punkterna i senaste IPS-25-granskningen av {ins.name}."))
     text = (f"Senaste granskningen av programtrohet ({reviewed}) gav {score} av 125 poäng, "
             f"nivån {fidelity_band(score)}.")

@@ -131,7 +131,7 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
     if len(waivers):
         wf = pd.DataFrame({
             "Kontroll": waivers.check_id.to_list(),
-            "Gäller": ["alla förbund" if pd.isna(f) else f for f in waivers.forbund_id],
+            "Gäller": ["alla förbund" if pd.isna(f) else data.forbund_name(con, f) for f in waivers.forbund_id],
             "Motivering": waivers.reason.to_list(),
             "Beslutat av": waivers.waived_by.to_list(),
             "Datum": [pd.Timestamp(w).date().isoformat() for w in waivers.waived_at],
