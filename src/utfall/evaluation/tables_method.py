@@ -27,7 +27,8 @@ FEEDS_SV = {
 
 DEFINITIONS_SV = (
     "Deltagare: en person som varit inskriven i insatsen någon gång under året. Väntetid: dagar från "
-    "köanmälan till inskrivning.",
+    "köanmälan till inskrivning. Deltagare, flöden, kö och deltagare per årsarbetare coach räknas ur "
+    "förbundets egna register och kräver inga leveranser från myndigheter, kommuner eller region.",
     "Försörjning per månad (ur registren): arbete (lön minst en åttondels prisbasbelopp), arbete med "
     "lönestöd, studier (studiemedel), ersättning vid ohälsa (sjukpenning, rehabiliteringspenning, "
     "aktivitets- och sjukersättning), arbetsmarknadsstöd (aktivitetsstöd, utvecklings- och "
