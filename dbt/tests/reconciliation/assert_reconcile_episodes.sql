@@ -4,7 +4,7 @@
 --   episodes    core.fct_episodes rows
 --   ended       mart_outcomes_year.ended summed over exit years = register rows 'avslutad'
 --   new_entries mart_flows_month.new_entries summed over the months = register inskrivningar
---               inside the delivered months (the mart has one row per insats in the insatser
+--               inside the register spine's months (the mart has one row per insats in the insatser
 --               register, so an episode of an insats missing from it is lost here)
 --   entries     mart_national_year.new_entries (per förbund, all years) = register inskrivningar
 -- failures = episodes missing or extra. Rows closed as felregistrering are no participation
@@ -21,7 +21,8 @@ registers as (
 
 period as (
 
-    select * from {{ ref('int_data_period') }}
+    select min(month_start) as first_month, max(month_start) as last_month
+    from {{ ref('int_register_month_spine') }}
 
 ),
 

@@ -1,7 +1,8 @@
 {{ config(meta={'dq_check': 'warehouse_reconcile_persons'}, fail_calc='coalesce(sum(persons), 0)') }}
 -- Persons in core = persons in the förbund registers (staging), per förbund: every person of
 -- a förbund's register has that förbund's episodes in core.fct_episodes and months in the
--- panel core.fct_person_months, and neither holds anybody else. The panel has no förbund: a
+-- panel core.fct_person_months (once any agency month is delivered), and neither holds anybody
+-- else. The panel has no förbund: a
 -- register person missing from it counts under each of their förbund; a panel person in no
 -- register under forbund_id null. Returns counts only (no person_id); failures = persons.
 
@@ -53,6 +54,8 @@ differences as (
     from registers
     left join panel using (person_id)
     where panel.person_id is null
+      -- the panel spans the months agencies delivered: before any delivery it is empty for all
+      and exists (select 1 from {{ ref('int_month_spine') }})
 
     union all
 

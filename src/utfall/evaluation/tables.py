@@ -35,7 +35,7 @@ from utfall.evaluation.tables_insats import (
     participants_text, support_tables, time_to_work_table, transition_table,
 )
 from utfall.evaluation.provenance import SincePrevious
-from utfall.evaluation.tables_method import method_section
+from utfall.evaluation.tables_method import method_section, missing_deliveries_text
 from utfall.evaluation.tables_socio import socioeconomic_section
 from utfall.ledger import connect_warehouse
 from utfall.socioeconomic import Parameters, Result, calculate, default_parameters
@@ -66,6 +66,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "fidelity": data.fidelity(con, forbund_id, year),
             "median_wait": data.median_wait_by_insats(con, forbund_id, year, t),
             "socio": data.socioeconomic(con, forbund_id, year),
+            "missing_feeds": data.missing_monthly_feeds(con, year),
         }
         name = data.forbund_name(con, forbund_id)
         method = method_section(con, forbund_id, year, gate_run_id, t, since_previous)
@@ -229,8 +230,9 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
         prose.append(f"{lab}: {fmt_count(d.at[lab, ACT])} deltagare under året, {fmt_count(d.at[lab, NEW])} nya "
                      f"och {fmt_count(d.at[lab, END])} avslut; av de avslut som kan följas ledde "
                      f"{fmt_share(d.at[lab, SH])} direkt till arbete eller studier.")
-    prose.append(LIGHT_RULE_SV)
-    return Section(key="sammanfattning", title="Sammanfattning", paragraphs=[" ".join(prose[:-1]), prose[-1]],
+    missing = missing_deliveries_text(src["missing_feeds"], year)
+    return Section(key="sammanfattning", title="Sammanfattning",
+                   paragraphs=[" ".join(prose), *filter(None, [missing]), LIGHT_RULE_SV],
                    tables=[key_table, goal_table], charts=[chart])
 
 

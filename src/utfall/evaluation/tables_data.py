@@ -13,6 +13,7 @@ import pandas as pd
 
 from utfall.cohorts import FOLLOW_UPS
 from utfall.dq import store
+from utfall.dq.scope import MONTHLY_FEEDS
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,15 @@ def sources(con, forbund_id: str, year: int) -> pd.DataFrame:
         WHERE forbund_id = ?
         ORDER BY feed
     """, [f"{year}-12-01", forbund_id])
+
+
+def missing_monthly_feeds(con, year: int) -> list[str]:
+    """The monthly feeds (in contract order) with no month delivered up to the year's cut-off:
+    the measures that need them cannot be shown, and the report says which deliveries are missing."""
+    delivered = {r[0] for r in con.execute(
+        "SELECT DISTINCT feed FROM marts.mart_source_months WHERE month_start <= CAST(? AS DATE)",
+        [f"{year}-12-01"]).fetchall()}
+    return [feed for feed in MONTHLY_FEEDS if feed not in delivered]
 
 
 def gate(con, run_id: str, forbund_id: str, year: int) -> tuple[dict | None, pd.DataFrame, pd.DataFrame]:

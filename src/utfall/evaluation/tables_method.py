@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from utfall.dq.scope import MONTHLY_FEEDS
 from utfall.evaluation import tables_data as data
 from utfall.evaluation.model import Section
 from utfall.evaluation.provenance import SincePrevious
@@ -27,7 +28,8 @@ FEEDS_SV = {
 
 DEFINITIONS_SV = (
     "Deltagare: en person som varit inskriven i insatsen någon gång under året. Väntetid: dagar från "
-    "köanmälan till inskrivning.",
+    "köanmälan till inskrivning. Deltagare, flöden, kö och deltagare per årsarbetare coach räknas ur "
+    "förbundets egna register och kräver inga leveranser från myndigheter, kommuner eller region.",
     "Försörjning per månad (ur registren): arbete (lön minst en åttondels prisbasbelopp), arbete med "
     "lönestöd, studier (studiemedel), ersättning vid ohälsa (sjukpenning, rehabiliteringspenning, "
     "aktivitets- och sjukersättning), arbetsmarknadsstöd (aktivitetsstöd, utvecklings- och "
@@ -69,6 +71,22 @@ DEFINITIONS_SV = (
 )
 
 
+def missing_deliveries_text(missing: list[str], year: int) -> str | None:
+    """What the report says when monthly feeds have delivered nothing up to the cut-off (None when
+    every feed has): which deliveries are missing, and which measures therefore cannot be shown."""
+    if not missing:
+        return None
+    names = ", ".join(FEEDS_SV.get(feed, feed) for feed in missing)
+    if len(missing) < len(MONTHLY_FEEDS):
+        return (f"Inga månader till och med december {year} har levererats från: {names}. Försörjningen per "
+                "månad bygger därför på de övriga källorna, utan uppgifter från dessa.")
+    return ("Inga månadsuppgifter från myndigheter, kommuner eller region har levererats till och med december "
+            f"{year} (saknas: {names}). Deltagare, flöden, kö, deltagare per årsarbetare coach och programtrohet "
+            "bygger bara på förbundets egna register och redovisas. Utfall vid och efter avslut, försörjning före "
+            "och efter, sysselsättning bland inskrivna, tid till första arbete och den samhällsekonomiska "
+            "analysen bygger på de leveranserna och kan redovisas först när de finns.")
+
+
 def _month(d) -> str:
     if d is None or pd.isna(d):
         return "–"
@@ -108,7 +126,11 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
             "Månader": int(r.months) if monthly else None,
             "Registeruttag": "–" if monthly or pd.isna(r.extracted_on) else pd.Timestamp(r.extracted_on).date().isoformat(),
         })
-    frame = pd.DataFrame(rows, index=[r.feed for r in src.itertuples()]).astype(object)
+    missing = data.missing_monthly_feeds(con, year)
+    # a feed that has delivered nothing is listed too: the reader sees which source is missing
+    rows += [{"Källa": FEEDS_SV.get(feed, feed), "Första månad": "inte levererad", "Sista månad": "–",
+              "Månader": None, "Registeruttag": "–"} for feed in missing]
+    frame = pd.DataFrame(rows, index=[r.feed for r in src.itertuples()] + missing).astype(object)
     frame["Månader"] = [None if pd.isna(v) else int(v) for v in frame["Månader"]]
     sources = table("kallor", "Källor och månader i data", frame, TableSpec(counts=[]), t,
                     note="Månadsleveranser: vilka månader som finns. Förbundets register: datum för senaste uttaget.")
@@ -150,7 +172,8 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
                 f"{_month(capped(period['last_complete_month']))}.")
     return Section(
         key="metod", title="Metod och datakvalitet",
-        paragraphs=[coverage, *corrections_text(since_previous, year), gate_text],
+        paragraphs=[coverage, *filter(None, [missing_deliveries_text(missing, year)]),
+                    *corrections_text(since_previous, year), gate_text],
         tables=tables,
         subsections=[
             Section(key="definitioner", title="Definitioner", paragraphs=list(DEFINITIONS_SV)),

@@ -4,7 +4,7 @@
 -- month by the panel's rules. The IPS process measure (work while still in the insats) and
 -- Socialstyrelsen's headline (of ~900 participants, 111 = 12 % in work incl. lönebidrag).
 --
--- One row for every insats in the registers and every month of the delivered period, like
+-- One row for every insats in the registers and every month of the register spine, like
 -- mart_flows_month, whose active_end equals enrolled. Enrolled needs only the registers; the
 -- status columns need every monthly feed, so outside the complete months (int_data_period)
 -- they are null: unknown, not 0.
@@ -25,7 +25,7 @@ months as (
         spine.year,
         cast(spine.month_start + interval '1 month' - interval '1 day' as date) as month_end,
         spine.month_start between period.first_complete_month and period.last_complete_month as is_complete
-    from {{ ref('int_month_spine') }} as spine
+    from {{ ref('int_register_month_spine') }} as spine
     cross join {{ ref('int_data_period') }} as period
 
 ),

@@ -1,5 +1,6 @@
 -- Flows, queue, waiting time and caseload per insats and month (domain brief §4), person-free.
--- One row for every insats in the förbund registers and every month of the delivered period,
+-- One row for every insats in the förbund registers and every month the registers or the
+-- deliveries cover (int_register_month_spine: no agency delivery is needed),
 -- zeros included, so flows for any period are sums over its months:
 --   active at start of the period = active_start of its first month,
 --   new / ended                     = sums of new_entries / ended,
@@ -27,7 +28,7 @@ insatser as (
 months as (
 
     select month_start, year
-    from {{ ref('int_month_spine') }}
+    from {{ ref('int_register_month_spine') }}
 
 ),
 

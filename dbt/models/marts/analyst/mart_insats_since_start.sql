@@ -8,7 +8,7 @@ with
 years as (
 
     select distinct year, make_date(year, 12, 31) as year_end
-    from {{ ref('int_month_spine') }}
+    from {{ ref('int_register_month_spine') }}
 
 ),
 

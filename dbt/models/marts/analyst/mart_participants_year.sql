@@ -24,7 +24,7 @@ years as (
         year::integer as year,
         make_date(year::integer, 1, 1) as year_start,
         make_date(year::integer, 12, 31) as year_end
-    from {{ ref('int_month_spine') }}
+    from {{ ref('int_register_month_spine') }}
 
 ),
 
