@@ -104,6 +104,21 @@ def test_a_load_after_the_gate_is_named_with_what_to_run(clean_home):
     assert "1 filer har lästs in sedan dess (kör `utfall build`)" in stale_reason(paths)
 
 
+def test_a_gate_between_a_load_and_its_build_refuses_and_names_what_to_run(clean_home):
+    """The gate judges the marts; a file loaded after the latest build is not in them yet, so a
+    verdict now would let evaluation publish marts older than the ledger its manifest names."""
+    paths = clean_home
+    archived = next((paths.archive / "skv_lon").glob("*__skv_lon_202203.csv"))
+    (paths.inbox / "skv_lon").mkdir(exist_ok=True)
+    (paths.inbox / "skv_lon" / "skv_lon_202203.csv").write_text(
+        archived.read_text(encoding="utf-8").replace(";PRIVAT;", ";KOMMUN;", 1), encoding="utf-8")
+    assert not load(paths, today=TODAY).quarantined
+    runs = "SELECT count(*) FROM information_schema.tables t WHERE table_schema = 'dq' AND table_name = 'runs'"
+    with pytest.raises(GateUsageError, match=r"1 filer har lästs in efter senaste bygget: kör `utfall build`"):
+        run_gate(paths, Scope(GATE_YEAR))
+    assert query(paths, runs)[0][0] == 0  # refused before anything was measured or recorded
+
+
 def test_a_hand_edited_verdict_is_not_trusted(clean_home):
     paths = clean_home
     # A share above 1 in one mart row: the evaluation level's check fails, blocking.

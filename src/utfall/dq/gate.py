@@ -22,7 +22,7 @@ from utfall.dq.catalogue import load_catalogue
 from utfall.dq.model import Scope, plausible_year
 from utfall.dq.runner import Result, judge, measure_all
 from utfall.dq.scope import forbund_with_data, latest_complete_year
-from utfall.dq.state import WarehouseState, changes_since, read_state
+from utfall.dq.state import WarehouseState, changes_since, loads_since_latest_build, read_state
 from utfall.dq.store import Waiver
 from utfall.dq.timing import utc_now
 from utfall.dq.waivers import apply_waivers
@@ -80,12 +80,16 @@ def check_scope(paths: Paths, scope: Scope) -> None:
         plausible_year(scope.year)  # the one range: the CLI and the DAG check the same
     except ValueError as e:
         raise GateUsageError(str(e)) from None
+    con = ledger.connect_warehouse(paths, read_only=True)
+    try:
+        unbuilt = loads_since_latest_build(con)
+        known = forbund_with_data(con)
+    finally:
+        con.close()
+    if unbuilt:
+        raise GateUsageError(f"{unbuilt} filer har lästs in efter senaste bygget: kör `utfall build` "
+                             "innan grinden, så att den bedömer det som ska publiceras")
     if scope.forbund_id:
-        con = ledger.connect_warehouse(paths, read_only=True)
-        try:
-            known = forbund_with_data(con)
-        finally:
-            con.close()
         if scope.forbund_id not in known:
             raise GateUsageError(f"okänt förbund {scope.forbund_id!r}; förbund med inlästa registerleveranser: "
                                  f"{', '.join(known) or '(inga)'}")

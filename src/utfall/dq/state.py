@@ -63,6 +63,18 @@ def marts_fingerprint(con) -> str:
     return digest.hexdigest()
 
 
+def loads_since_latest_build(con) -> int:
+    """Files loaded (or superseded) after the latest `utfall build` began: the marts do not hold them
+    yet, so a gate now would judge, and let evaluation publish, marts older than the ledger it names.
+    A build holds the warehouse until it has published, so no load falls inside one. 0 when the
+    warehouse was never built by `utfall build` (the marts fingerprint guards that case)."""
+    if not ledger.table_exists(con, "raw", "builds") or not ledger.table_exists(con, "raw", "loads"):
+        return 0
+    return con.execute(
+        "SELECT count(*) FROM raw.loads WHERE status IN ('loaded', 'superseded') "
+        "AND loaded_at > (SELECT max(started_at) FROM raw.builds)").fetchone()[0] or 0
+
+
 def changes_since(con, judged: WarehouseState) -> list[str]:
     """What happened to the warehouse since the gate judged it (empty: nothing)."""
     changes = []
