@@ -61,7 +61,8 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "goals": data.goals(con, forbund_id, year),
             "caseload": data.caseload(con, forbund_id, year),
             "fidelity": data.fidelity(con, forbund_id, year),
-            "median_wait": data.median_wait_by_insats(con, forbund_id, year, t),
+            "queue": data.queue_by_insats(con, forbund_id, year, t),
+            "register_months": data.register_months(con, forbund_id, year),
             "socio": data.socioeconomic(con, forbund_id, year),
         }
         name = data.forbund_name(con, forbund_id)
@@ -132,8 +133,8 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     cohorts = {int(r.exit_year): r for _, r in mine.iterrows()}
     twelve = cohorts.get(TWELVE_MONTH_COHORT.cohort(year))
     p_tables, p_charts, p_left_out = participant_tables(ins, src["participants"], t, links)
-    mw = src["median_wait"].get(ins.insats_id)
-    f_tables, f_charts = flow_tables(ins, src["flows"], year, t, mw, key)
+    f_tables, f_charts = flow_tables(ins, src["flows"], src["register_months"], year, t,
+                                     src["queue"].get(ins.insats_id, {}), key)
     a_tables, a_charts, a_text = active_status_tables(ins, src["active_status"], year, t)
     o_tables, o_charts = outcome_tables(ins, cohorts, year, t, links)
     s_tables, s_charts = support_tables(ins, twelve, TWELVE_MONTH_COHORT.cohort(year), t)
