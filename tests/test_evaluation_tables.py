@@ -402,3 +402,41 @@ def test_report_categories_twelve_month_series_and_support_label_on_the_warehous
                 WHERE o.forbund_id = ? AND o.exit_year = ? GROUP BY ALL""", [forbund, GATE_YEAR]):
             shown = tables[f"{insats_id}_arbete_studier"].suppressed.display.at["Följbara avslut", f"{GATE_YEAR}: vid avslut"]
             assert shown == followable == categorised or shown == "<5"
+
+
+def test_queue_and_passiv_come_from_the_register_history_and_unknown_is_empty(reports, built_home):
+    """The gate base delivers one register per förbund, extracted on 31 December 2024. For 2023 the
+    queue at each month's end is known (the register was extracted after it) and the report shows
+    mart_register_month's figures; who left the queue cannot be told from one version, and no version
+    was extracted in 2023, so passiv is unknown: empty cells, never 0."""
+    checked = 0
+    for forbund, report in reports.items():
+        names = dict(sql(built_home, "SELECT insats_id, insats_name FROM marts.dim_insatser WHERE forbund_id = ?",
+                         [forbund]))
+        tables = {t.key: t.suppressed for t in report.tables()}
+        for insats_id, name in names.items():
+            if f"{insats_id}_manader_flode" not in tables:
+                continue
+            monthly, yearly = tables[f"{insats_id}_manader_flode"], tables[f"{insats_id}_arsflode"]
+            months = sql(built_home, """
+                SELECT waiting_end, status_passive_end FROM marts.mart_register_month
+                WHERE forbund_id = ? AND insats_id = ? AND year = ? ORDER BY month_start""",
+                         [forbund, insats_id, GATE_YEAR])
+            assert len(months) == 12 == len(monthly.display)
+            for (waiting, passive), (label, row) in zip(months, monthly.display.iterrows()):
+                assert waiting is not None and passive is None
+                assert row["Passiva vid månadens slut"] is None, label
+                if monthly.hidden.at[label, "I kö vid månadens slut"]:
+                    assert 1 <= waiting < report.suppression_threshold or row["I kö vid månadens slut"] == ".."
+                else:
+                    assert row["I kö vid månadens slut"] == waiting
+            [(year_end, left)] = sql(built_home, """
+                SELECT waiting_year_end, left_queue_without_start FROM marts.mart_queue_year
+                WHERE forbund_id = ? AND insats_id = ? AND year = ?""", [forbund, insats_id, GATE_YEAR])
+            assert year_end == months[-1][0] and left is None
+            shown = yearly.display.iloc[0]
+            assert shown["Lämnat kön utan att börja"] is None
+            if not yearly.hidden.iloc[0]["I kö vid årets slut"]:
+                assert shown["I kö vid årets slut"] == year_end
+            checked += 1
+    assert checked >= 3

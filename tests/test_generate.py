@@ -307,3 +307,41 @@ def test_only_forbund_the_seed_names_are_generated(tmp_path):
         generate(tmp_path / "too_many", **{**SMALL, "forbund": MAX_FORBUND + 1})
     result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "cli"), "--forbund", "100"])
     assert result.exit_code == 2 and not (tmp_path / "cli").exists()
+
+
+# --------------------------------------------------------------------------- register history
+
+
+def test_register_history_writes_every_year_end_and_leaves_the_newest_as_it_was(small: tuple[Path, dict],
+                                                                              tmp_path: Path) -> None:
+    out, _ = small
+    history = tmp_path / "history"
+    summary = generate(history, **SMALL, register_history=True)
+    years = range(SMALL["from_year"], SMALL["to_year"] + 1)
+    names = {p.name for p in (history / "deltagare").iterdir()}
+    assert names == {f"deltagare_{f}_{y}1231.csv" for f in _forbund_ids(SMALL["forbund"]) for y in years}
+    assert summary["deltagare"]["files"] == len(names)
+    for path in (out / "deltagare").iterdir():  # the newest snapshot: byte for byte the one without history
+        assert (history / "deltagare" / path.name).read_bytes() == path.read_bytes(), path.name
+    for feed in FEEDS.values():
+        if feed.name != "deltagare":
+            assert {p.name for p in (history / feed.name).iterdir()} == {p.name for p in (out / feed.name).iterdir()}
+
+    con = _connect(history)
+    con.execute("CREATE VIEW versions AS SELECT *, regexp_extract(filename, '_([0-9]{8})\\.csv$', 1) AS extract "
+                "FROM deltagare")
+    # a stay waiting at the first year's end and gone from the next register without a start
+    [(leavers,)] = con.execute("""
+        SELECT count(*) FROM versions v
+        WHERE v.extract = ? AND v.status = 'vantar'
+          AND NOT EXISTS (SELECT 1 FROM versions w WHERE w.extract = ? AND w.person_id = v.person_id
+                          AND w.insats_id = v.insats_id AND w.kodatum = v.kodatum)
+    """, [f"{SMALL['from_year']}1231", f"{SMALL['to_year']}1231"]).fetchall()
+    assert leavers > 0
+    # an earlier register knows nothing after its extract date, and holds both aktiv and passiv
+    [(later, passive)] = con.execute("""
+        SELECT count(*) FILTER (WHERE greatest(kodatum, inskrivningsdatum, avslutsdatum) > strptime(extract, '%Y%m%d')::DATE::VARCHAR),
+               count(*) FILTER (WHERE status = 'passiv')
+        FROM versions WHERE extract = ?
+    """, [f"{SMALL['from_year']}1231"]).fetchall()
+    assert later == 0 and passive > 0

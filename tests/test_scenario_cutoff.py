@@ -1,7 +1,8 @@
 """Scenario (issue 14): the evaluation of a year holds what was known at its cut-off.
 
-Four generated years, 2021–2024. The register snapshots already know all four years (as a
-register extracted in 2025 does); the agencies' months arrive in two steps. The evaluation of
+Four generated years, 2021–2024. The newest register snapshots already know all four years (as a
+register extracted in 2025 does), and the registers of every earlier year-end are there too (the
+queue's history); the agencies' months arrive in two steps. The evaluation of
 2023 is made when the months up to December 2023 are in, and again after every month of 2024
 has been delivered, loaded and built: every table in tabeller.xlsx is the same cell for cell.
 Then the evaluation of 2024 follows the exits of 2023 a year and counts people in its
@@ -66,7 +67,9 @@ def tables(paths: Paths, forbund_id: str, year: int) -> dict[str, list[tuple]]:
 def home(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     root = tmp_path_factory.mktemp("cutoff")
     paths = Paths(root / "home")
-    generate(paths.inbox, forbund=2, participants=300, from_year=2021, to_year=LATER, seed=7, progress=False)
+    # with every year-end's register, so the queue's history is in the tables compared
+    generate(paths.inbox, forbund=2, participants=300, from_year=2021, to_year=LATER, seed=7, progress=False,
+             register_history=True)
     return paths
 
 

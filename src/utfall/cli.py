@@ -100,6 +100,8 @@ def generate(
     from_year: Annotated[int, typer.Option(help="First year of data")] = date.today().year - 4,
     to_year: Annotated[int, typer.Option(help="Last year of data (complete years only)")] = date.today().year - 1,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files")] = 1,
+    register_history: Annotated[bool, typer.Option(
+        help="Also the deltagare register as extracted at the end of every earlier year (the queue's history)")] = False,
 ) -> None:
     """Write synthetic, pseudonymised deliveries of every feed, as agencies deliver them.
 
@@ -118,6 +120,7 @@ def generate(
         to_year=to_year,
         seed=seed,
         progress=sys.stdout.isatty(),
+        register_history=register_history,
     )
     from rich.table import Table
 

@@ -165,8 +165,9 @@ def main() -> None:
     console.rule("1. Synthetic deliveries into the inbox")
     from utfall.generate import generate
 
+    # register_history: the registers of earlier year-ends too, so the queue has a history
     summary = generate(paths.inbox, forbund=2, participants=600, from_year=to_year - 3, to_year=to_year, seed=1,
-                       progress=sys.stdout.isatty())
+                       progress=sys.stdout.isatty(), register_history=True)
     console.print(f"{sum(c['files'] for c in summary.values())} files, "
                   f"{sum(c['rows'] for c in summary.values()):,} rows in {paths.inbox}")
 

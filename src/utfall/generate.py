@@ -913,22 +913,50 @@ class Register:
     exit: np.ndarray
 
 
-def _register(m: Model) -> Register:
-    ep, pop, extract = m.ep, m.pop, m.window.extract
-    rng = _rng(m.seed, "register")
-    visible = (ep.kodatum <= extract) | (ep.entry <= extract)  # NaT compares False
-    entry = np.where(ep.entry <= extract, ep.entry, np.datetime64("NaT", "D"))
-    exit_ = np.where(ep.exit <= extract, ep.exit, np.datetime64("NaT", "D"))
-    passive = rng.random(len(ep.person)) < 0.15
+def _abandoned_stays(m: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Earlier stays in the queue that ended without a start: about one in ten of those who came
+    through the queue had put their name down 11-20 months before and left it after 2-10 months. They lie before the person's own kodatum, so no snapshot extracted at the end of the
+    window shows them: only an earlier snapshot does (person, insats, kodatum, day left)."""
+    ep, n = m.ep, len(m.pop.ids)
+    rng = _rng(m.seed, "abandoned")
+    first_kodatum = ep.kodatum[:n]
+    earlier = first_kodatum - _days(rng.integers(330, 601, n))
+    left = earlier + _days(rng.integers(60, 301, n))
+    chosen = (rng.random(n) < 0.1) & ~np.isnat(first_kodatum) & (earlier >= m.window.start)
+    return np.flatnonzero(chosen), ep.insats[:n][chosen], earlier[chosen], left[chosen]
+
+
+def _register(m: Model, extract: np.datetime64 | None = None) -> Register:
+    """The register as extracted on `extract` (default: the window's last day, the newest
+    snapshot). A stay in the queue shows while waiting on the extract date."""
+    final = extract is None
+    extract = m.window.extract if final else extract
+    ep, pop = m.ep, m.pop
+    gone_person, gone_insats, gone_kodatum, gone_left = _abandoned_stays(m)
+    nat = np.full(len(gone_person), np.datetime64("NaT", "D"))
+    person = np.concatenate([ep.person, gone_person])
+    insats = np.concatenate([ep.insats, gone_insats])
+    kodatum = np.concatenate([ep.kodatum, gone_kodatum])
+    latent_entry = np.concatenate([ep.entry, nat])
+    latent_exit = np.concatenate([ep.exit, nat])
+    visible = (kodatum <= extract) | (latent_entry <= extract)  # NaT compares False
+    visible[len(ep.person):] &= gone_left > extract
+    entry = np.where(latent_entry <= extract, latent_entry, np.datetime64("NaT", "D"))
+    exit_ = np.where(latent_exit <= extract, latent_exit, np.datetime64("NaT", "D"))
+    # the newest snapshot keeps the draws it always had; an earlier one has its own
+    rng = _rng(m.seed, "register") if final else _rng(m.seed, "register", int(str(extract)[:4]))
+    passive = rng.random(len(ep.person) if final else len(person)) < 0.15
+    if final:
+        passive = np.concatenate([passive, np.zeros(len(gone_person), dtype=bool)])
     status = np.select([np.isnat(entry), ~np.isnat(exit_), passive], ["vantar", "avslutad", "passiv"], "aktiv")
-    reason = np.where(status == "avslutad", np.asarray(EXIT_REASONS, dtype=object)[ep.reason], None)
-    person = ep.person
+    reasons = np.concatenate([ep.reason, np.zeros(len(gone_person), dtype=ep.reason.dtype)])
+    reason = np.where(status == "avslutad", np.asarray(EXIT_REASONS, dtype=object)[reasons], None)
     insats_ids = np.asarray([i.id for i in m.world.insatser], dtype=object)
     frame = pd.DataFrame({
         "person_id": pop.ids[person],
         "forbund_id": np.asarray(m.world.forbund_ids, dtype=object)[pop.forbund[person]],
-        "insats_id": insats_ids[ep.insats],
-        "kodatum": _date_strings(ep.kodatum),
+        "insats_id": insats_ids[insats],
+        "kodatum": _date_strings(kodatum),
         "inskrivningsdatum": _date_strings(entry),
         "avslutsdatum": _date_strings(exit_),
         "kon": np.where(pop.female[person], "K", "M").astype(object),
@@ -938,10 +966,10 @@ def _register(m: Model) -> Register:
         "status": status.astype(object),
         "avslutsorsak": reason,
     })[FEEDS["deltagare"].column_names]
-    order = np.lexsort((ep.entry, person))
+    order = np.lexsort((latent_entry, person))
     order = order[visible[order]]
     return Register(pop.forbund[person][order], frame.iloc[order].reset_index(drop=True),
-                    ep.insats[order], entry[order], exit_[order])
+                    insats[order], entry[order], exit_[order])
 
 
 def _mean_active(m: Model, reg: Register) -> np.ndarray:
@@ -1062,7 +1090,7 @@ class _Writer:
         self._con.close()
 
 
-def _write_snapshots(m: Model, writer: _Writer) -> None:
+def _write_snapshots(m: Model, writer: _Writer, register_history: bool) -> None:
     reg = _register(m)
     mean_active = _mean_active(m, reg)
     stamp = str(m.window.extract).replace("-", "")
@@ -1075,6 +1103,12 @@ def _write_snapshots(m: Model, writer: _Writer) -> None:
         }
         for name, frame in frames.items():
             writer.write(FEEDS[name], f"{name}_{fid}_{stamp}.csv", frame)
+    if register_history:
+        # the register as extracted at the end of every earlier year: the queue's history
+        for year in range(m.window.from_year, m.window.to_year):
+            earlier = _register(m, np.datetime64(f"{year}-12-31", "D"))
+            for f, fid in enumerate(m.world.forbund_ids):
+                writer.write(FEEDS["deltagare"], f"deltagare_{fid}_{year}1231.csv", earlier.frame[earlier.forbund == f])
 
 
 def generate(
@@ -1086,15 +1120,20 @@ def generate(
     to_year: int,
     seed: int,
     progress: bool = False,
+    register_history: bool = False,
 ) -> dict[str, dict[str, int]]:
-    """Write every feed's deliveries for the window under `out`; return files and rows per feed."""
+    """Write every feed's deliveries for the window under `out`; return files and rows per feed.
+
+    `register_history`: also the deltagare register as extracted on 31 December of every earlier
+    year of the window (the queue and the aktiv/passiv status of past months are read from them);
+    the newest snapshot is the same either way."""
     if not 1 <= forbund <= MAX_FORBUND or participants < 1 or from_year > to_year:
         raise ValueError(f"need 1–{MAX_FORBUND} förbund, at least one participant, and from_year <= to_year")
     window = Window(from_year, to_year)
     model = build_model(seed, forbund, participants, window)
     writer = _Writer(Path(out))
     try:
-        _write_snapshots(model, writer)
+        _write_snapshots(model, writer, register_history)
         with Progress(disable=not progress) as bar:
             task = bar.add_task("Writing monthly deliveries", total=len(window.months))
             for t in window.months:

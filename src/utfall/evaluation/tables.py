@@ -64,7 +64,8 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "goals": data.goals(con, forbund_id, year),
             "caseload": data.caseload(con, forbund_id, year),
             "fidelity": data.fidelity(con, forbund_id, year),
-            "median_wait": data.median_wait_by_insats(con, forbund_id, year, t),
+            "queue": data.queue_by_insats(con, forbund_id, year, t),
+            "register_months": data.register_months(con, forbund_id, year),
             "socio": data.socioeconomic(con, forbund_id, year),
             "missing_feeds": data.missing_monthly_feeds(con, year),
         }
@@ -141,10 +142,10 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     cohorts = {int(r.exit_year): r for _, r in mine.iterrows()}
     twelve = cohorts.get(TWELVE_MONTH_COHORT.cohort(year))
     p_tables, p_charts, p_left_out = participant_tables(ins, src["participants"], t, links)
-    mw = src["median_wait"].get(ins.insats_id)
     load = src["caseload"][src["caseload"].insats_id == ins.insats_id]
     goal = load.goal_participants_per_coach.iloc[0] if len(load) else None
-    f_tables, f_charts = flow_tables(ins, src["flows"], year, t, mw, key,
+    f_tables, f_charts = flow_tables(ins, src["flows"], src["register_months"], year, t,
+                                     src["queue"].get(ins.insats_id, {}), key,
                                      caseload_goal=None if goal is None or pd.isna(goal) else float(goal))
     a_tables, a_charts, a_text = active_status_tables(ins, src["active_status"], year, t)
     o_tables, o_charts = outcome_tables(ins, cohorts, src["categories"], year, t, links)

@@ -248,13 +248,28 @@ def socioeconomic(con, forbund_id: str, year: int) -> pd.DataFrame:
               [forbund_id, year])
 
 
-def median_wait_by_insats(con, forbund_id: str, year: int, threshold: int) -> dict[str, float]:
-    """Median waiting days of the year's inskrivningar per insats (mart_queue_year). A median
-    over fewer than `threshold` waiting times is left out: it would be one person's wait."""
-    rows = con.execute("""
-        SELECT insats_id, CASE WHEN entries_with_queue >= ? THEN median_wait_days END
+def queue_by_insats(con, forbund_id: str, year: int, threshold: int) -> dict[str, dict]:
+    """The year's queue per insats (mart_queue_year): the median waiting days of the year's
+    inskrivningar, the queue on 31 December (how many, median and longest current wait) and those
+    who left it without starting. A median over fewer than `threshold` waiting times is left out:
+    it would be one person's wait (the current waits are hidden with their count when suppressed)."""
+    rows = df(con, """
+        SELECT insats_id, CASE WHEN entries_with_queue >= ? THEN median_wait_days END AS median_wait_days,
+               waiting_year_end, median_current_wait_days_year_end, max_current_wait_days_year_end,
+               left_queue_without_start
         FROM marts.mart_queue_year
-        WHERE forbund_id = ? AND year = ? AND entries_with_queue > 0
+        WHERE forbund_id = ? AND year = ?
         ORDER BY insats_id
-    """, [threshold, forbund_id, year]).fetchall()
-    return {r[0]: r[1] for r in rows}
+    """, [threshold, forbund_id, year])
+    return {r["insats_id"]: r for r in rows.to_dict("records")}
+
+
+def register_months(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """Per insats and month of the year: the queue and the aktiv/passiv status from every register
+    version (mart_register_month); null where no version tells."""
+    return df(con, """
+        SELECT insats_id, month_start, waiting_end, status_passive_end
+        FROM marts.mart_register_month
+        WHERE forbund_id = ? AND year = ?
+        ORDER BY insats_id, month_start
+    """, [forbund_id, year])

@@ -15,8 +15,10 @@ from utfall.cohorts import (
 )
 from utfall.evaluation.model import Chart, ReportTable
 from utfall.evaluation.tables_common import (
-    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, table, with_text,
+    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, shown_number, table,
+    with_text,
 )
+from utfall.evaluation.render_format import is_missing
 from utfall.evaluation.tables_data import Insats
 from utfall.suppression import TableSpec
 
@@ -107,33 +109,59 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
     return tables, charts, left_out
 
 
-def flow_tables(ins: Insats, flows: pd.DataFrame, year: int, t: int, median_wait: float | None,
+def _count_or_none(values) -> list:
+    """Counts as int, an unknown figure (None, NaN, pd.NA) as None: shown empty, never as 0."""
+    return [None if v is None or pd.isna(v) else int(v) for v in values]
+
+
+def _number_or_none(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def flow_tables(ins: Insats, flows: pd.DataFrame, register: pd.DataFrame, year: int, t: int, queue: dict,
                 summary_row: pd.Series, caseload_goal: float | None = None):
-    """Monthly stocks (active and waiting at month end, caseload) and the year's flows.
+    """Monthly stocks (active, waiting and passiv at month end, caseload) and the year's flows and
+    queue. Waiting and passiv come from every version of the register (mart_register_month): a
+    month no version tells is empty.
 
     Monthly new and ended are not shown beside the stocks: a stock and its neighbour month give
     new − ended, so a small monthly flow could be worked out. The year's new and ended are
     shown instead (the year's start stock is not in this report)."""
     mine = flows[flows.insats_id == ins.insats_id].sort_values("month_start")
+    reg = register[register.insats_id == ins.insats_id].set_index("month_start")
+    reg = reg.reindex(mine.month_start)
     labels = [f"{MONTHS_SV[m.month - 1]} {m.year}" for m in pd.to_datetime(mine.month_start)]
-    active, waiting, fte, caseload = ("Aktiva vid månadens slut", "I kö vid månadens slut",
-                                      "Årsarbetare coach", "Deltagare per årsarbetare coach")
+    active, waiting, passive, fte, caseload = ("Aktiva vid månadens slut", "I kö vid månadens slut",
+                                               "Passiva vid månadens slut", "Årsarbetare coach",
+                                               "Deltagare per årsarbetare coach")
     frame = pd.DataFrame({
         active: mine.active_end.astype(int).to_numpy(),
-        waiting: mine.waiting_end.astype(int).to_numpy(),
+        waiting: _count_or_none(reg.waiting_end),
+        passive: _count_or_none(reg.status_passive_end),
         fte: mine.coach_fte.to_numpy(),
         caseload: mine.active_per_coach_fte.to_numpy(),
-    }, index=labels)
+    }, index=labels).astype({waiting: object, passive: object})
     monthly = table(f"{ins.insats_id}_manader_flode", f"{ins.name}: deltagare och kö månad för månad {year}",
-                    frame, TableSpec(counts=[active, waiting], derived={caseload: [active]}), t,
-                    note="Aktiva deltagare och personer i kö vid varje månads slut. IPS eftersträvar högst 20 "
-                         "deltagare per årsarbetare coach.")
+                    frame, TableSpec(counts=[active, waiting, passive], derived={caseload: [active]}), t,
+                    note="Aktiva deltagare och personer i kö vid varje månads slut. Kön läses ur alla registeruttag "
+                         "förbundet lämnat; passiva ur det uttag som gjordes under månaden. En tom ruta betyder "
+                         "att inget uttag visar månaden. IPS eftersträvar högst 20 deltagare per årsarbetare coach.")
     new, ended, wait = "Nya under året", "Avslutade under året", "Mediantid i kö för nya (dagar)"
-    year_frame = pd.DataFrame({new: [int(summary_row["new"])], ended: [int(summary_row["ended_flow"])],
-                               wait: [median_wait]}, index=[str(year)])
-    yearly = table(f"{ins.insats_id}_arsflode", f"{ins.name}: flöden under {year}", year_frame,
-                   TableSpec(counts=[new, ended], derived={wait: [new]}), t,
-                   note="Inskrivningar och avslut under året. Väntetid = dagar från köanmälan till inskrivning.")
+    queued, left = "I kö vid årets slut", "Lämnat kön utan att börja"
+    current, longest = "Mediantid i kö för de som väntar (dagar)", "Längsta väntan hittills (dagar)"
+    year_frame = pd.DataFrame({
+        new: [int(summary_row["new"])], ended: [int(summary_row["ended_flow"])], wait: [_number_or_none(queue.get("median_wait_days"))],
+        queued: _count_or_none([queue.get("waiting_year_end")]), left: _count_or_none([queue.get("left_queue_without_start")]),
+        current: [_number_or_none(queue.get("median_current_wait_days_year_end"))],
+        longest: [_number_or_none(queue.get("max_current_wait_days_year_end"))],
+    }, index=[str(year)]).astype({queued: object, left: object})
+    yearly = table(f"{ins.insats_id}_arsflode", f"{ins.name}: flöden och kö under {year}", year_frame,
+                   TableSpec(counts=[new, ended, queued, left],
+                             derived={wait: [new], current: [queued], longest: [queued]}), t,
+                   note="Inskrivningar och avslut under året. Väntetid = dagar från köanmälan till inskrivning; "
+                        "för de som väntar den 31 december dagar från köanmälan till dess. Lämnat kön utan att "
+                        "börja: stod i kö i ett registeruttag och fanns inte med i nästa, utan att ha skrivits in. "
+                        "En tom ruta betyder att registeruttagen inte täcker uppgiften.")
     charts = [
         Chart(title=f"Aktiva och i kö per månad – {ins.name}", kind="line", table=monthly,
               series={active: "Aktiva", waiting: "I kö"}, x_label="Månad", y_label="Antal personer",
@@ -611,10 +639,26 @@ def flows_text(ins: Insats, tables: list[ReportTable]) -> str:
     last = m.iloc[-1] if len(m) else None
     text = (f"Under året skrevs {fmt_count(y['Nya under året'])} deltagare in och {fmt_count(y['Avslutade under året'])} "
             f"avslutades; mediantiden i kö för de nya var {fmt_number(y['Mediantid i kö för nya (dagar)'], 0)} dagar.")
+    queued = y["I kö vid årets slut"]
+    if shown_number(queued) == 0:
+        text += " Vid årets slut stod ingen i kö."
+    elif shown_number(queued) is not None:
+        text += (f" Vid årets slut stod {fmt_count(queued)} i kö; de hade väntat "
+                 f"{fmt_number(y['Mediantid i kö för de som väntar (dagar)'], 0)} dagar i median och som längst "
+                 f"{fmt_number(y['Längsta väntan hittills (dagar)'], 0)} dagar.")
+    elif not is_missing(queued):
+        text += f" Vid årets slut stod {fmt_count(queued)} i kö."
+    left = y["Lämnat kön utan att börja"]
+    if shown_number(left) == 0:
+        text += " Ingen lämnade kön under året utan att börja."
+    elif not is_missing(left):
+        text += f" {fmt_count(left)} lämnade kön under året utan att börja."
     if last is not None:
-        text += (f" Vid årets sista månad var {fmt_count(last['Aktiva vid månadens slut'])} deltagare aktiva och "
-                 f"{fmt_count(last['I kö vid månadens slut'])} i kö, "
-                 f"{fmt_number(last['Deltagare per årsarbetare coach'])} deltagare per årsarbetare coach (IPS: högst 20).")
+        text += (f" Vid årets sista månad var {fmt_count(last['Aktiva vid månadens slut'])} deltagare aktiva, "
+                 f"{fmt_number(last['Deltagare per årsarbetare coach'])} deltagare per årsarbetare coach (IPS: högst 20)")
+        if not is_missing(last["Passiva vid månadens slut"]):
+            text += f"; {fmt_count(last['Passiva vid månadens slut'])} hade status passiv"
+        text += "."
     return text
 
 

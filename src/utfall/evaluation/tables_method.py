@@ -30,6 +30,10 @@ DEFINITIONS_SV = (
     "Deltagare: en person som varit inskriven i insatsen någon gång under året. Väntetid: dagar från "
     "köanmälan till inskrivning. Deltagare, flöden, kö och deltagare per årsarbetare coach räknas ur "
     "förbundets egna register och kräver inga leveranser från myndigheter, kommuner eller region.",
+    "Kön räknas ur alla registeruttag förbundet lämnat, inte bara det senaste: den som stod i kö i ett uttag "
+    "och saknas i nästa utan att ha skrivits in har lämnat kön utan att börja, räknat den dag nästa uttag "
+    "gjordes. Väntan för de som står i kö: dagar från köanmälan till månadens sista dag (median och längsta). "
+    "En månad som inget uttag gjort på eller efter dess sista dag visas tom.",
     "Försörjning per månad (ur registren): arbete (lön minst en åttondels prisbasbelopp), arbete med "
     "lönestöd, studier (studiemedel), ersättning vid ohälsa (sjukpenning, rehabiliteringspenning, "
     "aktivitets- och sjukersättning), arbetsmarknadsstöd (aktivitetsstöd, utvecklings- och "
@@ -67,7 +71,8 @@ DEFINITIONS_SV = (
     "avslut, till årets slut eller dödsfall; den som redan arbetade månaden före inskrivning "
     "ingår inte i kurvan utan redovisas bredvid.",
     "Deltagare per årsarbetare coach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
-    "eftersträvar högst 20.",
+    "eftersträvar högst 20. Status passiv finns bara i registeruttagen: passiva vid månadens slut visas för "
+    "de månader ett uttag gjordes, övriga månader lämnas tomma.",
 )
 
 
