@@ -45,7 +45,8 @@ def pytest_configure(config) -> None:
 SLOWEST_FIRST = (
     "test_scenario_cutoff.py", "test_demo.py", "test_incremental_panel.py", "test_airflow_standalone.py",
     "test_postgres_warehouse.py", "test_hostile_gate.py", "test_hostile_tiers.py", "test_gate.py",
-    "test_publish.py", "test_evaluate.py", "test_kill_mid_load.py",
+    "test_publish.py", "test_analyst_docs.py", "test_evaluate.py", "test_kill_mid_load.py", "test_alerts.py",
+    "test_dq_warehouse.py", "test_build_dag.py", "test_hostile_load.py", "test_scenario_outcomes.py",
 )
 
 
