@@ -24,9 +24,11 @@ venv: $(BIN)/utfall
 demo: venv
 	$(BIN)/python -m utfall.demo
 
+# --no-loadscope-reorder: the workers take the slowest tests first (tests/conftest.py SLOWEST_FIRST);
+# --durations: the slowest tests are printed at the end.
 test: venv
 	bash scripts/install-test-deps.sh
-	$(BIN)/python -m pytest -q -n auto --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup --no-loadscope-reorder --durations=15
 
 # The whole pipeline timed at a scale (small: a few minutes; national: 80 förbund, 300,000
 # participants, 11 years). Results: bench/results/<date>-<scale>.json and .md.

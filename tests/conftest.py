@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from _pytest.nodeid import NodeId
 
 from utfall.config import Paths
 
@@ -30,17 +32,59 @@ def pytest_configure(config) -> None:
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    # The dbt unit tests check the models' logic on fixed rows, whatever the warehouse holds: they
+    # run in the tests that ask for `with_dbt_unit_tests` (tests/test_build.py), not in each of the
+    # suite's many builds, where they took four tenths of the time. The CLI, the demo and Airflow
+    # inherit the setting.
+    os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
 
 
+# Slowest first (measured on 2 cores, December 2026), so that no long test starts last while the
+# other worker idles: `make test` passes --no-loadscope-reorder, and the scheduler then hands out
+# work in this order. Modules not named here follow in collection order.
+SLOWEST_FIRST = (
+    "test_scenario_cutoff.py", "test_demo.py", "test_incremental_panel.py", "test_airflow_standalone.py",
+    "test_postgres_warehouse.py", "test_hostile_gate.py", "test_hostile_tiers.py", "test_gate.py",
+    "test_publish.py", "test_analyst_docs.py", "test_evaluate.py", "test_kill_mid_load.py", "test_alerts.py",
+    "test_dq_warehouse.py", "test_build_dag.py", "test_hostile_load.py", "test_scenario_outcomes.py",
+)
+
+
+def xdist_group(item: pytest.Item) -> str | None:
+    """The worker group of a test: its module's, when the test uses a fixture built once per module
+    (or a session fixture of the module's own), so that fixture is built on one worker only.
+
+    The conftest's session fixtures need no group: the gate warehouse is built once for all workers
+    (`built_once`), and a PostgreSQL server of its own per worker costs seconds.
+    """
+    marked = item.get_closest_marker("xdist_group")
+    if marked:
+        return str(marked.args[0] if marked.args else marked.kwargs.get("name", "default"))
+    module = item.getparent(pytest.Module)
+    for name in item.fixturenames:
+        for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
+            if fixturedef.scope in ("class", "module") or (
+                    fixturedef.scope == "session" and getattr(fixturedef, "node", None) is module):
+                return module.path.stem
+    return None
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), the tests that use the
-    session-built gate warehouse run on one worker, so it is generated, loaded and built once."""
+    """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), each test's group
+    (`xdist_group`) goes to one worker, and the slowest modules are handed out first."""
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: collection order within
+    if not getattr(config.option, "loadgroup", False):  # set on xdist's workers under --dist loadgroup
+        return
     for item in items:
-        on_postgresql = "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()
-        if "gate_base" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("gate_warehouse"))
-        elif "postgres" in getattr(item, "fixturenames", ()) or on_postgresql:
-            item.add_marker(pytest.mark.xdist_group("postgresql"))  # one server for all of them
+        group = xdist_group(item)
+        # xdist 3.8 tells the scheduler the group by appending "@group" to the node id, through an
+        # attribute pytest 9.2 no longer reads (pytest-xdist issue 1386): every group was silently
+        # spread over the workers. Setting the id pytest reads restores it.
+        if group and not item.nodeid.endswith(f"@{group}"):
+            item.add_marker(pytest.mark.xdist_group(group))
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +96,12 @@ def postgres(request):
 
     with local_postgres() as server:
         yield server
+
+
+@pytest.fixture
+def with_dbt_unit_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test's builds run the dbt unit tests too (see pytest_configure)."""
+    monkeypatch.delenv("DBT_EXCLUDE_RESOURCE_TYPES")
 
 
 def pid(n: int) -> str:
@@ -110,29 +160,50 @@ def cli_env(paths: Paths) -> dict[str, str]:
 
 
 # --- A generated, loaded warehouse for the quality-gate tests -----------------------------
-# Generating and loading ~300 files takes about a minute, so it happens once per session;
-# each test gets its own copy. The base lacks one Försäkringskassan month (GATE_HELD_BACK):
-# tests deliver it whole, halved or not at all, or deliver other faults, then build and gate.
+# Generating and loading ~300 files takes about a minute, so it happens once per run (by one
+# worker: `built_once`); each test gets its own copy. The base lacks one Försäkringskassan month
+# (GATE_HELD_BACK): tests deliver it whole, halved or not at all, or deliver other faults, then
+# build and gate.
 
 GATE_YEAR = 2023
 GATE_HELD_BACK = "fk_utbetalningar_202306.csv"
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """A folder that `make(folder)` fills once for the whole run, whichever xdist worker asks first;
+    the others wait for it (pytest-xdist's recipe for session fixtures that must run once)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    root = tmp_path_factory.getbasetemp().parent  # this run's, shared by its workers
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # left half-made by a worker whose make failed
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def gate_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
-    """(home loaded with everything but GATE_HELD_BACK, folder holding that file)."""
+    """(home loaded with everything but GATE_HELD_BACK, folder holding that file). Read only."""
     from utfall.generate import generate
     from utfall.loader import load
 
-    root = tmp_path_factory.mktemp("gate-base")
-    paths = Paths(root / "home")
-    generate(paths.inbox, forbund=2, participants=300, from_year=2022, to_year=2024, seed=7, progress=False)
-    held = root / "held"
-    held.mkdir()
-    (paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK).rename(held / GATE_HELD_BACK)
-    report = load(paths, today=date(2025, 3, 1))
-    assert not report.quarantined, "generated data must load cleanly"
-    return paths, held
+    def make(root: Path) -> None:
+        paths = Paths(root / "home")
+        generate(paths.inbox, forbund=2, participants=300, from_year=2022, to_year=2024, seed=7, progress=False)
+        (root / "held").mkdir()
+        (paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK).rename(root / "held" / GATE_HELD_BACK)
+        report = load(paths, today=date(2025, 3, 1))
+        assert not report.quarantined, "generated data must load cleanly"
+
+    root = built_once(tmp_path_factory, "gate-base", make)
+    return Paths(root / "home"), root / "held"
 
 
 @pytest.fixture
@@ -147,7 +218,7 @@ def gate_home(gate_base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tup
 
 @pytest.fixture(scope="session")
 def gate_clean_built(gate_base, tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    """The gate base with GATE_HELD_BACK delivered, loaded and built once: clean data.
+    """The gate base with GATE_HELD_BACK delivered, loaded and built once: clean data. Read only.
 
     Tests copy it (`clean_home`) rather than build their own: a build is ~25 s.
     """
@@ -155,18 +226,21 @@ def gate_clean_built(gate_base, tmp_path_factory: pytest.TempPathFactory) -> Pat
     from utfall.loader import load
 
     base, held = gate_base
-    paths = Paths(tmp_path_factory.mktemp("gate-clean") / "home")
-    shutil.copytree(base.home, paths.home)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("UTFALL_HOME", str(paths.home))
-    try:
-        shutil.copy(held / GATE_HELD_BACK, paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK)
-        assert not load(paths, today=date(2025, 3, 1)).quarantined
-        result = build(paths)
-        assert result.success, result.failures
-    finally:
-        mp.undo()
-    return paths
+
+    def make(root: Path) -> None:
+        paths = Paths(root / "home")
+        shutil.copytree(base.home, paths.home)
+        mp = pytest.MonkeyPatch()
+        mp.setenv("UTFALL_HOME", str(paths.home))
+        try:
+            shutil.copy(held / GATE_HELD_BACK, paths.inbox / "fk_utbetalningar" / GATE_HELD_BACK)
+            assert not load(paths, today=date(2025, 3, 1)).quarantined
+            result = build(paths)
+            assert result.success, result.failures
+        finally:
+            mp.undo()
+
+    return Paths(built_once(tmp_path_factory, "gate-clean", make) / "home")
 
 
 @pytest.fixture

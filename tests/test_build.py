@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 
 from tests.conftest import deliver, pid, query
 from tests.test_loader import FK_ROWS, fk
-from utfall.build import build
+from utfall.build import build, dbt_target_path
 from utfall.loader import load
 
 
-def test_build_on_an_empty_warehouse_treats_missing_feeds_as_empty(home):
+def test_build_on_an_empty_warehouse_treats_missing_feeds_as_empty(home, with_dbt_unit_tests):
     result = build(home)
     assert result.success, result.failures
+    # every dbt unit test ran in this build, and passed (the suite's other builds skip them)
+    target = dbt_target_path(home)
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ran = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+    defined = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["unit_tests"]
+    assert defined and sorted(ran) == sorted(defined) and set(ran.values()) == {"pass"}, ran
     assert query(home, "SELECT count(*) FROM staging.stg_fk__utbetalningar") == [(0,)]
     assert query(home, "SELECT count(*) FROM reference.kommuner WHERE kommun_kod = '0180'") == [(1,)]
 
