@@ -337,17 +337,26 @@ def test_cli_exit_codes_and_summary(home):
 def test_load_waits_for_another_writer_and_says_so(home):
     deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
     home.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # The holder keeps the warehouse until the load has said it waits (not for a fixed time, which
+    # a busy machine could outlast before the CLI even starts).
     holder = subprocess.Popen(
         [str(VENV_BIN / "python"), "-c",
-         f"import duckdb, time, sys; c = duckdb.connect({str(home.warehouse)!r}); print('held', flush=True); "
-         "time.sleep(5); c.close()"],
-        stdout=subprocess.PIPE, text=True,
+         f"import duckdb, sys; c = duckdb.connect({str(home.warehouse)!r}); print('held', flush=True); "
+         "sys.stdin.readline(); c.close()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert holder.stdout.readline().strip() == "held"
-    result = run_cli(home, "load")
-    holder.wait()
-    assert result.returncode == 0, result.stderr
-    assert "locked by process" in result.stderr and "waiting" in result.stderr
+    loading = subprocess.Popen([str(VENV_BIN / "utfall"), "load"], env=cli_env(home), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    said = []
+    for line in loading.stderr:  # the load cannot finish before the holder lets go
+        said.append(line)
+        if "locked by process" in line and "waiting" in line:
+            break
+    holder.communicate("let go\n", timeout=60)
+    stdout, rest = loading.communicate(timeout=300)
+    assert loading.returncode == 0, "".join(said) + rest
+    assert any("locked by process" in line and "waiting" in line for line in said), said
     assert query(home, "SELECT count(*) FROM raw.fk_utbetalningar") == [(3,)]
 
 
