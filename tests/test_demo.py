@@ -53,9 +53,10 @@ def test_demo_runs_every_dag_and_prints_the_load_summary_and_what_was_published(
         assert sorted(p.name for p in folder.iterdir()) == [
             "manifest.json", "tabeller.xlsx", "utvardering.html", "utvardering.pdf"]
     paths = Paths(home)
-    # 7 monthly feeds × 48 months + 4 register feeds × 2 förbund, and one correction on top.
+    # 7 monthly feeds × 48 months + 4 register feeds × 2 förbund loaded; superseded: the deltagare
+    # registers of the 3 earlier year-ends × 2 förbund (the queue's history) and one correction.
     assert query(paths, "SELECT status, count(*) FROM raw.loads GROUP BY ALL ORDER BY 1") == [
-        ("loaded", 344), ("superseded", 1)
+        ("loaded", 344), ("superseded", 7)
     ]
     [(reason,)] = query(paths, "SELECT reason FROM raw.loads WHERE load_id = (SELECT max(load_id) FROM raw.loads)")
     assert reason.startswith("correction: supersedes load")
