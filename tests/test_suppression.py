@@ -361,3 +361,19 @@ def test_text_check_tells_counts_from_other_small_numbers():
     clean = "År 2024, mars (månad 3), 3 % till studier, 4,5 deltagare per coach, 12 deltagare, sida 2."
     assert find_disclosures(clean, threshold=5) == []
     assert find_disclosures(pd.DataFrame({"x": [PERSON_ID]}), threshold=5) != []
+
+
+def test_a_cell_left_without_candidates_waits_for_the_cell_another_one_hides_in_the_same_round():
+    """The work-and-studies column of a real 2023 evaluation (Socialstyrelsen's categories): work or
+    studies 1, of it lönestöd 1; neither 6, of it ohälsa 5 and arbetsmarknadsstöd 1; followable 7.
+    Shown, 7 − (≥5 + 1) pins every figure, so the followable must go too. It is the one candidate
+    left, taken for 'work or studies' in the same round in which ohälsa found none of its own; ohälsa
+    is safe once it is hidden. (Before, ohälsa's empty search ended the evaluation with an error.)"""
+    rows = ["ws", "ws_work", "ws_subsidised", "ws_both", "ws_studies",
+            "neither", "n_health", "n_labour", "n_welfare", "n_none", "followable"]
+    frame = pd.DataFrame({"n": [1, 0, 1, 0, 0, 6, 5, 1, 0, 0, 7]}, index=rows)
+    spec = TableSpec(counts=["n"], total_rows={"ws": rows[1:5], "neither": rows[6:10], "followable": ["ws", "neither"]})
+    shown = suppress(frame, spec, threshold=5).display["n"].to_dict()
+    assert shown == {"ws": "<5", "ws_work": "..", "ws_subsidised": "..", "ws_both": "..", "ws_studies": "..",
+                     "neither": "..", "n_health": "..", "n_labour": "<5", "n_welfare": 0, "n_none": 0,
+                     "followable": ".."}

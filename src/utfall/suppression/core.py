@@ -100,12 +100,17 @@ def suppress(frame: pd.DataFrame, spec: TableSpec, threshold: int | None = None)
             break
         # One more secondary cell per exposed cell, in table order; a cell whose lines got
         # one this round waits for the next audit (that cell may already free it).
+        # A cell with no candidate left waits too: a cell hidden for another one this round may
+        # already protect it. Only a round that hides nothing while cells are exposed is a dead end.
         touched: set[Sum] = set()
+        progressed = False
         for cell in sorted(exposed, key=_order):
             mine = [line for line in grid.lines_of(cell) if line in grid.count_sums]
             if not touched.intersection(mine):
                 touched.update(mine)
-                _hide_more_for(cell, grid, values, reasons, name)
+                progressed |= _hide_more_for(cell, grid, values, reasons)
+        if not progressed:
+            raise RuntimeError(f"{name}: a hidden count can be worked out and no shown count is left to hide")
 
     while True:  # derived figures: their sources are final once the counts are
         changed = False
@@ -216,8 +221,9 @@ def _hide_single_hidden(sums, values, reasons, derived: bool = False) -> bool:
     return changed
 
 
-def _hide_more_for(cell: Cell, grid: Grid, values, reasons, name: str) -> None:
-    """One more secondary cell for an exposed cell: the best candidate over its lines."""
+def _hide_more_for(cell: Cell, grid: Grid, values, reasons) -> bool:
+    """One more secondary cell for an exposed cell: the best candidate over its lines, else over
+    the table. False when no shown non-zero count is left anywhere."""
     candidates = sorted(c for line in grid.lines_of(cell) if line in grid.count_sums for c in _candidates(line, values, reasons))
     if not candidates:  # its lines are all hidden or zero: widen to the whole table
         candidates = sorted(
@@ -226,5 +232,6 @@ def _hide_more_for(cell: Cell, grid: Grid, values, reasons, name: str) -> None:
             if c not in reasons and values[c] not in (None, 0)
         )
     if not candidates:
-        raise RuntimeError(f"{name}: a hidden count can be worked out and no shown count is left to hide")
+        return False
     reasons[candidates[0][1]] = Reason.SECONDARY
+    return True
