@@ -79,7 +79,7 @@ def test_postgresql_marts_and_reference_describe_every_table_and_column(postgres
     assert year == FLOWS_YEAR
     assert MONTH_START.match(month_start)
     assert uncommented == []
-    assert len(tables) == 28  # 19 marts, 9 reference tables
+    assert len(tables) == 30  # 20 marts, 10 reference tables
     assert [name for name, comment in tables if not (comment or "").strip()] == []
 
 

@@ -86,13 +86,12 @@ def check_scope(paths: Paths, scope: Scope) -> None:
         known = forbund_with_data(con)
     finally:
         con.close()
+    if scope.forbund_id and scope.forbund_id not in known:
+        raise GateUsageError(f"okänt förbund {scope.forbund_id!r}; förbund med inlästa registerleveranser: "
+                             f"{', '.join(known) or '(inga)'}")
     if unbuilt:
         raise GateUsageError(f"{unbuilt} filer har lästs in efter senaste bygget: kör `utfall build` "
                              "innan grinden, så att den bedömer det som ska publiceras")
-    if scope.forbund_id:
-        if scope.forbund_id not in known:
-            raise GateUsageError(f"okänt förbund {scope.forbund_id!r}; förbund med inlästa registerleveranser: "
-                                 f"{', '.join(known) or '(inga)'}")
 
 
 @tiers.secured
