@@ -356,3 +356,15 @@ def test_chromium_check_sees_a_broken_page(rendered, tmp_path):
     seen = browser_check(broken, tmp_path)
     assert set(seen["broken"]) == {"trasig", "extern"}
     assert any("blocked" in e for e in seen["errors"])
+
+
+def test_every_unknown_figure_is_missing_and_no_known_one_is():
+    """pd.NA (a nullable integer column's empty cell) is unknown like None and NaN: shown empty,
+    never as 0. Its comparison with itself raises rather than answering, which once hid it."""
+    import numpy as np
+    import pandas as pd
+
+    from utfall.evaluation.render_format import is_missing
+
+    assert [is_missing(v) for v in (None, float("nan"), np.nan, pd.NA, pd.NaT)] == [True] * 5
+    assert [is_missing(v) for v in (0, 0.0, 3, "x", "")] == [False] * 5

@@ -75,12 +75,13 @@ def column_kind(table: ReportTable, column: str) -> Kind:
 
 
 def is_missing(value) -> bool:
+    """None, NaN, pd.NA or NaT: an unknown figure (shown empty, never as 0)."""
     if value is None:
         return True
     try:
-        return bool(value != value) or str(value) in ("<NA>", "NaT")  # NaN, pd.NA, NaT
-    except (TypeError, ValueError):
-        return False
+        return bool(value != value) or str(value) in ("<NA>", "NaT")  # NaN; pd.NA and NaT by name
+    except (TypeError, ValueError):  # pd.NA != pd.NA is pd.NA, whose truth value raises
+        return str(value) == "<NA>"
 
 
 def is_number(value) -> bool:

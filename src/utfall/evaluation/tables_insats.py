@@ -111,11 +111,11 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
 
 def _count_or_none(values) -> list:
     """Counts as int, an unknown figure (None, NaN, pd.NA) as None: shown empty, never as 0."""
-    return [None if v is None or pd.isna(v) else int(v) for v in values]
+    return [None if is_missing(v) else int(v) for v in values]
 
 
 def _number_or_none(value) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
+    return None if is_missing(value) else float(value)
 
 
 def flow_tables(ins: Insats, flows: pd.DataFrame, register: pd.DataFrame, year: int, t: int, queue: dict,
