@@ -9,7 +9,7 @@ SHELL := /bin/bash
 # package. Hide only that line; every other message, and pip's exit code, stay.
 PIP_QUIET_FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: demo test venv clean-data contracts bench
+.PHONY: demo test venv clean-data contracts bench docs
 
 $(BIN)/utfall: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
@@ -35,6 +35,11 @@ test: venv
 SCALE ?= small
 bench: venv
 	$(BIN)/python -m bench.run --scale $(SCALE)
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or anchor fails.
+# While editing: .venv/bin/mkdocs serve.
+docs: venv
+	$(BIN)/mkdocs build --strict
 
 contracts: venv
 	$(BIN)/utfall contracts export
