@@ -1,4 +1,4 @@
--- The analysts' five headline queries on published/analyst.duckdb (README "For analysts").
+-- The analysts' five headline queries on published/analyst.duckdb (docs/analysts.md "For analysts").
 -- `bench.run` times each; {year} is the evaluation year. One query per "-- name:" block.
 
 -- name: outcomes_12m_per_insats

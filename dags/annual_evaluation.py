@@ -1,17 +1,15 @@
 """The `annual_evaluation` DAG: the quality gate, then each förbund's evaluation into the outbox.
 
-Wiring only: the work is `utfall.evaluation.tasks` (the same as `utfall gate` and
+Wiring only: the work is `utfall.orchestration.tasks` (the same as `utfall gate` and
 `utfall evaluate` from the shell).
 """
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Param, dag, task, task_group
 
-from utfall.alerts import GATE_TOPIC
-from utfall.ingest import WAREHOUSE_WRITER_POOL
-from utfall.notify import LONG_TASK_TIMEOUT, TASK_TIMEOUT, default_args
+from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
+from utfall.orchestration.defaults import DAG_ARGS, GATE_TOPIC, LONG_TASK_TIMEOUT, TASK_TIMEOUT, default_args
 
 DOC = f"""### The annual evaluation of every förbund
 
@@ -36,12 +34,10 @@ DOC = f"""### The annual evaluation of every förbund
 @dag(
     dag_id="annual_evaluation",
     schedule="0 6 15 3 *",
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
+    **DAG_ARGS,
     # Unpaused, a new DAG runs its latest past schedule at once: last March's evaluation on a
     # warehouse with no data yet, a certain red run. Unpause it once the year's data is in.
     is_paused_upon_creation=True,
-    max_active_runs=1,
     tags=["evaluation"],
     params={
         "year": Param(None, type=["null", "integer"], description="Year to evaluate (default: the previous year)"),
@@ -53,22 +49,21 @@ DOC = f"""### The annual evaluation of every förbund
 def annual_evaluation():
     @task(task_id="scope")
     def scope(params=None, logical_date=None) -> dict:
-        from utfall.evaluation.tasks import evaluation_year
+        from utfall.orchestration.tasks import evaluation_scope
 
-        year = evaluation_year(params.get("year"), (logical_date or pendulum.now("UTC")).year)
-        return {"year": year, "forbund": params.get("forbund") or None}
+        return evaluation_scope(params, logical_date)
 
     @task_group(group_id="quality_gate")
     def quality_gate(chosen: dict):
         @task(task_id="run_checks", pool=WAREHOUSE_WRITER_POOL)
         def run_checks(chosen: dict) -> dict:
-            from utfall.evaluation.tasks import run_gate_task
+            from utfall.orchestration.tasks import run_gate_task
 
             return run_gate_task(chosen["year"], chosen["forbund"])
 
         @task(task_id="verdict", retries=0)
         def verdict(run: dict, chosen: dict) -> str:
-            from utfall.evaluation.tasks import gate_verdict_task
+            from utfall.orchestration.tasks import gate_verdict_task
 
             return gate_verdict_task(run, chosen["year"], chosen["forbund"])
 
@@ -76,7 +71,7 @@ def annual_evaluation():
 
     @task(task_id="evaluate", pool=WAREHOUSE_WRITER_POOL, execution_timeout=LONG_TASK_TIMEOUT)
     def evaluate(chosen: dict, gate_run_id: str) -> dict:
-        from utfall.evaluation.tasks import run_evaluate_task
+        from utfall.orchestration.tasks import run_evaluate_task
 
         return run_evaluate_task(chosen["year"], chosen["forbund"])
 

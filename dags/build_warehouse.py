@@ -3,19 +3,17 @@
 Scheduled on the raw-feed Assets that the ingest DAGs update, it runs one `dbt build`
 (seeds, models, tests) and publishes the analysts' copy, like `utfall build`, then runs
 the quality gate in warnings-only mode. Wiring only: the work is
-`utfall.warehouse.run_build_task` and `utfall.dq.gate.run_after_build_task`. Not named
+`utfall.orchestration.tasks` (`run_build_task`, `run_gate_after_build_task`). Not named
 `dbt_*.py`: dbt's plugin loader would import such a file again.
 """
 
 from __future__ import annotations
 
-import pendulum
-from airflow.sdk import Asset, AssetAny, dag, task
+from airflow.sdk import AssetAny, dag, task
 
-from utfall.contracts import FEEDS
-from utfall.ingest import WAREHOUSE_WRITER_POOL, raw_asset
-from utfall.notify import LONG_TASK_TIMEOUT, TASK_TIMEOUT, default_args
-from utfall.warehouse import MARTS_ASSET_NAME, MARTS_ASSET_URI
+from utfall.orchestration.assets import MARTS_ASSET_NAME, MARTS_ASSET_URI, WAREHOUSE_WRITER_POOL, marts_asset, raw_asset
+from utfall.orchestration.defaults import DAG_ARGS, LONG_TASK_TIMEOUT, TASK_TIMEOUT, default_args
+from utfall.orchestration.feeds import FEEDS
 
 RAW_ASSETS = [raw_asset(f) for f in FEEDS.values()]
 
@@ -47,9 +45,7 @@ DOC = f"""### Build the warehouse and publish the analysts' copy
 @dag(
     dag_id="build_warehouse",
     schedule=AssetAny(*RAW_ASSETS),
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
+    **DAG_ARGS,
     tags=["warehouse"],
     default_args=default_args(retries=1),
     doc_md=DOC,
@@ -58,19 +54,19 @@ def build_warehouse():
     @task(
         task_id="build_and_publish",
         pool=WAREHOUSE_WRITER_POOL,
-        outlets=[Asset(name=MARTS_ASSET_NAME, uri=MARTS_ASSET_URI)],
+        outlets=[marts_asset()],
         execution_timeout=LONG_TASK_TIMEOUT,
     )
     def build_and_publish(run_id: str | None = None) -> dict[str, int]:
-        from utfall.warehouse import run_build_task
+        from utfall.orchestration.tasks import run_build_task
 
         return run_build_task(run_id)
 
     @task(task_id="quality_gate", pool=WAREHOUSE_WRITER_POOL)
     def quality_gate() -> dict:
-        from utfall.dq.gate import run_after_build_task
+        from utfall.orchestration.tasks import run_gate_after_build_task
 
-        return run_after_build_task()
+        return run_gate_after_build_task()
 
     build_and_publish() >> quality_gate()
 

@@ -1,19 +1,17 @@
 """The `feed_freshness` DAG: every morning, one task per feed fails (and alerts) when its next
 delivery is overdue against the delivery agreement.
 
-Wiring only: the work is `utfall.ingest.check_feed_freshness`, the rule `utfall.dq.freshness`
+Wiring only: the work is `utfall.orchestration.tasks.check_feed_freshness`, the rule `utfall.dq.freshness`
 (the same table `utfall ledger` prints).
 """
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 
-from utfall.contracts import FEEDS
-from utfall.dq.freshness import DUE_DAY
-from utfall.ingest import WAREHOUSE_WRITER_POOL
-from utfall.notify import FailureNotifier, TASK_TIMEOUT, default_args
+from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
+from utfall.orchestration.defaults import DAG_ARGS, TASK_TIMEOUT, default_args, failure_alert
+from utfall.orchestration.feeds import DUE_DAY, FEEDS
 
 DOC = f"""### Is any feed's delivery overdue?
 
@@ -33,20 +31,18 @@ DOC = f"""### Is any feed's delivery overdue?
 @dag(
     dag_id="feed_freshness",
     schedule="0 7 * * *",
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
+    **DAG_ARGS,
     tags=["ingest", "freshness"],
     default_args=default_args(retries=0),
     doc_md=DOC,
 )
 def feed_freshness():
     for name in FEEDS:
-        @task(task_id=name, pool=WAREHOUSE_WRITER_POOL, on_failure_callback=[FailureNotifier(topic=name)])
+        @task(task_id=name, pool=WAREHOUSE_WRITER_POOL, on_failure_callback=failure_alert(name))
         def check(feed: str, logical_date=None) -> dict:
-            from utfall.ingest import check_feed_freshness
+            from utfall.orchestration.tasks import check_feed_freshness
 
-            return check_feed_freshness(feed, (logical_date or pendulum.now("UTC")).date())
+            return check_feed_freshness(feed, logical_date)
 
         check(name)
 

@@ -3,17 +3,16 @@
 Each DAG `ingest_<feed>` loads new files from `$UTFALL_HOME/inbox/<feed>/` into the
 warehouse's raw schema (`utfall load --feed <feed>`) and updates the Asset
 `raw.<feed>` so that later DAGs can be scheduled on data. Wiring only: the work is
-`utfall.ingest.run_feed_load`.
+`utfall.orchestration.tasks.run_feed_load`.
 """
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 
-from utfall.contracts import AGENCY_NAMES, FEEDS, Feed
-from utfall.ingest import WAREHOUSE_WRITER_POOL, raw_asset
-from utfall.notify import TASK_TIMEOUT, default_args
+from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL, raw_asset
+from utfall.orchestration.defaults import DAG_ARGS, TASK_TIMEOUT, default_args
+from utfall.orchestration.feeds import AGENCY_NAMES, FEEDS, Feed
 
 
 def _doc(feed: Feed) -> str:
@@ -42,9 +41,7 @@ def ingest_dag(feed: Feed):
     @dag(
         dag_id=f"ingest_{feed.name}",
         schedule=feed.schedule,
-        start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-        catchup=False,
-        max_active_runs=1,
+        **DAG_ARGS,
         tags=["ingest", f"agency:{feed.agency}", feed.kind],
         default_args=default_args(retries=2, topic=feed.name),
         doc_md=_doc(feed),
@@ -56,7 +53,7 @@ def ingest_dag(feed: Feed):
             outlets=[raw_asset(feed)],
         )
         def load_feed() -> dict[str, int]:
-            from utfall.ingest import run_feed_load
+            from utfall.orchestration.tasks import run_feed_load
 
             return run_feed_load(feed.name)
 

@@ -1,4 +1,4 @@
-"""Airflow running for real, and the scheduler running an ingest DAG: the README's recipe
+"""Airflow running for real, and the scheduler running an ingest DAG: the recipe in docs/deployment.md
 (`utfall airflow-setup` + `airflow standalone`), and the production configuration (metadata in
 PostgreSQL, LocalExecutor, each component its own process)."""
 

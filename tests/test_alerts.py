@@ -215,7 +215,7 @@ def test_a_task_over_its_timeout_is_stopped_and_alerts(airflow_db, dagbag, home,
 
 
 def test_every_task_has_a_timeout_and_the_failure_alert(dagbag):
-    from utfall.notify import FailureNotifier
+    from utfall.orchestration.alerting import FailureNotifier
 
     assert {"build_warehouse", "annual_evaluation", "feed_freshness"} | {f"ingest_{f}" for f in FEEDS} <= set(
         dagbag.dag_ids)

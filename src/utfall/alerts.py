@@ -1,4 +1,4 @@
-"""What an alert says: subject and text of the e-mail a failed task sends (utfall.notify sends it).
+"""What an alert says: subject and text of the e-mail a failed task sends (utfall.orchestration.alerting sends it).
 
 Built from safe parts only: feed, rule and check names, line numbers, the contract's column
 names, file names, paths. Never a value from a delivery. Everything shown also passes `scrub`,

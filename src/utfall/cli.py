@@ -361,7 +361,7 @@ def socioeconomic(
 ) -> None:
     """Socioeconomic calculation for people who moved to work, studies or activity (the table is in Swedish).
 
-    Columns (see README): person_id, utfall (arbete/studier/sysselsattning), fk_fore_sek, af_fore_sek, kommun_fore_sek, skatt_fore_sek, lon_sek, lonestod_sek, boendestod_fore_tim_vecka, boendestod_efter_tim_vecka.
+    Columns (see docs/analysts.md, "Socioeconomic calculator"): person_id, utfall (arbete/studier/sysselsattning), fk_fore_sek, af_fore_sek, kommun_fore_sek, skatt_fore_sek, lon_sek, lonestod_sek, boendestod_fore_tim_vecka, boendestod_efter_tim_vecka.
 
     Only totals are printed, never a person_id.
 
@@ -439,7 +439,7 @@ def airflow_env() -> None:
     """
     import shlex
 
-    from utfall.airflow_env import airflow_environment
+    from utfall.orchestration.environment import airflow_environment
     from utfall.config import Paths, home_from_env
 
     # Airflow's tasks find the warehouse through its connection, so it need not be resolvable here
@@ -481,7 +481,7 @@ def airflow_setup() -> None:
 
     Exit codes: 0 ready; 1 an airflow command failed (its output is shown); 2 usage error.
     """
-    from utfall.airflow_env import prepare_airflow
+    from utfall.orchestration.environment import prepare_airflow
     from utfall.config import Paths, home_from_env
 
     paths = Paths(home_from_env())
@@ -502,7 +502,7 @@ def airflow_admin(
     this password instead of generating one. Exit codes: 0 written; 2 usage error, the password
     is unset, or the user is not an admin in $AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS.
     """
-    from utfall.airflow_env import write_admin_password
+    from utfall.orchestration.environment import write_admin_password
 
     users = os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS")
     if users is not None and [user, "admin"] not in [u.strip().lower().split(":")[:2] for u in users.split(",")]:

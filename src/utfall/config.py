@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,21 +28,6 @@ class Paths:
         from utfall.target import postgres_dsn
 
         return cls(home_from_env(), postgres_dsn())
-
-    @classmethod
-    def for_airflow_task(cls) -> "Paths":
-        """For code an Airflow task runs: the warehouse is the Airflow connection utfall_warehouse."""
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from utfall.target import WarehouseSettingError, airflow_postgres_dsn, describe
-
-        try:
-            paths = cls(home_from_env(), airflow_postgres_dsn())
-        except WarehouseSettingError as e:
-            raise AirflowFailException(str(e)) from None  # no retry: a setting does not fix itself
-        logging.getLogger("utfall").info("Warehouse: %s", describe(paths.warehouse_dsn) if paths.warehouse_dsn
-                                         else f"DuckDB {paths.warehouse}")
-        return paths
 
     @property
     def inbox(self) -> Path:

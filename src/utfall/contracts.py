@@ -149,6 +149,8 @@ def _sek(name: str, description: str, required: bool = False, english: str = "")
 
 MONTHLY_SCHEDULE = "0 6 15 * *"  # agencies deliver the previous month by the 15th
 SNAPSHOT_SCHEDULE = "0 6 * * *"  # register snapshots can come any day: look daily
+# The delivery agreement: month M is due by this day of month M + 1 (utfall.dq.freshness judges it).
+DUE_DAY = 20
 
 FEEDS_LIST: tuple[Feed, ...] = (
     Feed(

@@ -48,10 +48,11 @@ def output_to(log_path: Path):
 
 
 def run_dag(bag, dag_id: str, paths: Paths, conf: dict | None = None) -> str:
+    from utfall.orchestration.local_runs import run_to_end
+
     log_path = paths.airflow_home / "demo-logs" / f"{dag_id}.log"
     with output_to(log_path):
-        run = bag.dags[dag_id].test(run_conf=conf)
-    state = str(getattr(run, "state", "unknown"))
+        state = run_to_end(bag, dag_id, conf)
     console.print(f"{dag_id:32} {'[green]' if state == 'success' else '[red]'}{state}[/]  log: {log_path}")
     return state
 
@@ -157,7 +158,7 @@ def print_outbox(paths: Paths, year: int) -> None:
 
 def main() -> None:
     paths = Paths.from_env()
-    from utfall.airflow_env import airflow_environment, prepare_airflow
+    from utfall.orchestration.environment import airflow_environment, prepare_airflow
 
     os.environ.update(airflow_environment(paths))
     reset_demo_home(paths)
@@ -176,11 +177,12 @@ def main() -> None:
     console.print(f"AIRFLOW_HOME={paths.airflow_home}")
 
     console.rule("3. Ingest DAGs, run by Airflow (dag.test)")
-    from airflow.dag_processing.dagbag import DagBag
+    from utfall.orchestration.local_runs import DagImportError, project_dags
 
-    bag = DagBag(dag_folder=str(project_dir() / "dags"))
-    if bag.import_errors:
-        console.print(f"[red]DAG import errors: {bag.import_errors}[/red]")
+    try:
+        bag = project_dags()
+    except DagImportError as e:
+        console.print(str(e), style="red", markup=False)
         sys.exit(1)
     failed = []
     for dag_id in sorted(d for d in bag.dag_ids if d.startswith("ingest_")):

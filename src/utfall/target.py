@@ -6,7 +6,7 @@ PostgreSQL is selected by its connection being there, or demanded by
 demanded but not resolvable is an error naming what is missing, never a silent DuckDB.
 - The CLI (`postgres_dsn`): `UTFALL_WAREHOUSE_URL=postgresql://user:password@host:port/db`, else
   `AIRFLOW_CONN_UTFALL_WAREHOUSE` in Airflow's URI or JSON form.
-- Airflow tasks (`airflow_postgres_dsn`): the Airflow connection `utfall_warehouse`, resolved by
+- Airflow tasks (`utfall.orchestration.connection`): the Airflow connection `utfall_warehouse`, resolved by
   Airflow's connection API, so the UI, the metadata DB, the environment and a secrets backend
   all work alike. Airflow is imported there only: the library itself never needs it.
 
@@ -47,7 +47,7 @@ class WarehouseSettingError(ValueError):
 
 def postgres_dsn() -> str | None:
     """Outside Airflow (the CLI): the PostgreSQL URL when the warehouse is PostgreSQL, else None (DuckDB)."""
-    chosen = _chosen_type(os.environ.get(WAREHOUSE_TYPE_ENV), WAREHOUSE_TYPE_ENV)
+    chosen = chosen_type(os.environ.get(WAREHOUSE_TYPE_ENV), WAREHOUSE_TYPE_ENV)
     if chosen == "duckdb":
         return None
     if os.environ.get(WAREHOUSE_URL_ENV):
@@ -61,37 +61,7 @@ def postgres_dsn() -> str | None:
     return None
 
 
-def airflow_postgres_dsn() -> str | None:
-    """In an Airflow task: the connection `utfall_warehouse` as a PostgreSQL URL when the
-    warehouse is PostgreSQL, else None (DuckDB)."""
-    from airflow.sdk import Connection, Variable
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    setting, source = os.environ.get(WAREHOUSE_TYPE_ENV), WAREHOUSE_TYPE_ENV
-    if not setting:
-        setting = Variable.get(WAREHOUSE_TYPE_VARIABLE, default=None)
-        source = f"the Airflow Variable {WAREHOUSE_TYPE_VARIABLE}"
-    chosen = _chosen_type(setting, source)
-    if chosen == "duckdb":
-        return None
-    try:
-        connection = Connection.get(CONNECTION_ID)
-    except AirflowNotFoundException:
-        where = (f"define the Airflow connection {CONNECTION_ID} (UI, `airflow connections add`, "
-                 f"{AIRFLOW_CONNECTION_ENV} or a secrets backend)")
-        if chosen == "postgresql":
-            raise WarehouseSettingError(f"{source} is postgresql, but Airflow has no connection "
-                                        f"{CONNECTION_ID}: {where}") from None
-        if os.environ.get(WAREHOUSE_URL_ENV):
-            raise WarehouseSettingError(f"{WAREHOUSE_URL_ENV} is set, but tasks under Airflow use the "
-                                        f"connection {CONNECTION_ID}, which is not defined: {where}") from None
-        return None
-    return _url_from_fields(connection.conn_type, connection.host, connection.port, connection.login,
-                            connection.password, connection.schema, connection.extra_dejson,
-                            f"the Airflow connection {CONNECTION_ID}")
-
-
-def _chosen_type(value: str | None, source: str) -> str | None:
+def chosen_type(value: str | None, source: str) -> str | None:
     """duckdb, postgresql, or None when nothing demands either; a renamed setting is refused."""
     if os.environ.get(RENAMED_URL_ENV):
         raise WarehouseSettingError(f"{RENAMED_URL_ENV} was renamed: set {WAREHOUSE_URL_ENV} instead")
@@ -122,7 +92,7 @@ def _url_from_airflow_form(value: str) -> str:
         raise WarehouseSettingError(f"{AIRFLOW_CONNECTION_ENV} is not valid JSON (column {e.colno}: {e.msg})") from None
     if not isinstance(fields, dict) or not isinstance(extra, dict):
         raise WarehouseSettingError(f"{AIRFLOW_CONNECTION_ENV} must be a JSON object with an object as its extra")
-    return _url_from_fields(fields.get("conn_type"), fields.get("host"), fields.get("port"), fields.get("login"),
+    return url_from_fields(fields.get("conn_type"), fields.get("host"), fields.get("port"), fields.get("login"),
                             fields.get("password"), fields.get("schema"), extra, AIRFLOW_CONNECTION_ENV)
 
 
@@ -130,7 +100,7 @@ def _libpq_keywords() -> set[str]:
     return {option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults()}
 
 
-def _url_from_fields(conn_type, host, port, login, password, schema, extra: dict, source: str) -> str:
+def url_from_fields(conn_type, host, port, login, password, schema, extra: dict, source: str) -> str:
     """A postgresql:// URL (libpq, dbt and SQLAlchemy all read it) from a connection's fields.
     Extras libpq knows (sslmode, sslrootcert, connect_timeout, …) go along; Airflow-only ones
     (cursor, iam, …) do not."""

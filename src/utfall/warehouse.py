@@ -6,19 +6,13 @@ published file while a build with failing tests waits for a fix.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from utfall import ledger
 from utfall.build import BuildResult, build
 from utfall import tiers
 from utfall.config import Paths
-from utfall.publish import PublishRefused, PublishResult, publish
-
-log = logging.getLogger("utfall.warehouse")
-
-MARTS_ASSET_NAME = "marts"
-MARTS_ASSET_URI = "x-utfall://warehouse/marts"
+from utfall.publish import PublishResult, publish
 
 
 @dataclass(frozen=True)
@@ -38,25 +32,3 @@ def build_and_publish(paths: Paths, select: str | None = None, run_id: str | Non
         if not result.success or paths.warehouse_dsn:
             return WarehouseResult(result, None)
         return WarehouseResult(result, publish(paths, run_id, held))
-
-
-def run_build_task(run_id: str | None) -> dict[str, int]:
-    """What the `build_warehouse` DAG's task does; fails without retry when a retry cannot help."""
-    from airflow.sdk.exceptions import AirflowFailException
-
-    try:
-        result = build_and_publish(Paths.for_airflow_task(), run_id=run_id)
-    except PublishRefused as e:
-        raise AirflowFailException(str(e)) from e
-    if not result.build.success:
-        # A failing dbt test or a broken model will not fix itself by running again.
-        raise AirflowFailException(
-            "dbt build failed; nothing published (analysts keep the previous file):\n"
-            + "\n".join(result.build.failures)
-        )
-    if result.published is None:
-        log.info("built the PostgreSQL warehouse: analysts read its schema marts")
-        return {"tables": 0, "rows": 0}
-    summary = {"tables": len(result.published.tables), "rows": sum(n for _, n in result.published.tables)}
-    log.info("published %s: %d tables, %d rows", result.published.path, summary["tables"], summary["rows"])
-    return summary

@@ -17,11 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from utfall.contracts import FEEDS
+from utfall.contracts import DUE_DAY, FEEDS
 from utfall.dq.scope import month_label, period_day_sql, period_month_sql
 from utfall.reference import parameter
 
-DUE_DAY = 20
 
 ON_TIME, OVERDUE, NEVER = "on time", "overdue", "never delivered"
 

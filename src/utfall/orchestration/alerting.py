@@ -1,7 +1,6 @@
-"""Failures reach people: the notifier every Utfall task calls when it fails, and the task
-defaults every DAG uses (timeouts, retries, the notifier), defined once.
+"""Failures reach people: the notifier every Utfall task calls when it fails, and the failure
+that carries the alert Utfall composed for it.
 
-Orchestration side: imports Airflow, so only DAG files and task code import this module.
 The message is composed by utfall.alerts and sent through the SMTP provider's SmtpNotifier
 with the Airflow connection `smtp_default` (or [email] email_conn_id).
 """
@@ -9,7 +8,6 @@ with the Airflow connection `smtp_default` (or [email] email_conn_id).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk import BaseNotifier, Variable
@@ -17,14 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from utfall.alerts import RECIPIENTS_VARIABLE, Alert, parse_recipients, task_failure_alert, topic_variable
 
-log = logging.getLogger("utfall.notify")
-
-# Every task gets TASK_TIMEOUT unless its DAG says otherwise: a feed's load (national scale: the
-# biggest month takes minutes) and the gate's checks, with room to wait for the writer pool.
-TASK_TIMEOUT = timedelta(hours=1)
-# A whole dbt build or every förbund's evaluation (national scale today: about 5 minutes each).
-LONG_TASK_TIMEOUT = timedelta(hours=3)
-RETRY_DELAY = timedelta(minutes=5)
+log = logging.getLogger("utfall.orchestration.alerting")
 
 
 class AlertedFailure(AirflowFailException):
@@ -76,14 +67,3 @@ def alert_for(context) -> Alert:
         getattr(ti, "try_number", None), error if isinstance(error, BaseException) else None,
         getattr(ti, "log_url", None),
     )
-
-
-def default_args(retries: int, topic: str | None = None, timeout: timedelta = TASK_TIMEOUT) -> dict:
-    """default_args of every Utfall DAG: owner, retries, an execution timeout, the failure alert."""
-    return {
-        "owner": "data-engineering",
-        "retries": retries,
-        "retry_delay": RETRY_DELAY,
-        "execution_timeout": timeout,
-        "on_failure_callback": [FailureNotifier(topic)],
-    }

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from utfall.config import Paths, project_dir
-from utfall.ingest import WAREHOUSE_WRITER_POOL
+from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
 
 
 def airflow_environment(paths: Paths) -> dict[str, str]:
