@@ -331,3 +331,17 @@ def test_the_months_the_cohorts_read_are_expected_up_to_the_cut_off():
     assert expected_months(con, Scope(2023)) == (date(2021, 1, 1), date(2023, 12, 1))
     # one förbund's scope reads its own cohorts
     assert expected_months(con, Scope(2024, "sf02")) == (date(2023, 1, 1), date(2024, 12, 1))
+
+
+def test_dq_results_columns_are_defined_once_and_match_a_result():
+    from dataclasses import fields
+
+    from utfall.dq.runner import Result
+    from utfall.dq.store import RESULT_COLUMNS, RESULTS_DDL
+
+    columns = [name for name, _, _ in RESULT_COLUMNS]
+    assert {f.name for f in fields(Result)} == set(columns) - {"run_id", "year"}
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA dq")
+    con.execute(RESULTS_DDL)
+    assert [r[0] for r in con.execute("DESCRIBE dq.results").fetchall()] == columns

@@ -50,11 +50,16 @@ _ANCHOR_KOMMUNER = (
 MAX_FORBUND = 99
 NEVER = 10**7  # a month number later than any real one: "has not happened"
 
-METHODS = ("IPS", "IPS_LITE", "SE", "SED", "ANNAN")
-EXIT_REASONS = (
-    "arbete", "arbete_subventionerat", "studier", "arbetssokande", "sjukskrivning",
-    "annan_insats", "flyttat", "avbrutit", "avliden", "ovrigt",
-)
+
+
+def _codes(feed: str, column: str) -> tuple[str, ...]:
+    """A code list as the feed's contract defines it (one definition; the generator's order is the contract's)."""
+    return FEEDS[feed].column(column).codes
+
+
+METHODS = _codes("insatser", "metod")
+# Every reason but felregistrering: a synthetic register holds no registration errors.
+EXIT_REASONS = tuple(r for r in _codes("deltagare", "avslutsorsak") if r != "felregistrering")
 REASON = {name: i for i, name in enumerate(EXIT_REASONS)}
 _SUCCESS = (REASON["arbete"], REASON["arbete_subventionerat"], REASON["studier"])
 # Share of ended episodes ending in (work, subsidised work, studies) per method: IPS does best.
@@ -77,15 +82,15 @@ _LATE_WORK = {"arbetssokande": 0.25, "sjukskrivning": 0.05, "annan_insats": 0.15
               "avbrutit": 0.10, "ovrigt": 0.10}
 _LATE_STUDY = {"arbetssokande": 0.05, "annan_insats": 0.05, "ovrigt": 0.05}
 
-FK_CODES = ("SJP", "RHP", "AKE", "SJE", "AKS", "UTV", "ETB")
+FK_CODES = _codes("fk_utbetalningar", "formankod")
 BENEFIT = {code: i for i, code in enumerate(FK_CODES)}
-OMFATTNING = np.array([25, 50, 75, 100])
+OMFATTNING = np.array([int(v) for v in _codes("fk_utbetalningar", "omfattning")])
 # Statutory-like daily amounts for the flat-rate labour-market benefits.
 _UTV_DAILY, _ETB_DAILY = 160, 308
-_SUBSIDY_TYPES = ("LONEBIDRAG", "NYSTARTSJOBB", "INTRODUKTIONSJOBB", "ANNAT")
-_SECTORS = ("PRIVAT", "KOMMUN", "REGION", "STAT", "IDEELL")
-_STUDY_FORMS = ("KOMVUX", "FOLKHOGSKOLA", "HOGSKOLA", "SFI", "ANNAN")
-_EDUCATION = ("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand")
+_SUBSIDY_TYPES = _codes("af_status", "lonestod_typ")
+_SECTORS = _codes("skv_lon", "arbetsgivare_sektor")
+_STUDY_FORMS = _codes("csn_studiestod", "studieform")
+_EDUCATION = _codes("deltagare", "utbildningsniva")
 _AF_PROGRAMMES = ("Jobb- och utvecklingsgarantin", "Förberedande insatser", "Arbetspraktik",
                   "Arbetsmarknadsutbildning")
 # AF's sökandekategori codes: open job seekers, programme participants, employed with lönebidrag.

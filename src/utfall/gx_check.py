@@ -19,7 +19,8 @@ import duckdb
 
 from utfall.contracts import Feed
 from utfall import derive
-from utfall.validation import STAGED, Violation, q
+from utfall.db.sql import ident
+from utfall.validation import STAGED, Violation
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no telemetry: this machine has no network
 logging.getLogger("great_expectations").setLevel(logging.WARNING)  # it logs its internals at INFO
@@ -50,7 +51,7 @@ def _validation_definition(suite_path: str):
 
 
 def validate_staged(con: duckdb.DuckDBPyConnection, feed: Feed, limit: int = 100) -> tuple[list[Violation], int]:
-    columns = ", ".join(q(c) for c in feed.column_names)
+    columns = ", ".join(ident(c) for c in feed.column_names)
     frame = con.execute(f"SELECT __line, {columns} FROM {STAGED} ORDER BY __line").df()
     lines = frame.pop("__line").to_numpy()
     definition = _validation_definition(str(derive.suite_path(feed)))

@@ -20,6 +20,7 @@ import duckdb
 
 from utfall import pii
 from utfall.contracts import FEEDS, Feed
+from utfall.db.transactions import transaction
 
 log = logging.getLogger("utfall.ledger")
 
@@ -100,13 +101,8 @@ def warehouse_transaction(paths):
     """`connect_warehouse` in one transaction: committed when the block ends, rolled back on error."""
     con = connect_warehouse(paths)
     try:
-        con.begin()
-        try:
+        with transaction(con):
             yield con
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
     finally:
         con.close()
 

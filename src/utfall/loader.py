@@ -49,7 +49,9 @@ from utfall.config import Paths
 from utfall.contracts import FEEDS
 from utfall.deliveries import Delivery, DeliveryNameError, identify
 from utfall.places import inside, readable_name, stored_name
-from utfall.validation import STAGED, FileRefused, Violation, check_rules, q, stage
+from utfall.db.sql import ident
+from utfall.db.transactions import transaction
+from utfall.validation import STAGED, FileRefused, Violation, check_rules, stage
 
 log = logging.getLogger("utfall.loader")
 
@@ -317,25 +319,20 @@ def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: 
     feed = delivery.feed
     load_id = common["load_id"]
     target = _place(paths.archive, feed.name, archived_name(load_id, common["file_name"]))
-    columns = ", ".join(q(c) for c in feed.column_names)
+    columns = ", ".join(ident(c) for c in feed.column_names)
     select_staged = f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
-    con.begin()
-    try:
+    with transaction(con):
         ledger.ensure_feed_table(con, feed)
         if checker is con:
             con.execute(f"INSERT INTO {feed.raw_table} (load_id, source_line, {columns}) {select_staged}")
         else:
             staged = checker.execute(select_staged)
-            con.copy_rows(feed.raw_table, ["load_id", "source_line", *map(q, feed.column_names)],
+            con.copy_rows(feed.raw_table, ["load_id", "source_line", *map(ident, feed.column_names)],
                           iter(lambda: staged.fetchmany(COPY_BATCH_ROWS), []))
         loaded = con.execute(f"SELECT count(*) FROM {feed.raw_table} WHERE load_id = ?", [load_id]).fetchone()[0]
         status, reason, superseded_by = _supersede(con, delivery, load_id)
         ledger.record(con, status=status, rows_in_file=rows, rows_loaded=loaded, reason=reason,
                       superseded_by=superseded_by, stored_path=str(target), loaded_at=ledger.utc_now(), **common)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     _move(delivery.path, target)
     log.info("%s: %s rows loaded into %s (load %s)%s", common["file_name"], loaded, feed.raw_table, load_id,
              f"; {reason}" if reason else "")
@@ -444,13 +441,8 @@ def _reason_text(folder: str | None, common: dict, violations: list[Violation], 
 
 
 def _commit_record(con, **values) -> None:
-    con.begin()
-    try:
+    with transaction(con):
         ledger.record(con, loaded_at=ledger.utc_now(), **values)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
 
 
 def _interrupted_before_move(latest: tuple, folder: str | None, name: str) -> bool:

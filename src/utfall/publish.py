@@ -22,7 +22,7 @@ import duckdb
 
 from utfall import ledger, tiers
 from utfall.config import Paths
-from utfall.validation import q as _ident
+from utfall.db.sql import ident, literal
 
 log = logging.getLogger("utfall.publish")
 
@@ -88,12 +88,12 @@ def publish(paths: Paths, run_id: str | None = None, held: duckdb.DuckDBPyConnec
 def _copy_into(con: duckdb.DuckDBPyConnection, tmp: Path, published_at: datetime,
                run_id: str | None) -> list[tuple[str, int]]:
     tables = _tables_to_publish(con)  # refuses before anything is written
-    con.execute(f"ATTACH {_literal(str(tmp))} AS published (READ_WRITE)")
+    con.execute(f"ATTACH {literal(str(tmp))} AS published (READ_WRITE)")
     for schema in sorted({s for s, _ in tables}):
-        con.execute(f"CREATE SCHEMA published.{_ident(schema)}")
+        con.execute(f"CREATE SCHEMA published.{ident(schema)}")
     counts = []
     for schema, name in tables:
-        source, copy = f"{_ident(schema)}.{_ident(name)}", f"published.{_ident(schema)}.{_ident(name)}"
+        source, copy = f"{ident(schema)}.{ident(name)}", f"published.{ident(schema)}.{ident(name)}"
         # Views become tables: the published file stands alone, without raw or staging.
         con.execute(f"CREATE TABLE {copy} AS SELECT * FROM {source}")
         _copy_comments(con, schema, name, copy)
@@ -103,7 +103,7 @@ def _copy_into(con: duckdb.DuckDBPyConnection, tmp: Path, published_at: datetime
     _comment(con, "TABLE published.main.manifest", MANIFEST_COMMENTS[None])
     for column, text in MANIFEST_COMMENTS.items():
         if column:
-            _comment(con, f"COLUMN published.main.manifest.{_ident(column)}", text)
+            _comment(con, f"COLUMN published.main.manifest.{ident(column)}", text)
     con.executemany("INSERT INTO published.main.manifest VALUES (?, ?, ?, ?)",
                     [[name, rows, published_at, run_id] for name, rows in counts])
     # Everything into the file itself, no WAL beside it: only the file is renamed.
@@ -123,12 +123,12 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str, copy:
     for column, text in con.execute(
         "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
         "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, name]).fetchall():
-        _comment(con, f"COLUMN {copy}.{_ident(column)}", text)
+        _comment(con, f"COLUMN {copy}.{ident(column)}", text)
 
 
 def _comment(con: duckdb.DuckDBPyConnection, target: str, text: str | None) -> None:
     if text:
-        con.execute(f"COMMENT ON {target} IS {_literal(text)}")
+        con.execute(f"COMMENT ON {target} IS {literal(text)}")
 
 
 # The analysts' sandbox: no file but the one opened (no ATTACH of the warehouse, no COPY TO,
@@ -197,5 +197,3 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from utfall.validation import q as _ident  # SQL identifier quoting, one definition
+from utfall.db.sql import ident
 
 ROLES = {
     "utfall_loader": "loads deliveries: writes raw",
@@ -51,19 +51,19 @@ def statements(database: str) -> list[str]:
     sql: list[str] = []
     for role in ROLES:
         sql.append(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
-                   f"THEN CREATE ROLE {_ident(role)} NOLOGIN; END IF; END $$")
-        sql.append(f"COMMENT ON ROLE {_ident(role)} IS '{ROLES[role]}'")
-    db = _ident(database)
+                   f"THEN CREATE ROLE {ident(role)} NOLOGIN; END IF; END $$")
+        sql.append(f"COMMENT ON ROLE {ident(role)} IS '{ROLES[role]}'")
+    db = ident(database)
     sql.append(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
-    sql.append(f"GRANT CONNECT ON DATABASE {db} TO {', '.join(_ident(r) for r in ROLES)}")
+    sql.append(f"GRANT CONNECT ON DATABASE {db} TO {', '.join(ident(r) for r in ROLES)}")
     sql.append("REVOKE ALL ON SCHEMA public FROM PUBLIC")
     for schema, access in SCHEMAS.items():
-        s, creator = _ident(schema), _ident(access.creator)
+        s, creator = ident(schema), ident(access.creator)
         sql.append(f"CREATE SCHEMA IF NOT EXISTS {s} AUTHORIZATION {creator}")
         sql.append(f"ALTER SCHEMA {s} OWNER TO {creator}")
         sql.append(f"REVOKE ALL ON SCHEMA {s} FROM PUBLIC")
         for reader in access.readers:
-            r = _ident(reader)
+            r = ident(reader)
             sql.append(f"GRANT USAGE ON SCHEMA {s} TO {r}")
             sql.append(f"GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}")
             sql.append(f"ALTER DEFAULT PRIVILEGES FOR ROLE {creator} IN SCHEMA {s} GRANT SELECT ON TABLES TO {r}")
@@ -79,8 +79,8 @@ def pipeline_user_statements(user: str) -> list[str]:
     """A login user for the pipeline (Airflow's connection), member of both pipeline roles."""
     return [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') "
-        f"THEN CREATE ROLE {_ident(user)} LOGIN; END IF; END $$",
-        f"GRANT {', '.join(_ident(r) for r in PIPELINE_ROLES)} TO {_ident(user)}",
+        f"THEN CREATE ROLE {ident(user)} LOGIN; END IF; END $$",
+        f"GRANT {', '.join(ident(r) for r in PIPELINE_ROLES)} TO {ident(user)}",
     ]
 
 
@@ -115,6 +115,6 @@ def act_as(con, role: str) -> str:
         "WHERE r.rolname = %s AND m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user))",
         [role]).fetchone()[0]
     if member:
-        con.execute(f"SET ROLE {_ident(role)}")
+        con.execute(f"SET ROLE {ident(role)}")
         return role
     return con.execute("SELECT current_user").fetchone()[0]

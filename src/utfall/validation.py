@@ -19,6 +19,7 @@ import duckdb
 from utfall import pii
 from utfall.contracts import EARLIEST_PLAUSIBLE_DATE, NUMBER_FORMATS, Column, Feed
 from utfall.deliveries import Delivery
+from utfall.db.sql import ident, literal
 
 STAGED = "staged_delivery"
 _CHUNK = 8 * 1024 * 1024
@@ -46,14 +47,6 @@ class FileRefused(Exception):
         super().__init__(violations[0].describe() if violations else "refused")
         self.violations = violations
         self.total = total if total is not None else len(violations)
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 # --- reading -------------------------------------------------------------------------
@@ -138,9 +131,9 @@ def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date | None
     present = set(names)
     selects = ["__line"]
     for c in feed.columns:
-        text = f"NULLIF(TRIM({q(c.name)}), '')" if c.name in present else "NULL::VARCHAR"
-        selects.append(f"{text} AS {q(c.name + '__text')}")
-    typed = ", ".join(f"{parse_expression(c, q(c.name + '__text'))} AS {q(c.name)}" for c in feed.columns)
+        text = f"NULLIF(TRIM({ident(c.name)}), '')" if c.name in present else "NULL::VARCHAR"
+        selects.append(f"{text} AS {ident(c.name + '__text')}")
+    typed = ", ".join(f"{parse_expression(c, ident(c.name + '__text'))} AS {ident(c.name)}" for c in feed.columns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS "
                 f"SELECT *, {typed} FROM (SELECT {', '.join(selects)} FROM {source})")
     rows = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0]
@@ -154,13 +147,13 @@ def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date | None
 
 
 def _read_csv_with_lines(con, path: Path, names: list[str], physical_lines: int) -> str:
-    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     # Insertion order is kept, so rowid + 2 is the line (header = line 1) once we know
     # no line was skipped: every physical line must become exactly one row.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {STAGED}_file AS
-        SELECT * FROM read_csv({sql_str(str(path))}, delim=';', header=true, columns={columns},
+        SELECT * FROM read_csv({literal(str(path))}, delim=';', header=true, columns={columns},
             auto_detect=false, quote='"', escape='"', strict_mode=true, null_padding=false,
             store_rejects=true)"""
     )
@@ -207,7 +200,7 @@ def _header_problems(feed: Feed, names: list[str], today: date) -> list[Violatio
 
 
 def _read_parquet_with_lines(con, path: Path, feed: Feed, today: date) -> tuple[list[str], str]:
-    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(path))})").fetchall()
+    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
     names = [r[0] for r in described]
     problems = _header_problems(feed, names, today)
     if problems:
@@ -217,12 +210,12 @@ def _read_parquet_with_lines(con, path: Path, feed: Feed, today: date) -> tuple[
     for name in names:
         col = feed.column(name)
         if col.type == "month" and types[name] in ("DATE", "TIMESTAMP"):
-            casts.append(f"strftime({q(name)}, '%Y-%m') AS {q(name)}")
+            casts.append(f"strftime({ident(name)}, '%Y-%m') AS {ident(name)}")
         else:
-            casts.append(f"CAST({q(name)} AS VARCHAR) AS {q(name)}")
+            casts.append(f"CAST({ident(name)} AS VARCHAR) AS {ident(name)}")
     source = (
         f"(SELECT file_row_number + 1 AS __line, {', '.join(casts)} "
-        f"FROM read_parquet({sql_str(str(path))}, file_row_number=true))"
+        f"FROM read_parquet({literal(str(path))}, file_row_number=true))"
     )
     return names, source
 
@@ -235,7 +228,7 @@ def parse_expression(column: Column, text: str) -> str:
     if t in NUMBER_FORMATS:
         # Only the documented format is cast: DuckDB's own casts round and read hex and exponents.
         cast = text if t == "integer" else f"replace({text}, ',', '.')"
-        return (f"CASE WHEN regexp_full_match({text}, {sql_str(NUMBER_FORMATS[t][0])}) "
+        return (f"CASE WHEN regexp_full_match({text}, {literal(NUMBER_FORMATS[t][0])}) "
                 f"THEN TRY_CAST({cast} AS {column.storage_type}) END")
     if t == "date":
         return f"CASE WHEN regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({text} AS DATE) END"
@@ -260,9 +253,9 @@ def rule_queries(delivery: Delivery, today: date) -> list[str]:
     out: list[str] = []
 
     def add(column: str | None, rule: str, condition: str, message_sql: str) -> None:
-        col = sql_str(column) if column else "NULL"
+        col = literal(column) if column else "NULL"
         out.append(
-            f"SELECT __line AS line, {col} AS column_name, {sql_str(rule)} AS rule, {message_sql} AS message "
+            f"SELECT __line AS line, {col} AS column_name, {literal(rule)} AS rule, {message_sql} AS message "
             f"FROM {STAGED} WHERE {condition}"
         )
 
@@ -270,18 +263,18 @@ def rule_queries(delivery: Delivery, today: date) -> list[str]:
         return f"'value ' || {text}"
 
     for c in feed.columns:
-        text, typed = q(c.name + "__text"), q(c.name)
+        text, typed = ident(c.name + "__text"), ident(c.name)
         if c.required:
-            add(c.name, "required", f"{text} IS NULL", sql_str("required value is missing"))
+            add(c.name, "required", f"{text} IS NULL", literal("required value is missing"))
         if c.type in TYPE_FORMATS:
             add(c.name, "type", f"{text} IS NOT NULL AND {typed} IS NULL",
                 shown(text) + f" || ' is not {TYPE_FORMATS[c.type]}'")
         if c.codes:
-            codes = ", ".join(sql_str(v) for v in c.codes)
+            codes = ", ".join(literal(v) for v in c.codes)
             add(c.name, "code_list", f"{text} NOT IN ({codes})",
                 shown(text) + f" || ' is not one of {'/'.join(c.codes)}'")
         if c.effective_pattern:
-            add(c.name, "format", f"NOT regexp_full_match({text}, {sql_str(c.effective_pattern)})",
+            add(c.name, "format", f"NOT regexp_full_match({text}, {literal(c.effective_pattern)})",
                 shown(text) + f" || ' does not match {c.effective_pattern}'")
         if c.minimum is not None:
             rule = "negative_amount" if c.type == "amount" and c.minimum == 0 else "range"
@@ -295,17 +288,17 @@ def rule_queries(delivery: Delivery, today: date) -> list[str]:
                 shown(text) + f" || ' lies outside {EARLIEST_PLAUSIBLE_DATE} .. {latest.isoformat()}'")
     if feed.period_column:
         add(feed.period_column, "period_mismatch",
-            f"{q(feed.period_column)} <> DATE '{delivery.period_start.isoformat()}'",
-            shown(q(feed.period_column + "__text"))
+            f"{ident(feed.period_column)} <> DATE '{delivery.period_start.isoformat()}'",
+            shown(ident(feed.period_column + "__text"))
             + f" || ' differs from the file name period {delivery.period[:4]}-{delivery.period[4:6]}'")
     if feed.forbund_column and delivery.forbund_id:
-        add(feed.forbund_column, "forbund_mismatch", f"{q(feed.forbund_column)} <> {sql_str(delivery.forbund_id)}",
-            shown(q(feed.forbund_column + "__text")) + f" || ' differs from the file name förbund {delivery.forbund_id}'")
+        add(feed.forbund_column, "forbund_mismatch", f"{ident(feed.forbund_column)} <> {literal(delivery.forbund_id)}",
+            shown(ident(feed.forbund_column + "__text")) + f" || ' differs from the file name förbund {delivery.forbund_id}'")
     for r in feed.row_rules:
-        add(", ".join(r.columns), f"row_rule:{r.name}", f"({r.condition}) IS FALSE", sql_str(r.description))
-    key = ", ".join(q(k) for k in feed.key)
+        add(", ".join(r.columns), f"row_rule:{r.name}", f"({r.condition}) IS FALSE", literal(r.description))
+    key = ", ".join(ident(k) for k in feed.key)
     out.append(
-        f"""SELECT unnest(lines[2:]) AS line, {sql_str(', '.join(feed.key))} AS column_name,
+        f"""SELECT unnest(lines[2:]) AS line, {literal(', '.join(feed.key))} AS column_name,
                'duplicate_key' AS rule, 'same key as line ' || lines[1] AS message
         FROM (SELECT list(__line ORDER BY __line) AS lines FROM {STAGED} GROUP BY {key} HAVING count(*) > 1)"""
     )
@@ -317,12 +310,12 @@ def pii_candidates_query(feed: Feed) -> str:
     anywhere, and inside free text. `find_personal_numbers` decides which really are one."""
     parts = []
     for c in feed.columns:
-        text = q(c.name + "__text")
+        text = ident(c.name + "__text")
         if c.type == "text" and not c.effective_pattern:
-            shape = f"regexp_matches({text}, {sql_str(pii.SQL_EMBEDDED_PATTERN)})"
+            shape = f"regexp_matches({text}, {literal(pii.SQL_EMBEDDED_PATTERN)})"
         else:
-            shape = f"regexp_full_match({text}, {sql_str(pii.SQL_WHOLE_VALUE_PATTERN)})"
-        parts.append(f"SELECT __line, {sql_str(c.name)} AS column_name, {text} AS candidate "
+            shape = f"regexp_full_match({text}, {literal(pii.SQL_WHOLE_VALUE_PATTERN)})"
+        parts.append(f"SELECT __line, {literal(c.name)} AS column_name, {text} AS candidate "
                      f"FROM {STAGED} WHERE {shape}")
     return " UNION ALL ".join(parts)
 

@@ -26,6 +26,7 @@ from utfall.dq.scope import (MONTHLY_FEEDS, SNAPSHOT_FEEDS, expected_months, for
                              period_month_sql)
 from utfall.dq.timing import timed
 from utfall.reference import parameter
+from utfall.db.sql import literal
 
 MAX_EXAMPLES = 12
 
@@ -125,7 +126,7 @@ def _volume(con, feed: str, first: date, last: date) -> Measurement:
 
 def _register(con, feed: str, forbund_id: str, reference_day: date | None,
               max_age: int) -> Measurement:
-    sql = NEWEST_SNAPSHOT_SQL.format(feed=feed, forbund="'" + forbund_id.replace("'", "''") + "'")
+    sql = NEWEST_SNAPSHOT_SQL.format(feed=feed, forbund=literal(forbund_id))
     with timed() as t:
         newest = con.execute(sql).fetchone()[0]
     examples = []

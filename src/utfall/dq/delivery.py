@@ -20,6 +20,7 @@ from utfall.contracts import FEEDS
 from utfall.dq.model import Measurement, Scope
 from utfall.dq.scope import forbund_in_scope, month_label, window_end, window_start
 from utfall.dq.timing import timed
+from utfall.db.sql import literal
 
 MAX_EXAMPLES = 10
 
@@ -44,22 +45,20 @@ WHERE q.status = 'quarantined'
 """
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def monthly_query(feed: str, first: str, last: str) -> str:
     return REFUSED_SQL.format(
-        feed=_literal(feed),
-        where=f"length(period) = 6 AND period BETWEEN {_literal(first)} AND {_literal(last)}",
+        feed=literal(feed),
+        where=f"length(period) = 6 AND period BETWEEN {literal(first)} AND {literal(last)}",
         replaced="r.period = q.period AND r.load_id > q.load_id",
     ).strip()
 
 
 def snapshot_query(feed: str, forbund_id: str) -> str:
     return REFUSED_SQL.format(
-        feed=_literal(feed),
-        where=f"forbund_id = {_literal(forbund_id)}",
+        feed=literal(feed),
+        where=f"forbund_id = {literal(forbund_id)}",
         replaced="r.forbund_id = q.forbund_id AND (r.period > q.period OR (r.period = q.period AND r.load_id > q.load_id))",
     ).strip()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from utfall import __version__, ledger, tiers
 from utfall.config import Paths
+from utfall.db.transactions import transaction
 from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
 from utfall.dq.model import Scope, plausible_year
@@ -116,19 +117,17 @@ def run_gate(paths: Paths, scope: Scope) -> GateRun:
     report_path = reports_dir(paths) / run_id / "index.html"
     con = ledger.connect_warehouse(paths)
     try:
-        con.begin()
         try:
-            store.ensure_tables(con)
-            waivers = [w for w in store.waivers_for_year(con, scope.year) if _concerns(w, scope)]
-            results = apply_waivers(results, waivers, scope)
-            run = GateRun(run_id, scope, started_at, utc_now(), results, waivers, report_path, state,
-                          data_docs_index(paths))
-            write_report(run, catalogue)
-            _insert(con, run)
-            con.commit()
+            with transaction(con):
+                store.ensure_tables(con)
+                waivers = [w for w in store.waivers_for_year(con, scope.year) if _concerns(w, scope)]
+                results = apply_waivers(results, waivers, scope)
+                run = GateRun(run_id, scope, started_at, utc_now(), results, waivers, report_path, state,
+                              data_docs_index(paths))
+                write_report(run, catalogue)
+                _insert(con, run)
         except BaseException:
-            con.rollback()
-            shutil.rmtree(report_path.parent, ignore_errors=True)
+            shutil.rmtree(report_path.parent, ignore_errors=True)  # no report of a run that was not stored
             raise
     finally:
         con.close()
@@ -150,14 +149,7 @@ def _insert(con, run: GateRun) -> None:
             len(run.blocking), str(run.report_path), __version__, run.state.loads_max_id, run.state.loads_digest,
             run.state.build_id, run.state.marts_fingerprint,
         ])
-    con.executemany(
-        "INSERT INTO dq.results (run_id, check_id, level, forbund_id, year, kahn_category, kahn_subcategory, "
-        "severity, violated_rows, denominator, percent, threshold_pct, status, waiver_id, message, query, examples, "
-        "started_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run.run_id, r.check_id, r.level, r.forbund_id, run.scope.year, r.kahn_category, r.kahn_subcategory,
-          r.severity, r.violated_rows, r.denominator, r.percent, r.threshold_pct, r.status, r.waiver_id, r.message,
-          r.query, r.examples, r.started_at, r.duration_s] for r in run.results],
-    )
+    store.insert_results(con, run.run_id, run.scope.year, run.results)
     con.execute("UPDATE dq.runs SET results_digest = ? WHERE run_id = ?", [store.results_digest(con, run.run_id),
                                                                              run.run_id])
 

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 from utfall import ledger
-from utfall.validation import q
+from utfall.db.sql import ident
 
 MARTS_SCHEMA = "marts"
 
@@ -55,10 +55,10 @@ def marts_fingerprint(con) -> str:
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
             "ORDER BY ordinal_position", [MARTS_SCHEMA, table]).fetchall()]
         # a row as text, NULL kept apart from '' ('\\N' as COPY writes it)
-        row = "concat_ws('|', " + ", ".join(f"coalesce(CAST({q(c)} AS VARCHAR), '\\N')" for c in columns) + ")"
+        row = "concat_ws('|', " + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '\\N')" for c in columns) + ")"
         rows, md5 = con.execute(
             f"SELECT count(*), coalesce(md5(string_agg({row}, chr(10) ORDER BY {row})), '') "
-            f"FROM {MARTS_SCHEMA}.{q(table)}").fetchone()
+            f"FROM {MARTS_SCHEMA}.{ident(table)}").fetchone()
         digest.update(f"{table}|{','.join(columns)}|{rows}|{md5}\n".encode())
     return digest.hexdigest()
 

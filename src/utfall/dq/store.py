@@ -6,7 +6,7 @@ through `utfall.ledger.connect`, which waits for DuckDB's single writer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
@@ -34,28 +34,40 @@ CREATE TABLE IF NOT EXISTS dq.runs (
 RUNS_ADDED_COLUMNS = (("loads_max_id", "BIGINT"), ("loads_digest", "VARCHAR"), ("build_id", "BIGINT"),
                       ("marts_fingerprint", "VARCHAR"), ("results_digest", "VARCHAR"))
 
-RESULTS_DDL = """
-CREATE TABLE IF NOT EXISTS dq.results (
-    run_id VARCHAR NOT NULL,
-    check_id VARCHAR NOT NULL,
-    level VARCHAR NOT NULL,
-    forbund_id VARCHAR,              -- null: a national check (e.g. a national monthly feed)
-    year INTEGER NOT NULL,
-    kahn_category VARCHAR,           -- null only for a check missing from the catalogue
-    kahn_subcategory VARCHAR,
-    severity VARCHAR NOT NULL,
-    violated_rows BIGINT,
-    denominator BIGINT,
-    percent DOUBLE PRECISION,
-    threshold_pct DOUBLE PRECISION,
-    status VARCHAR NOT NULL,         -- pass, fail, warn, not_applicable, error
-    waiver_id BIGINT,                -- the waiver that lets this failure pass
-    message VARCHAR,                 -- why error / not applicable
-    query VARCHAR,
-    examples VARCHAR[],              -- offending keys (files, months, förbund); never a person_id
-    started_at TIMESTAMP,
-    duration_s DOUBLE PRECISION
-)"""
+# One definition of dq.results: (column, type, why). The DDL and the gate's INSERT are made from
+# it; every column but run_id and year is a field of utfall.dq.runner.Result (a test checks).
+RESULT_COLUMNS = (
+    ("run_id", "VARCHAR NOT NULL", ""),
+    ("check_id", "VARCHAR NOT NULL", ""),
+    ("level", "VARCHAR NOT NULL", ""),
+    ("forbund_id", "VARCHAR", "null: a national check (e.g. a national monthly feed)"),
+    ("year", "INTEGER NOT NULL", ""),
+    ("kahn_category", "VARCHAR", "null only for a check missing from the catalogue"),
+    ("kahn_subcategory", "VARCHAR", ""),
+    ("severity", "VARCHAR NOT NULL", ""),
+    ("violated_rows", "BIGINT", ""),
+    ("denominator", "BIGINT", ""),
+    ("percent", "DOUBLE PRECISION", ""),
+    ("threshold_pct", "DOUBLE PRECISION", ""),
+    ("status", "VARCHAR NOT NULL", "pass, fail, warn, not_applicable, error"),
+    ("waiver_id", "BIGINT", "the waiver that lets this failure pass"),
+    ("message", "VARCHAR", "why error / not applicable"),
+    ("query", "VARCHAR", ""),
+    ("examples", "VARCHAR[]", "offending keys (files, months, förbund); never a person_id"),
+    ("started_at", "TIMESTAMP", ""),
+    ("duration_s", "DOUBLE PRECISION", ""),
+)
+RESULTS_DDL = "CREATE TABLE IF NOT EXISTS dq.results (" + ", ".join(
+    f"{name} {sql_type}" for name, sql_type, _ in RESULT_COLUMNS) + ")"
+
+
+def insert_results(con, run_id: str, year: int, results) -> None:
+    """The run's results (utfall.dq.runner.Result) into dq.results."""
+    names = [name for name, _, _ in RESULT_COLUMNS]
+    con.executemany(
+        f"INSERT INTO dq.results ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [[{"run_id": run_id, "year": year, **asdict(r)}[n] for n in names] for r in results])
+
 
 WAIVERS_DDL = """
 CREATE TABLE IF NOT EXISTS dq.waivers (
