@@ -44,11 +44,11 @@ def run_evaluate_task(year: int, forbund_id: str | None) -> dict[str, str]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from utfall.dq.gate import GateNotPassed
-    from utfall.evaluation.evaluate import EvaluationUsageError, RenderFailed, evaluate
+    from utfall.evaluation.evaluate import CommentRefused, EvaluationUsageError, RenderFailed, evaluate
     from utfall.places import PlaceError
 
     try:
         result = evaluate(Paths.for_airflow_task(), year, forbund_id or None)
-    except (GateNotPassed, PlaceError, EvaluationUsageError, RenderFailed) as e:  # a retry would fail the same way
+    except (GateNotPassed, PlaceError, EvaluationUsageError, RenderFailed, CommentRefused) as e:  # a retry would fail the same way
         raise AirflowFailException(str(e)) from e
     return {d.forbund_id: str(d.folder) for d in result.delivered}
