@@ -134,6 +134,14 @@ def test_chromium_opens_the_report_with_hostile_comments_without_errors(hostile,
     assert not seen["pageWiderThanScreen"]
 
 
+def test_long_words_addresses_and_code_lines_fit_the_page():
+    from utfall.evaluation.render_pdf import overflows
+
+    markdown = (f"Se https://example.se/{'a' * 200}\n\n{'Ord' * 80}\n\n    kodrad {'x' * 300}\n\n"
+                f"[lång länk](https://example.se/{'b' * 150})\n")
+    assert overflows(render_html(report_with(markdown))) == []
+
+
 def test_the_workbook_keeps_hostile_comments_as_text(hostile):
     wb = load_workbook(io.BytesIO(hostile["xlsx"]))
     cells = [c for row in wb[COMMENTS_SHEET].iter_rows() for c in row if c.value is not None]
