@@ -78,6 +78,8 @@ def test_every_demo_evaluation_discloses_nothing_and_renders(demo, tmp_path):
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         report = build_report(Paths(home), forbund, year, manifest["gate_run_id"])
         assert_staff_outputs_disclose_nothing(folder, report)
+        # the first förbund wrote comments (demo.write_demo_comments): scanned and shown with the rest
+        assert ("Förbundets kommentarer" in [s.title for s in report.sections]) == (forbund == "sf01")
 
         charts = sum(len(s.charts) for s in all_sections(report.sections))
         seen = browser_check((folder / "utvardering.html").read_text(encoding="utf-8"), tmp_path / forbund)

@@ -59,8 +59,29 @@ def test_gate_failure_writes_nothing_then_a_passed_gate_delivers_every_forbund(c
         con.execute(set_share, [key[2], key[0], key[1], GATE_YEAR])
     run = run_gate(paths, Scope(GATE_YEAR))
     assert run.passed, [r.check_id for r in run.blocking]
+    # A förbund's comment holding a personnummer: refused before anything is rendered, file and line named
+    comments = paths.home / "comments"
+    (comments / "sf02").mkdir(parents=True)
+    (comments / "sf02" / f"{GATE_YEAR}.md").write_text("# Året\n\nFrågor till 19121212-1212.\n", encoding="utf-8")
+    refused = utfall(paths, "evaluate", "--year", str(GATE_YEAR))
+    assert refused.returncode == 1
+    assert f"comments/sf02/{GATE_YEAR}.md, line 3: a personnummer" in " ".join(refused.stderr.split())
+    assert "19121212" not in refused.stderr and not (paths.home / "outbox").exists()
+    # sf01 has written comments, sf02 none: the evaluation lists which
+    (comments / "sf02" / f"{GATE_YEAR}.md").unlink()
+    (comments / "sf01").mkdir()
+    (comments / "sf01" / f"{GATE_YEAR}.md").write_text(
+        "# Förbundets syn\n\nÅret gav *fler arbeten* än väntat.\n\n- Ny coach\n- <b>Fler</b> arbetsgivare\n",
+        encoding="utf-8")
     done = utfall(paths, "evaluate", "--year", str(GATE_YEAR))
     assert done.returncode == 0, done.stderr
+    listed = done.stdout.split(f"Comments from the förbund for {GATE_YEAR}", 1)[1].splitlines()[1:]
+    assert listed == [f"  sf01: {comments / 'sf01' / f'{GATE_YEAR}.md'}", "  none from: sf02"]
+    for forbund, has_comments in (("sf01", True), ("sf02", False)):
+        html = (paths.home / "outbox" / forbund / str(GATE_YEAR) / "utvardering.html").read_text(encoding="utf-8")
+        assert ("<h2 id=\"avsnitt-forbundets-kommentarer-rubrik\">Förbundets kommentarer</h2>" in html) == has_comments
+    assert "<li>&lt;b&gt;Fler&lt;/b&gt; arbetsgivare</li>" in (
+        paths.home / "outbox" / "sf01" / str(GATE_YEAR) / "utvardering.html").read_text(encoding="utf-8")
 
     for forbund in ("sf01", "sf02"):
         folder = paths.home / "outbox" / forbund / str(GATE_YEAR)

@@ -18,8 +18,12 @@ from openpyxl import load_workbook
 from tests.report_checks import browser_check, ink_share, pdf_page_images
 from tests.report_checks import pdf_text as read_pdf_text
 from utfall.evaluation.charts import render_chart
+from utfall.evaluation.comments import Comments
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
-from utfall.evaluation.render_excel import ABOUT_SHEET, EXCEL_FORMATS, HEADER_ROW, read_excel_tables, render_excel
+from utfall.evaluation.render_excel import (
+    ABOUT_SHEET, COMMENTS_SHEET, EXCEL_FORMATS, HEADER_ROW, INDEX_SHEET, read_excel_tables, render_excel, sheet_names,
+    table_sheets,
+)
 from utfall.evaluation.render_format import THIN, Kind, column_kind, format_value
 from utfall.evaluation.render_html import parse_figure, read_html_tables, render_html
 from utfall.evaluation.render_pdf import render_pdf
@@ -69,6 +73,12 @@ def unsuppressed(frame: pd.DataFrame, spec: TableSpec) -> Suppressed:
     return Suppressed(display=frame.astype(object), reasons=reasons, spec=spec, threshold=5)
 
 
+# The förbund's own comments (evaluation.comments): a heading, a list, emphasis and a link.
+COMMENTS = Comments("comments/F01/2025.md", "# Vårt år\n\nÅret gick *över förväntan*, men **kön** växte.\n\n"
+                                            "- Fler arbetsgivare i Testbygd\n- Ny coach från hösten\n\n"
+                                            "Läs mer i [verksamhetsplanen](https://testbygd.example/plan).\n")
+
+
 def make_report(leak: bool = False) -> Report:
     o_df, o_spec = outcome_table()
     a_df, a_spec = age_table()
@@ -78,6 +88,13 @@ def make_report(leak: bool = False) -> Report:
                         percent_columns=("Andel arbete",), sek_columns=("Stöd före (kr)",))
     t_age = ReportTable("alder", "Deltagare efter ålder", suppress(a_df, a_spec, threshold=5), percent_columns=("Andel",))
     t_ips = ReportTable("ips", "IPS-25 trohet", suppress(f_df, f_spec, threshold=5))
+    # a ratio: one decimal also where a month's value is whole
+    load = pd.DataFrame({"Aktiva": [40, 37], "Deltagare per årsarbetare": [20.0, 18.5]},
+                        index=pd.Index(["jan 2025", "feb 2025"], name="Månad"))
+    t_load = ReportTable("ips_belastning", "IPS: deltagare per årsarbetare coach",
+                         suppress(load, TableSpec(counts=["Aktiva"], derived={"Deltagare per årsarbetare": ("Aktiva",)},
+                                                  name="belastning"), threshold=5),
+                         decimal_columns=("Deltagare per årsarbetare",))
     c_out = Chart("Utfall vid avslut per insats", "stacked_bar", t_out,
                   {"Arbete": "Arbete", "Studier": "Studier", "Övrigt": "Övrigt"}, y_label="Antal personer",
                   alt_text="Staplar per insats: hur många som gick till arbete, studier och övrigt vid avslut.")
@@ -87,14 +104,17 @@ def make_report(leak: bool = False) -> Report:
         sections=[
             Section("sammanfattning", "Sammanfattning", ["Året i korthet."], [t_out], [c_out]),
             Section("ips", "IPS – Individanpassat stöd", ["Om insatsen."],
-                    subsections=[Section("deltagare", "Deltagare", [], [t_age], [c_age])]),
+                    subsections=[Section("deltagare", "Deltagare", [], [t_age, t_load], [c_age])]),
+            Section("forbundets_kommentarer", "Förbundets kommentarer", ["Förbundet har själv skrivit texten."],
+                    comments=COMMENTS),
             Section("metod", "Metod och datakvalitet", ["Källor: Försäkringskassan och Arbetsförmedlingen."], [t_ips]),
         ],
         generated_at="2026-01-15T08:00:00Z", software_version="0.1.0", suppression_threshold=5,
     )
 
 
-SECTION_TITLES = ["Sammanfattning", "IPS – Individanpassat stöd", "Deltagare", "Metod och datakvalitet"]
+SECTION_TITLES = ["Sammanfattning", "IPS – Individanpassat stöd", "Deltagare", "Förbundets kommentarer",
+                  "Metod och datakvalitet"]
 
 
 def hidden_raw_values(report_table: ReportTable, raw: pd.DataFrame) -> dict[str, set[str]]:
@@ -150,6 +170,8 @@ def test_swedish_number_formats():
 def test_html_is_self_contained(rendered):
     html = rendered["html"]
     assert '<html lang="sv">' in html
+    # the one address: the link the förbund wrote in its comments, for a reader to follow, nothing loaded
+    html = html.replace('<a href="https://testbygd.example/plan" rel="noreferrer">', "<a>")
     assert not re.search(r"https?:", html, re.IGNORECASE), "a link out of the file"
     for attr in re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)""", html, re.IGNORECASE):
         assert attr.startswith(("data:", "#")), f"a reference out of the file: {attr[:60]}"
@@ -273,11 +295,16 @@ def test_pdf_tables_hide_what_is_hidden(rendered, tmp_path):
 def test_excel(rendered):
     report = rendered["report"]
     wb = load_workbook(io.BytesIO(rendered["xlsx"]))
-    assert wb.sheetnames == [ABOUT_SHEET, *(t.key for t in report.tables())]
+    # sheet names a person reads; the index first, then the about sheet and the förbund's comments
+    assert wb.sheetnames == [INDEX_SHEET, ABOUT_SHEET, COMMENTS_SHEET, "Utfall vid avslut",
+                             "Deltagare efter ålder", "IPS – deltagare per årsarbetare", "IPS-25 trohet"]
+    assert table_sheets(wb) == sheet_names(report) == {
+        "utfall": "Utfall vid avslut", "ips_belastning": "IPS – deltagare per årsarbetare",
+        "alder": "Deltagare efter ålder", "ips": "IPS-25 trohet"}
     about = "\n".join(str(c.value) for row in wb[ABOUT_SHEET].iter_rows() for c in row if c.value is not None)
     assert legend_sv(5) in about and "Försäkringskassan" in about and "gate-run-42" in about
     for table in report.tables():
-        ws = wb[table.key]
+        ws = wb[table_sheets(wb)[table.key]]
         display = table.suppressed.display
         assert ws.cell(1, 1).value == table.title
         labelled = not isinstance(display.index, pd.RangeIndex)
@@ -301,12 +328,79 @@ def test_excel(rendered):
         assert find_disclosures(frame, threshold=5) == []
 
 
-def test_bad_sheet_names_are_refused():
-    report = make_report()
-    table = report.sections[0].tables[0]
-    bad = ReportTable("utfall/ar", table.title, table.suppressed)
-    with pytest.raises(ValueError, match="sheet name"):
-        render_excel(Report(**{**report.__dict__, "sections": [Section("s", "S", tables=[bad])]}))
+def test_the_index_links_every_sheet_and_records_each_tables_key(rendered):
+    report = rendered["report"]
+    wb = load_workbook(io.BytesIO(rendered["xlsx"]))
+    index = wb[INDEX_SHEET]
+    rows = list(index.iter_rows(min_row=HEADER_ROW + 1))
+    # one row per sheet but the index, in the workbook's order, each a link to its own sheet's A1
+    assert [r[0].value for r in rows] == wb.sheetnames[1:]
+    for row in rows:
+        link = row[0].hyperlink
+        assert link is not None and link.target is None  # inside the workbook: no address
+        sheet, cell = link.location.rsplit("!", 1)
+        assert sheet.strip("'") == row[0].value and sheet.strip("'") in wb.sheetnames and cell == "A1"
+    # each table's row: the report's title of it and where it is in the report; its key hidden
+    by_sheet = {r[0].value: [c.value for c in r[1:4]] for r in rows}
+    assert by_sheet["Deltagare efter ålder"] == ["Deltagare efter ålder", "IPS – Individanpassat stöd › Deltagare",
+                                                 "alder"]
+    assert by_sheet[COMMENTS_SHEET][:2] == ["Förbundets egna kommentarer till utvärderingen", "Förbundets kommentarer"]
+    assert index.column_dimensions["D"].hidden
+    for table in report.tables():
+        assert wb[table_sheets(wb)[table.key]].cell(1, 1).value == table.title  # the report's title, with its cohort
+
+
+def test_number_formats(rendered):
+    """Counts whole numbers, shares as %, kronor with thousands separated, ratios with a decimal even
+    where the value is whole; hidden cells the text '..' or '<5', never a number."""
+    assert EXCEL_FORMATS == {Kind.COUNT: "#,##0", Kind.PERCENT: "0\\ %", Kind.SEK: '#,##0\\ "kr"',
+                             Kind.NUMBER: "#,##0.0", Kind.TEXT: "@"}
+    wb = load_workbook(io.BytesIO(rendered["xlsx"]))
+    sheets = table_sheets(wb)
+    load = wb[sheets["ips_belastning"]]
+    assert [(c.value, c.number_format) for c in load["C"][HEADER_ROW:]] == [(20, "#,##0.0"), (18.5, "#,##0.0")]
+    assert [(c.value, c.number_format) for c in load["B"][HEADER_ROW:]] == [(40, "#,##0"), (37, "#,##0")]
+    outcome = wb[sheets["utfall"]]
+    # Totalt: 35 ended, 14 to work (40 %), support before 2 222 221 kr; Arbetslivsinriktad's 3 in studies is hidden
+    heading = {outcome.cell(HEADER_ROW, j).value: j for j in range(2, 8)}
+    total = {h: outcome.cell(HEADER_ROW + 3, j) for h, j in heading.items()}
+    assert outcome.cell(HEADER_ROW + 3, 1).value == "Totalt"
+    assert (total["Avslutade"].value, total["Avslutade"].number_format) == (35, "#,##0")
+    assert (total["Andel arbete"].value, total["Andel arbete"].number_format) == (0.4, "0\\ %")
+    assert (total["Stöd före (kr)"].value, total["Stöd före (kr)"].number_format) == (2_222_221, '#,##0\\ "kr"')
+    hidden = {h: outcome.cell(HEADER_ROW + 1, j) for h, j in heading.items()}
+    assert [(hidden[h].value, hidden[h].data_type) for h in ("Studier", "Arbete", "Andel arbete")] == [
+        ("<5", "s"), ("..", "s"), ("..", "s")]
+    # the HTML shows the ratio as the sheet does
+    html = read_html_tables(rendered["html"])["ips_belastning"]
+    assert html["Deltagare per årsarbetare"].tolist() == [20.0, 18.5]
+    assert "<td class=\"num\">20,0</td>" in rendered["html"]
+
+
+@pytest.mark.parametrize("tables, expected", [
+    # an insats table's tab: the insats, a dash and the table's short name
+    ([("sf01-ips1_arsflode", "IPS Göteborg: flöden och kö under 2025")], ["IPS Göteborg – flöden"]),
+    # a long insats name is cut between words to leave room for what the table is
+    ([("sf01-alr_kon", "Arbetslivsinriktad rehabilitering i Göteborg Nordost: kön")], ["Arbetslivsinriktad – kön"]),
+    # characters Excel refuses go; two tables whose names meet are told apart
+    ([("sf01-a_kon", "IPS [Norr/Syd]: kön"), ("sf01-b_kon", "IPS [Norr/Syd]: kön")],
+     ["IPS Norr Syd – kön", "IPS Norr Syd – kön 2"]),
+    # a table without insats: its title without the year, the förbund named 'Förbundet'
+    ([("jamforelse_riket", "Samordningsförbundet Testbygd jämfört med riket 2025")], ["Förbundet jämfört med riket"]),
+    # a table the names do not know: its title, without brackets, shortened between words
+    ([("sf01-ips1_sektor", "IPS: arbetsgivarnas sektor för dem som fick arbete (avslutade 2025)")],
+     ["IPS – arbetsgivarnas sektor"]),
+])
+def test_sheet_names_are_readable_short_unique_and_valid(tables, expected):
+    shown = make_report().tables()[2].suppressed
+    report = Report(**{**make_report().__dict__, "sections": [
+        Section("s", "S", tables=[ReportTable(key, title, shown) for key, title in tables])]})
+    names = list(sheet_names(report).values())
+    assert names == expected
+    for name in names:
+        assert len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name)
+    assert len({n.lower() for n in names}) == len(names)
+    assert load_workbook(io.BytesIO(render_excel(report))).sheetnames[1:] == [ABOUT_SHEET, *expected]
 
 
 # --- the scans fail on a leak ----------------------------------------------------------------

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from tests.conftest import VENV_BIN, cli_env
 from tests.report_checks import pdf_text
 from utfall.evaluation.model import Report, ReportTable, Section
-from utfall.evaluation.render_excel import ABOUT_SHEET, HEADER_ROW, render_excel
+from utfall.evaluation.render_excel import ABOUT_SHEET, HEADER_ROW, INDEX_SHEET, render_excel, table_sheets
 from utfall.evaluation.render_html import render_html
 from utfall.evaluation.render_pdf import render_pdf
 from utfall.orchestration.tasks import evaluation_year
@@ -64,7 +64,7 @@ def test_no_cell_of_the_workbook_is_a_formula(workbook):
 
 
 def test_hostile_text_is_kept_as_a_string_cell(workbook):
-    sheet = workbook["insatser"]
+    sheet = workbook[table_sheets(workbook)["insatser"]]
     label, comment = sheet.cell(HEADER_ROW + 1, 1), sheet.cell(HEADER_ROW + 1, 3)
     assert (label.value, label.data_type) == (FORMULA, "s")
     assert (comment.value, comment.data_type) == (SUM, "s")
@@ -72,17 +72,19 @@ def test_hostile_text_is_kept_as_a_string_cell(workbook):
     error = sheet.cell(HEADER_ROW + 2, 3)
     assert (error.value, error.data_type) == (ERROR, "s")  # text, not Excel's error value
     assert (sheet.cell(2, 1).value, sheet.cell(2, 1).data_type) == (SUM, "s")  # the note
-    waivers = workbook["undantag"]
+    waivers = workbook[table_sheets(workbook)["undantag"]]
     assert [(c.value, c.data_type) for c in waivers[HEADER_ROW + 1]] == [(AT, "s"), (PLUS, "s")]
     # Excel keeps a cell starting with = + - @ as text even after a reader edits it
     assert label.quotePrefix and waivers.cell(HEADER_ROW + 1, 1).quotePrefix and waivers.cell(HEADER_ROW + 1, 2).quotePrefix
     about = {c.value: c.data_type for row in workbook[ABOUT_SHEET].iter_rows() for c in row if c.value}
     assert about[SUM] == "s" and about[AT] == "s"  # förbund name and a method paragraph
+    index = [c for row in workbook[INDEX_SHEET].iter_rows() for c in row if c.value]
+    assert {c.data_type for c in index if c.value.startswith(("=", "+", "Utvärdering 2025 – ="))} == {"s"}
 
 
 def test_a_control_character_is_dropped_not_a_crash():
     workbook = load_workbook(io.BytesIO(render_excel(hostile_report(second_insats=BELL))))
-    assert workbook["insatser"].cell(HEADER_ROW + 2, 1).value == "IPS Norr"
+    assert workbook[table_sheets(workbook)["insatser"]].cell(HEADER_ROW + 2, 1).value == "IPS Norr"
 
 
 def test_html_and_pdf_show_hostile_text_as_text(tmp_path):

@@ -26,13 +26,13 @@ from utfall.contracts import FEEDS
 from utfall.dq.gate import run_gate
 from utfall.dq.model import Scope
 from utfall.evaluation.evaluate import evaluate, outbox_folder
-from utfall.evaluation.render_excel import ABOUT_SHEET
+from utfall.evaluation.render_excel import ABOUT_SHEET, SHEET_LABELS
 from utfall.generate import generate
 from utfall.loader import load
 
 YEAR, LATER = 2023, 2024
 # The gate's own sheet names its run and when it finished: different by design in a re-run.
-RUN_SHEETS = {ABOUT_SHEET, "kvalitetskontroll"}
+RUN_SHEETS = {ABOUT_SHEET, SHEET_LABELS["kvalitetskontroll"]}
 
 
 def hold_back(paths: Paths, year: int, folder: Path) -> int:

@@ -381,14 +381,18 @@ def evaluate(
 ) -> None:
     """Write the year's evaluation (HTML, PDF, Excel, manifest) for each förbund into the outbox.
 
-    Only when the quality gate passed for the scope and every förbund renders. Exit codes: 0
-    written; 1 the gate has not passed, or a report failed to render (nothing written); 2 usage
-    error, unknown or malformed förbund id.
+    Only when the quality gate passed for the scope and every förbund renders. A förbund's own
+    comments, $UTFALL_HOME/comments/<forbund_id>/<year>.md (Markdown), become a section of its report;
+    the output lists which förbund have comments for the year.
+
+    Exit codes: 0 written; 1 the gate has not passed, a comment file holds what staff may not see
+    (a personnummer), or a report failed to render (nothing written); 2 usage error, unknown or
+    malformed förbund id.
     """
     from utfall.cli_feedback import working
     from utfall.config import Paths
     from utfall.dq.gate import GateNotPassed
-    from utfall.evaluation.evaluate import EvaluationUsageError, RenderFailed
+    from utfall.evaluation.evaluate import CommentRefused, EvaluationUsageError, RenderFailed
     from utfall.evaluation.evaluate import evaluate as run_evaluate
     from utfall.places import PlaceError
 
@@ -404,9 +408,19 @@ def evaluate(
     except (GateNotPassed, RenderFailed) as e:
         err.print(f"Ingen utvärdering skrevs: {e}", style="red", markup=False)
         raise typer.Exit(1)
+    except CommentRefused as e:
+        err.print(f"Nothing written: {e}", style="red", markup=False)
+        raise typer.Exit(1)
     console.print(f"Utvärdering {year} (kvalitetsgrind {result.gate_run_id}):", markup=False)
     for d in result.delivered:
         console.print(f"  {d.forbund_id}: {d.folder}", markup=False)
+    with_comments = {f: p for f, p in result.comments.items() if p is not None}
+    console.print(f"Comments from the förbund for {year} (comments/<forbund_id>/{year}.md):", markup=False)
+    for f, path in with_comments.items():
+        console.print(f"  {f}: {path}", markup=False)
+    without = [f for f in result.comments if f not in with_comments]
+    if without:
+        console.print(f"  none from: {', '.join(without)}", markup=False)
 
 
 @app.command()

@@ -69,13 +69,39 @@ def deliver_correction(paths: Paths) -> Path:
     return target
 
 
+DEMO_COMMENTS = """# Förbundets syn på året
+
+Styrelsen ser med tillfredsställelse att fler deltagare än tidigare gick vidare till arbete eller
+studier. Kön till insatsen växte under hösten, och förbundet har därför *beslutat att utöka
+bemanningen* med en coach från våren.
+
+## Det vi tar med oss till nästa år
+
+- Samverkan med Arbetsförmedlingen har fungerat väl och fortsätter i samma form.
+- Kontakterna med arbetsgivare behöver breddas till fler branscher.
+- Uppföljningen efter avslut ska göras varje månad, inte bara vid årets slut.
+
+Frågor om kommentarerna besvaras av förbundets kansli.
+"""
+
+
+def write_demo_comments(paths: Paths, forbund_id: str, year: int) -> Path:
+    """The first förbund's own comments on its evaluation, as its staff would write them (evaluation.comments)."""
+    from utfall.evaluation.comments import comments_file
+
+    path = comments_file(paths, forbund_id, year)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEMO_COMMENTS, encoding="utf-8")
+    return path
+
+
 def reset_demo_home(paths: Paths) -> None:
     """Start from an empty demo folder; never touch a folder holding real deliveries."""
     if paths.home.exists() and any(paths.home.iterdir()) and not (paths.home / DEMO_MARKER).exists():
         console.print(f"[red]{paths.home} holds data that is not from the demo; "
                       "set UTFALL_HOME to an empty folder for the demo.[/red]")
         sys.exit(2)
-    for name in ("inbox", "archive", "quarantine", "published", "warehouse.duckdb", "warehouse.duckdb.wal"):
+    for name in ("inbox", "archive", "quarantine", "published", "comments", "warehouse.duckdb", "warehouse.duckdb.wal"):
         target = paths.home / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -210,6 +236,8 @@ def main() -> None:
         sys.exit(1)
 
     console.rule(f"7. The annual evaluation of {to_year}, run by Airflow: quality gate, then reports")
+    comments = write_demo_comments(paths, "sf01", to_year)
+    console.print(f"The förbund's own comments for the report: {comments}")
     state = run_dag(bag, "annual_evaluation", paths, conf={"year": to_year})
     print_gate(paths, to_year)
     if state != "success":

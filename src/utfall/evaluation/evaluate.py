@@ -4,6 +4,8 @@ Order, and why (all or nothing: either every förbund's evaluation is published,
 1. The scope is validated: a förbund without loaded register data is a usage error.
 2. The gate must have passed for the scope (`dq.gate.require_passed`): the guard lives here,
    in the library, so no caller can publish around it. Refused → nothing is written.
+   Each förbund's own comments (`$UTFALL_HOME/comments/<forbund_id>/<year>.md`) are scanned
+   too: one that staff may not see (a personnummer) stops everything (`CommentRefused`).
 3. Every förbund's files (utvardering.html, utvardering.pdf, tabeller.xlsx, manifest.json)
    are rendered into one temporary folder beside the outbox, several förbund at once, one
    process per core. A förbund that fails to render stops everything here: nothing published.
@@ -23,7 +25,7 @@ import os
 import secrets
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from utfall import __version__, ledger, tiers
@@ -32,6 +34,7 @@ from utfall.dq.evaluation import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, passed_run, require_passed
 from utfall.dq.scope import forbund_with_data
 from utfall.evaluation import provenance
+from utfall.evaluation.comments import CommentRefused, forbund_with_comments, read_comments
 from utfall.places import checked_forbund_id, inside
 from utfall.reference import load_parameters
 
@@ -56,6 +59,7 @@ class EvaluationResult:
     year: int
     gate_run_id: str
     delivered: list[Delivered]
+    comments: dict[str, Path | None] = field(default_factory=dict)  # förbund -> its comment file, or None
 
 
 class EvaluationUsageError(ValueError):
@@ -86,6 +90,7 @@ def evaluate(paths: Paths, year: int, forbund_id: str | None = None, workers: in
         checked_forbund_id(forbund_id)
     forbund = _forbund(paths, year, forbund_id) if ledger.warehouse_exists(paths) else []
     gate_run_id = require_passed(paths, year, forbund_id)  # also says when there is no warehouse
+    comments = checked_comments(paths, forbund, year)
     # Beside the outbox, on the same file system: the folders are renamed into place.
     work = outbox(paths).parent / f".evaluation-{year}-{secrets.token_hex(4)}.tmp"
     try:
@@ -94,7 +99,20 @@ def evaluate(paths: Paths, year: int, forbund_id: str | None = None, workers: in
         delivered = swap_into_outbox(paths, forbund, year, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return EvaluationResult(year, gate_run_id, delivered)
+    return EvaluationResult(year, gate_run_id, delivered, comments)
+
+
+def checked_comments(paths: Paths, forbund: list[str], year: int) -> dict[str, Path | None]:
+    """Each förbund's comment file for the year (None: it wrote none), every one scanned before
+    any report is rendered: CommentRefused names the file and line of what staff may not see."""
+    found = forbund_with_comments(paths, forbund, year)
+    for f, path in found.items():
+        if path is not None:
+            read_comments(paths, f, year)
+    with_comments = [f for f, path in found.items() if path]
+    log.info("comments from the förbund for %d: %s; none from: %s", year, ", ".join(with_comments) or "none",
+             ", ".join(f for f in found if f not in with_comments) or "none")
+    return found
 
 
 def render_report_folders(paths: Paths, forbund: list[str], year: int, gate_run_id: str, into: Path,
@@ -295,4 +313,5 @@ def parameters_used(paths: Paths, year: int) -> dict[str, str]:
     return used
 
 
-__all__ = ["EvaluationResult", "EvaluationUsageError", "RenderFailed", "GateNotPassed", "evaluate", "outbox_folder"]
+__all__ = ["CommentRefused", "EvaluationResult", "EvaluationUsageError", "RenderFailed", "GateNotPassed", "evaluate",
+           "outbox_folder"]

@@ -8,9 +8,12 @@ Nothing in a `Report` is person-level, and no hidden value is in it (`Suppressed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from utfall.suppression import Suppressed
+
+if TYPE_CHECKING:
+    from utfall.evaluation.comments import Comments
 
 ChartKind = Literal["bar", "barh", "stacked_bar", "line", "step"]
 
@@ -48,6 +51,7 @@ class ReportTable:
     note: str = ""  # Swedish, e.g. what the denominator is
     percent_columns: tuple[str, ...] = ()  # shares 0–1 shown as %
     sek_columns: tuple[str, ...] = ()  # amounts shown as whole kronor
+    decimal_columns: tuple[str, ...] = ()  # ratios shown with a decimal, also when a value is whole
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Section:
     tables: list[ReportTable] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     subsections: list["Section"] = field(default_factory=list)
+    comments: "Comments | None" = None  # the förbund's own text (evaluation.comments), after the paragraphs
 
 
 @dataclass(frozen=True)

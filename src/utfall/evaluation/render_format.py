@@ -43,7 +43,7 @@ class Kind(StrEnum):
     COUNT = "count"
     PERCENT = "percent"  # a share 0–1
     SEK = "sek"  # whole kronor
-    NUMBER = "number"  # any other figure: a mean, helårsekvivalenter
+    NUMBER = "number"  # any other figure, one decimal: a ratio, a mean, helårsekvivalenter
     TEXT = "text"
 
 
@@ -66,6 +66,8 @@ def column_kind(table: ReportTable, column: str) -> Kind:
         return Kind.PERCENT
     if column in table.sek_columns:
         return Kind.SEK
+    if column in table.decimal_columns:
+        return Kind.NUMBER
     if column in table.suppressed.spec.counts:
         return Kind.COUNT
     values = [v for v in table.suppressed.display[column] if not is_missing(v) and not isinstance(v, str)]

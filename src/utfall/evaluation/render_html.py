@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from utfall.evaluation.charts import alt_text, pixels, render_chart
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
@@ -98,6 +99,8 @@ def _section_view(section: Section, level: int, ids: _Ids) -> dict:
         "title": section.title,
         "level": level,
         "paragraphs": section.paragraphs,
+        # safe HTML: the förbund's Markdown with every text escaped and no raw HTML (evaluation.comments)
+        "comments_html": Markup(section.comments.html()) if section.comments else None,
         "blocks": blocks,
         "subsections": [_section_view(s, level + 1, ids) for s in section.subsections],
     }

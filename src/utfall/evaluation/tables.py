@@ -23,6 +23,7 @@ from utfall import __version__
 from utfall.cohorts import AT_EXIT, TWELVE_MONTH_COHORT, TWELVE_MONTHS, cohort_label
 from utfall.config import Paths
 from utfall.evaluation import tables_data as data
+from utfall.evaluation.comments import comments_sections
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import is_missing
 from utfall.evaluation.tables_common import (
@@ -73,6 +74,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
         method = method_section(con, forbund_id, year, gate_run_id, t, since_previous)
     finally:
         con.close()
+    comments = comments_sections(paths, forbund_id, year, t)  # the förbund's own words, before the method
 
     links = Links()
     keys = _key_figures(insatser, src, year)
@@ -85,7 +87,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
                       charts=summary.charts, subsections=[*summary.subsections, national])
     return Report(
         forbund_id=forbund_id, forbund_name=name, year=year, gate_run_id=gate_run_id,
-        sections=[summary, *sections, method],
+        sections=[summary, *sections, *comments, method],
         generated_at=(generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         software_version=__version__, suppression_threshold=t,
     )

@@ -155,11 +155,13 @@ def suppress_table(
 
 
 def table(key: str, title: str, frame: pd.DataFrame, spec: TableSpec, threshold: int, *, note: str = "",
-          percent: Iterable[str] = (), sek: Iterable[str] = (), force_hidden=()) -> ReportTable:
+          percent: Iterable[str] = (), sek: Iterable[str] = (), decimals: Iterable[str] = (),
+          force_hidden=()) -> ReportTable:
     spec = TableSpec(counts=spec.counts, derived=spec.derived, total_columns=spec.total_columns,
                      total_rows=spec.total_rows, additive=spec.additive, name=spec.name or key)
     return ReportTable(key=key[:31], title=title, suppressed=suppress_table(frame, spec, threshold, force_hidden),
-                       note=note, percent_columns=tuple(percent), sek_columns=tuple(sek))
+                       note=note, percent_columns=tuple(percent), sek_columns=tuple(sek),
+                       decimal_columns=tuple(decimals))
 
 
 def with_column(sup: Suppressed, column: str, values: Mapping[Hashable, object]) -> Suppressed:

@@ -143,6 +143,7 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, register: pd.DataFrame, year: 
     }, index=labels).astype({waiting: object, passive: object})
     monthly = table(f"{ins.insats_id}_manader_flode", f"{ins.name}: deltagare och kö månad för månad {year}",
                     frame, TableSpec(counts=[active, waiting, passive], derived={caseload: [active]}), t,
+                    decimals=[fte, caseload],
                     note="Aktiva deltagare och personer i kö vid varje månads slut. Kön läses ur alla registeruttag "
                          "förbundet lämnat; passiva ur det uttag som gjordes under månaden. En tom ruta betyder "
                          "att inget uttag visar månaden. IPS eftersträvar högst 20 deltagare per årsarbetare coach.")
@@ -490,7 +491,7 @@ def support_tables(ins: Insats, out: pd.Series | None, cohort: int, t: int):
     hf = pd.DataFrame({base: [n], hb: [round(fte_b, 1)], ha: [round(fte_a, 1)], hd: [round(fte_a - fte_b, 1)]},
                       index=[ins.name])
     fte = table(f"{ins.insats_id}_helarsekv", f"{ins.name}: helårsekvivalenter före och efter, {cohort_label(cohort)}", hf,
-                TableSpec(counts=[base], derived={hb: [base], ha: [base], hd: [base]}), t,
+                TableSpec(counts=[base], derived={hb: [base], ha: [base], hd: [base]}), t, decimals=[hb, ha, hd],
                 note="Helårsekvivalenter (som SCB:s försörjningsmått): FK-dagar × omfattning / 365 och "
                      "ekonomiskt bistånd 1/12 per månad, högst 1 per person och period.")
     chart = Chart(title=f"Offentlig försörjning före och efter – {ins.name}", kind="bar", table=sek,

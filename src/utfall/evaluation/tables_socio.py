@@ -82,7 +82,7 @@ def socioeconomic_section(ins: Insats, result: Result, p: Parameters, n_work: in
                      total_rows={TOTAL: [WORK, STUDIES]}, additive=[P])
     cost_label = f"Insatsens kostnad {exit_year}"
     rt = table(key, f"{ins.name}: samhällsekonomisk analys, {cohort}, läget 12 månader efter avslut", frame, spec, t,
-               sek=[SEK],
+               sek=[SEK], decimals=[RATIO],
                note=(f"De som {cohort} och 12 månader efter avslut var i arbete (med eller utan lönestöd) eller "
                      "studier enligt registren, och vars 12 månader före inskrivning finns i data. Före = "
                      "månadsmedel under 12 månader före inskrivning; efter = månadsmedel under månad 1–12 efter "
