@@ -19,7 +19,7 @@ from utfall.alerts import freshness_alert, gate_alert, quarantine_alert
 from utfall.dq.freshness import feed_freshness
 from utfall.dq.gate import GateNotPassed, describe, run_gate, run_warnings_only
 from utfall.dq.model import Scope, plausible_year
-from utfall.evaluation.evaluate import EvaluationUsageError, RenderFailed, evaluate
+from utfall.evaluation.evaluate import CommentRefused, EvaluationUsageError, RenderFailed, evaluate
 from utfall.loader import load
 from utfall.orchestration.alerting import AlertedFailure
 from utfall.orchestration.connection import task_paths
@@ -138,6 +138,6 @@ def run_evaluate_task(year: int, forbund_id: str | None) -> dict[str, str]:
     """The evaluation for the scope; the library's guard refuses when the gate has not passed."""
     try:
         result = evaluate(task_paths(), year, forbund_id or None)
-    except (GateNotPassed, PlaceError, EvaluationUsageError, RenderFailed) as e:  # a retry would fail the same way
+    except (GateNotPassed, PlaceError, EvaluationUsageError, RenderFailed, CommentRefused) as e:  # a retry fails the same way
         raise AirflowFailException(str(e)) from e
     return {d.forbund_id: str(d.folder) for d in result.delivered}
