@@ -21,6 +21,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from utfall.evaluation.charts import alt_text, pixels, render_chart
+from utfall.evaluation.conclusions import verdict_css
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import MINUS, MUTED_COLOUR, PALETTE, THIN, TEXT_COLOUR, Kind, column_kind, format_value
 from utfall.suppression import HIDDEN, legend_sv
@@ -125,7 +126,10 @@ def _table_view(table: ReportTable) -> dict:
             css = ["hidden-cell"] if is_hidden else []
             if kinds[col] is not Kind.TEXT or is_hidden:
                 css.append("num")
-            cells.append({"text": format_value(value, kinds[col]), "css": " ".join(css)})
+            text = format_value(value, kinds[col])
+            if isinstance(value, str) and (verdict := verdict_css(text)):
+                css.append(verdict)  # the goal verdict in colour, beside its symbol and words
+            cells.append({"text": text, "css": " ".join(css)})
         rows.append({"label": str(label), "total": label in total_rows, "cells": cells,
                      "nowrap": len(str(label)) <= ROW_LABEL_CHARS})  # 'IPS Göteborg 2' on one line
     columns = [{"text": str(c), "num": kinds[c] is not Kind.TEXT} for c in display.columns]
