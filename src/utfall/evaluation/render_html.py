@@ -34,6 +34,7 @@ SHORT_TABLE_ROWS = 15  # a table of at most this many rows is not split across p
 PRINT_LINE_CHARS = 96
 CELL_PADDING_CHARS = 2
 ROW_LABEL_CHARS = 24  # a longer row label wraps between words
+TEXT_CELL_CHARS = 24  # a longer text cell (a verdict, what a figure is about) wraps between words too
 
 
 def render_html(report: Report) -> str:
@@ -135,7 +136,8 @@ def _table_view(table: ReportTable) -> dict:
     columns = [{"text": str(c), "num": kinds[c] is not Kind.TEXT} for c in display.columns]
     label_chars = (min(max((len(r["label"]) for r in rows), default=0), ROW_LABEL_CHARS) + CELL_PADDING_CHARS
                    if show_index else 0)
-    widths = [_column_chars(c["text"], [r["cells"][j]["text"] for r in rows]) for j, c in enumerate(columns)]
+    widths = [_column_chars(c["text"], [r["cells"][j]["text"] for r in rows], wraps=kinds[display.columns[j]] is Kind.TEXT)
+              for j, c in enumerate(columns)]
     parts = [
         {"columns": [columns[j] for j in group],
          "rows": [{**r, "cells": [r["cells"][j] for j in group]} for r in rows]}
@@ -155,11 +157,15 @@ def _table_view(table: ReportTable) -> dict:
     }
 
 
-def _column_chars(heading: str, cells: list[str]) -> int:
+def _column_chars(heading: str, cells: list[str], wraps: bool = False) -> int:
     """A column's printed width in characters: its widest figure, or its heading's longest word
-    (headings wrap between words only)."""
+    (headings wrap between words only). A text column wraps between words: at most
+    TEXT_CELL_CHARS, or its longest word."""
     words = [len(w) for w in heading.split()] or [0]
-    return max(max((len(c) for c in cells), default=0), max(words), 3) + CELL_PADDING_CHARS
+    widest = max((len(c) for c in cells), default=0)
+    if wraps:
+        widest = max(min(widest, TEXT_CELL_CHARS), *(len(w) for c in cells for w in c.split()), 0)
+    return max(widest, max(words), 3) + CELL_PADDING_CHARS
 
 
 def _column_groups(widths: list[int], budget: int) -> list[list[int]]:

@@ -331,17 +331,18 @@ def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: in
     r = sup.reasons.iloc[0]
     N, S, K, A = "Antal", "Andel", "Kronor", "Avser"
     rows = {  # measure -> (count column, share column, kronor column, what it is about)
-        T_ACT: (T_ACT, None, None, f"personer inskrivna någon gång under {year}"),
-        T_NEW: (T_NEW, None, None, f"inskrivningar under {year}"),
-        T_END: (T_END, None, None, f"avslut under {year}"),
-        T_START: (T_START, None, None, f"inskrivna den 1 januari {year}"),
-        T_STOP: (T_STOP, None, None, f"inskrivna den 31 december {year}"),
-        T_DIR: (T_DIR, T_DSH, None, f"{cohort_label(year)}: andel av {fmt_count(d[T_FOL])} avslut som kan följas upp"),
-        T_S12: (T_S12, T_SSH, None, f"{cohort_label(exit_12m)}: andel av {fmt_count(d[T_F12])} avslut som kan "
-                                     "följas upp"),
-        T_COST: (None, None, T_COST, f"insatsernas kostnad {year} enligt förbundet"),
-        T_PER_ACT: (None, None, T_PER_ACT, "total kostnad delad med deltagare under året"),
-        T_PER_DIR: (None, None, T_PER_DIR, f"total kostnad delad med antalet till arbete eller studier ({cohort_label(year)})"),
+        T_ACT: (T_ACT, None, None, f"inskrivna någon gång {year}"),
+        T_NEW: (T_NEW, None, None, f"inskrivningar {year}"),
+        T_END: (T_END, None, None, f"avslut {year}"),
+        T_START: (T_START, None, None, f"1 januari {year}"),
+        T_STOP: (T_STOP, None, None, f"31 december {year}"),
+        T_FOL: (T_FOL, None, None, cohort_label(year)),
+        T_DIR: (T_DIR, T_DSH, None, f"{cohort_label(year)}, andel av raden ovan"),
+        T_F12: (T_F12, None, None, cohort_label(exit_12m)),
+        T_S12: (T_S12, T_SSH, None, f"{cohort_label(exit_12m)}, andel av raden ovan"),
+        T_COST: (None, None, T_COST, f"rapporterad av förbundet för {year}"),
+        T_PER_ACT: (None, None, T_PER_ACT, "kostnad / deltagare under året"),
+        T_PER_DIR: (None, None, T_PER_DIR, "kostnad / till arbete eller studier"),
     }
     display = pd.DataFrame(index=list(rows), columns=[N, S, K, A], dtype=object)
     reasons = pd.DataFrame(Reason.SHOWN, index=list(rows), columns=[N, S, K, A], dtype=object)
@@ -363,6 +364,7 @@ def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: in
         key="forbund_totalt", title=f"Förbundets insatser sammantaget {year}", suppressed=vertical,
         percent_columns=(S,), sek_columns=(K,),
         note=("Summan av förbundets insatser; en person som deltagit i två insatser räknas en gång bland deltagarna. "
+              "Programtroheten är den senaste granskningen; datum och poäng per punkt finns under insatsen. "
               "Pågående vid årets början + nya − avslutade = pågående vid årets slut (en person som skrivits in "
               "igen räknas vid varje inskrivning). Kostnaden är den förbundet rapporterat per insats; den saknas "
               "om någon insats inte rapporterat sin."))
@@ -376,13 +378,12 @@ def _fidelity_rows(insatser, fid: pd.DataFrame) -> dict[str, str]:
         if len(mine):
             latest = mine.iloc[0]
             score = int(latest.total_score)
-            out[f"Programtrohet {ins.name}"] = (f"IPS-25: {score} av 125 poäng, nivån {fidelity_band(score)} "
-                                              f"(granskad {pd.Timestamp(latest.reviewed_on).date().isoformat()})")
+            out[f"Programtrohet {ins.name}"] = f"{score} av 125 poäng (IPS-25), nivån {fidelity_band(score)}"
     return out
 
 
 # the goal table's columns and goals (the row label is '<insats>: <goal>')
-G_END, G_NUM, G_VALUE, G_GOAL, G_VERDICT = "Avslutade", "Antal", "Utfall", "Mål", "Bedömning"
+G_END, G_NUM, G_VALUE, G_GOAL, G_VERDICT = "Avslut", "Antal", "Utfall", "Mål", "Bedömning"
 GOAL_WORK, GOAL_STUDIES, GOAL_OCCUPATION, GOAL_CASELOAD = ("arbete", "studier", "sysselsättning",
                                                            "deltagare per årsarbetare")
 
@@ -424,8 +425,7 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, caseload: pd.DataFrame, lab
         load = f"{lab}: {GOAL_CASELOAD}"
         rows[load] = {G_GOAL: goal_text or None}
         if months:
-            texts[(load, G_VALUE)] = (f"{above} av {months} månader över målet" if above else
-                                      f"ingen av {months} månader över målet")
+            texts[(load, G_VALUE)] = f"{above} av {months} månader över" if above else "ingen månad över"
         judged[load] = judge_caseload(above, months, goal_n)
         loads[i] = (above, months, goal_text)
     frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=[G_END, G_NUM, G_VALUE, G_GOAL]).astype(object)
@@ -433,7 +433,8 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, caseload: pd.DataFrame, lab
     rt = table("maluppfyllelse", f"{GOAL_TABLE} {year}", frame, spec, t, percent=[G_VALUE, G_GOAL],
                force_hidden=force,
                note="Arbete och studier: andelar av årets avslut efter den avslutsorsak insatsen rapporterat (arbete "
-                    "inklusive arbete med lönestöd). Deltagare per årsarbetare coach bedöms vid varje månads slut. "
+                    "inklusive arbete med lönestöd). Deltagare per årsarbetare coach bedöms vid varje månads slut: "
+                    "utfallet är antalet månader över målet. "
                     "Målen är förbundets egna för insatsen. Målet för sysselsättning (t.ex. arbetsträning eller "
                     "daglig verksamhet) kan inte följas upp: ingen avslutsorsak och inget levererat register anger "
                     "sysselsättning. Hur bedömningen görs beskrivs i avsnittet Metod och datakvalitet.")
