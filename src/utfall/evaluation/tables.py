@@ -45,7 +45,7 @@ from utfall.evaluation.tables_method import method_section, missing_deliveries_t
 from utfall.evaluation.tables_socio import socioeconomic_section
 from utfall.ledger import connect_warehouse
 from utfall.socioeconomic import Parameters, Result, calculate, default_parameters
-from utfall.suppression import Reason, Suppressed, TableSpec, resolve_threshold
+from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, resolve_threshold
 
 
 def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, threshold: int | None = None,
@@ -85,6 +85,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
     sections = []
     for ins in insatser:
         sections.append(_insats_section(ins, src, keys.loc[ins.insats_id], year, t, links))
+    _record_year_end(insatser, sections, links)
     labels = {i.insats_id: i.name for i in insatser}
     goal_table, goal_conclusions = _goal_table(insatser, keys, src["goals"], src["caseload"], labels, year, t, links)
     # the summary's per-insats table records its cells before the förbund totals and riket use them
@@ -277,9 +278,30 @@ T_FOL, T_DIR, T_DSH = ("Avslut som kan följas upp månaden efter", "Till arbete
                        "Andel till arbete eller studier")
 T_F12, T_S12, T_SSH = ("Avslut som kan följas upp 12 månader efter", "I egen försörjning 12 månader efter avslut",
                        "Andel i egen försörjning")
+T_WORK, T_WSH = "I arbete under inskrivningen", "Andel av pågående vid årets slut"
 T_COST, T_PER_ACT, T_PER_DIR = ("Total kostnad", "Kostnad per deltagare", "Kostnad per person till arbete eller studier")
 # the year's stocks and flows: start + new − ended = end, so one hidden figure would follow from the others
 IDENTITY = (T_START, T_NEW, T_END, T_STOP)
+
+
+# The insats tables that show a figure the förbund totals sum: (table key suffix, its column).
+# Their last row is December: active at the year's end and in work while enrolled then.
+YEAR_END = {"active_end": ("_manader_flode", "Aktiva vid månadens slut"),
+            "in_work_end": ("_inskrivna_arbete", "I arbete (med eller utan lönestöd)")}
+
+
+def _record_year_end(insatser, sections: list[Section], links: Links) -> None:
+    """Record in `links` what each insats section shows for December (hidden or not), so that the
+    förbund totals hide a sum that would give a hidden one away. A table or column not found
+    counts as hidden: the total is then not shown rather than shown unchecked."""
+    by_key = {t.key: t for s in sections for t in _tables(s)}
+    for ins in insatser:
+        for measure, (suffix, column) in YEAR_END.items():
+            rt = by_key.get(f"{ins.insats_id}{suffix}")
+            if rt is None or column not in rt.suppressed.display.columns or not len(rt.suppressed.display):
+                links.hidden[(ins.insats_id, measure)] = HIDDEN
+                continue
+            links.record(rt.suppressed, {(ins.insats_id, measure): (rt.suppressed.display.index[-1], column)})
 
 
 def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: int, t: int,
@@ -302,28 +324,36 @@ def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: in
     costs = [None if pd.isna(c) else float(c) for c in goals.get("cost_sek", pd.Series(index=ids, dtype=float))]
     cost = None if not ids or any(c is None for c in costs) else sum(costs)  # unknown, not 0, when one is missing
     active = int(nat.at[forbund_id, "participants_active"]) if forbund_id in nat.index else 0
+    status = src["active_status"]
+    december = status[status.insats_id.isin(ids)].sort_values("month_start").groupby("insats_id").tail(1)
+    # in work at the year's end: unknown (not 0) when December is not yet in every delivery
+    in_work = (None if len(december) < len(ids) or december.in_work.isna().any() else int(december.in_work.sum()))
     direct = int(k.direct_work_or_studies.sum())
     values = {
         T_ACT: active, T_NEW: int(k.new.sum()), T_END: int(k.ended.sum()),
         T_START: int(k.active_start.sum()), T_STOP: int(k.active_end.sum()),
         T_FOL: int(k.followable_after_exit.sum()), T_DIR: direct,
         T_F12: int(o12.followable_12m.sum()), T_S12: int(o12.self_supporting_12m.sum()),
-        T_COST: cost,
+        T_WORK: in_work, T_COST: cost,
         T_PER_ACT: None if cost is None or not active else cost / active,
         T_PER_DIR: None if cost is None or not direct else cost / direct,
     }
     frame = pd.DataFrame([values], index=["Förbundet"]).astype(object)
     frame[T_DSH] = [share(values[T_DIR], values[T_FOL])]
     frame[T_SSH] = [share(values[T_S12], values[T_F12])]
-    counts = [T_ACT, T_NEW, T_END, T_START, T_STOP, T_FOL, T_DIR, T_F12, T_S12]
-    spec = TableSpec(counts=counts, derived={T_DSH: [T_DIR, T_FOL], T_SSH: [T_S12, T_F12],
+    frame[T_WSH] = [None if in_work is None else share(in_work, values[T_STOP])]
+    counts = [T_ACT, T_NEW, T_END, T_START, T_STOP, T_FOL, T_DIR, T_F12, T_S12, T_WORK]
+    spec = TableSpec(counts=counts, derived={T_DSH: [T_DIR, T_FOL], T_SSH: [T_S12, T_F12], T_WSH: [T_WORK, T_STOP],
                                              T_PER_ACT: [T_ACT], T_PER_DIR: [T_DIR]})
     force = [col for col, measure in ((T_ACT, "active"), (T_NEW, "new"), (T_END, "ended"),
                                       (T_FOL, "followable_after_exit"), (T_DIR, "direct_work_or_studies"),
                                       (T_F12, "followable_12m"), (T_S12, "self_supporting_12m"))
              if links.sum_exposes(ids, measure, values[col], t)]
-    force += [col for col, measure in ((T_START, "active_start"), (T_STOP, "active_end"))
-              if any(1 <= int(v) < t for v in k[measure]) or any(links.is_hidden(i, measure) for i in ids)]
+    # no insats table shows the stock at the year's start: hidden when one insats's is small
+    if any(1 <= int(v) < t for v in k.active_start) or any(links.is_hidden(i, "active_start") for i in ids):
+        force.append(T_START)
+    force += [col for col, measure in ((T_STOP, "active_end"), (T_WORK, "in_work_end"))
+              if values[col] is not None and links.sum_exposes(ids, measure, values[col], t)]
     sup = suppress_table(frame, spec, t, [("Förbundet", c) for c in force])
     if any(sup.hidden.at["Förbundet", c] for c in IDENTITY):
         sup = suppress_table(frame, spec, t, [("Förbundet", c) for c in {*force, *IDENTITY}])
@@ -340,6 +370,8 @@ def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: in
         T_DIR: (T_DIR, T_DSH, None, f"{cohort_label(year)}, andel av raden ovan"),
         T_F12: (T_F12, None, None, cohort_label(exit_12m)),
         T_S12: (T_S12, T_SSH, None, f"{cohort_label(exit_12m)}, andel av raden ovan"),
+        T_WORK: (T_WORK, T_WSH, None, f"31 december {year}, andel av pågående" if in_work is not None else
+                 f"december {year} finns inte i alla leveranser"),
         T_COST: (None, None, T_COST, f"rapporterad av förbundet för {year}"),
         T_PER_ACT: (None, None, T_PER_ACT, "kostnad / deltagare under året"),
         T_PER_DIR: (None, None, T_PER_DIR, "kostnad / till arbete eller studier"),
@@ -357,7 +389,8 @@ def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: in
         display.loc[row] = [None, None, None, about]
         reasons.loc[row] = [Reason.SHOWN] * 4
     for col in display.columns:  # an empty cell is None, never NaN (as suppress_table leaves it)
-        display[col] = [None if is_missing(v) else v for v in display[col]]
+        display[col] = pd.Series([None if is_missing(v) else v for v in display[col]], index=display.index,
+                                 dtype=object)
     vertical = Suppressed(display=display, reasons=reasons, spec=TableSpec(counts=[N], name="forbund_totalt"),
                           threshold=t)
     return ReportTable(
