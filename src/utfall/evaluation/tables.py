@@ -458,7 +458,7 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, caseload: pd.DataFrame, lab
         load = f"{lab}: {GOAL_CASELOAD}"
         rows[load] = {G_GOAL: goal_text or None}
         if months:
-            texts[(load, G_VALUE)] = f"{above} av {months} månader över" if above else "ingen månad över"
+            texts[(load, G_VALUE)] = f"{above} av {months} mån."  # months above the goal (the note says so)
         judged[load] = judge_caseload(above, months, goal_n)
         loads[i] = (above, months, goal_text)
     frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=[G_END, G_NUM, G_VALUE, G_GOAL]).astype(object)
@@ -467,7 +467,7 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, caseload: pd.DataFrame, lab
                force_hidden=force,
                note="Arbete och studier: andelar av årets avslut efter den avslutsorsak insatsen rapporterat (arbete "
                     "inklusive arbete med lönestöd). Deltagare per årsarbetare coach bedöms vid varje månads slut: "
-                    "utfallet är antalet månader över målet. "
+                    "utfallet är antalet månader (mån.) över målet. "
                     "Målen är förbundets egna för insatsen. Målet för sysselsättning (t.ex. arbetsträning eller "
                     "daglig verksamhet) kan inte följas upp: ingen avslutsorsak och inget levererat register anger "
                     "sysselsättning. Hur bedömningen görs beskrivs i avsnittet Metod och datakvalitet.")
