@@ -462,3 +462,30 @@ def test_every_unknown_figure_is_missing_and_no_known_one_is():
 
     assert [is_missing(v) for v in (None, float("nan"), np.nan, pd.NA, pd.NaT)] == [True] * 5
     assert [is_missing(v) for v in (0, 0.0, 3, "x", "")] == [False] * 5
+
+
+def test_goal_verdicts_in_colour_symbol_and_words_with_the_report_font(tmp_path):
+    """Each verdict cell has its colour class beside symbol and words, and the PDF draws ✓ and ✗
+    with the report's own font (DejaVu Sans), not a fallback that may lack them."""
+    import subprocess
+
+    from utfall.evaluation.conclusions import Judgement, Verdict
+
+    texts = [Judgement(Verdict.MET).text, Judgement(Verdict.NOT_MET, bound="färre än 5").text,
+             Judgement(Verdict.UNKNOWN, "ingen källa anger sysselsättning").text]
+    frame = pd.DataFrame({"Bedömning": texts}, index=["IPS: arbete", "IPS: studier", "IPS: sysselsättning"])
+    goals = ReportTable("maluppfyllelse", "Måluppfyllelse 2025", suppress(frame, TableSpec(counts=[]), threshold=5))
+    report = Report(forbund_id="F01", forbund_name="Samordningsförbundet Testbygd", year=2025, gate_run_id="r",
+                    sections=[Section("sammanfattning", "Sammanfattning", [], [goals])],
+                    generated_at="2026-01-15T08:00:00Z", software_version="0.1.0", suppression_threshold=5)
+    html = render_html(report)
+    for css, text in zip(("verdict-met", "verdict-not-met", "verdict-unknown"), texts):
+        assert f'<td class="{css}">{text}</td>' in html
+    assert "td.verdict-met {" in html and "td.verdict-not-met {" in html  # the colours are in the page
+    path = tmp_path / "mal.pdf"
+    path.write_bytes(render_pdf(html))
+    flat = re.sub(r"\s+", " ", read_pdf_text(path, layout=False))
+    assert "✓ Uppnått" in flat and "✗ Ej uppnått (bedömt från dolt antal, färre än 5)" in flat
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
+    names = [line.split()[0] for line in fonts.splitlines()[2:]]
+    assert names and all("DejaVu" in n for n in names), names

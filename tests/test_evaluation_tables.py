@@ -77,11 +77,12 @@ def test_sections_summary_one_per_insats_and_method(reports, built_home):
         WHERE forbund_id = 'sf01' AND year = ? AND dimension = 'total' AND persons > 0 ORDER BY 1""", [GATE_YEAR])]
     assert expected
     keys = [s.key for s in report.sections]
-    assert keys == ["sammanfattning", *[f"insats_{i}" for i in expected], "metod"]
+    assert keys == ["sammanfattning", *[f"insats_{i}" for i in expected], "slutsatser", "metod"]
     assert report.suppression_threshold == 5 and report.gate_run_id == RUN_ID
     assert report.forbund_name == "Samordningsförbundet Stockholm–Södertälje"  # seeds/forbund.csv via marts.dim_forbund
     titles = {s.title for s in all_sections(report.sections)}
-    assert {"Sammanfattning", "Metod och datakvalitet", "Samhällsekonomisk analys", "Förbundet jämfört med riket"} <= titles
+    assert {"Sammanfattning", "Slutsatser", "Metod och datakvalitet", "Samhällsekonomisk analys",
+            "Förbundet jämfört med riket"} <= titles
     for t in report.tables():
         assert len(t.key) <= 31 and not set(t.key) & set("[]:*?/\\")
     assert len({t.key for t in report.tables()}) == len(report.tables())
@@ -158,11 +159,91 @@ def test_method_section_gate_and_waiver(reports):
     assert not any(t.key == "undantag" for t in reports["sf02"].sections[-1].tables)
 
 
-def test_goal_lights_are_swedish_words(reports):
-    goals = next(t for t in reports["sf02"].tables() if t.key == "maluppfyllelse").suppressed.display
-    lights = set(goals["Bedömning arbete"]) | set(goals["Bedömning deltagare per årsarbetare"])
-    assert lights <= {"grön", "gul", "röd", "..", "–"}
-    assert lights & {"grön", "gul", "röd"}
+def test_goal_table_one_row_per_goal_with_verdict_in_words(reports, built_home):
+    from utfall.evaluation.conclusions import VERDICT_START
+
+    for forbund, report in reports.items():
+        goals = next(t for t in report.tables() if t.key == "maluppfyllelse").suppressed.display
+        # five columns, not the twelve that ran off the page
+        assert list(goals.columns) == ["Avslut", "Antal", "Utfall", "Mål", "Bedömning"]
+        names = dict(sql(built_home, "SELECT insats_id, insats_name FROM marts.dim_insatser WHERE forbund_id = ?",
+                         [forbund]))
+        ended = dict(sql(built_home, "SELECT insats_id, ended FROM marts.mart_outcomes_year "
+                                     "WHERE forbund_id = ? AND exit_year = ?", [forbund, GATE_YEAR]))
+        for insats_id, n in ended.items():
+            for goal in ("arbete", "studier", "deltagare per årsarbetare"):
+                assert f"{names[insats_id]}: {goal}" in goals.index
+            shown = goals.at[f"{names[insats_id]}: arbete", "Avslut"]
+            assert shown == n or shown in ("<5", "..")
+        for verdict in goals["Bedömning"]:
+            assert any(verdict.startswith(start) for start in VERDICT_START.values()), verdict
+    all_verdicts = [v for r in reports.values() for v in
+                    next(t for t in r.tables() if t.key == "maluppfyllelse").suppressed.display["Bedömning"]]
+    assert any(v.startswith(("✓", "✗")) for v in all_verdicts)
+
+
+def test_forbund_totals_equal_the_marts(reports, built_home):
+    """The förbund's totals, worked out here by SQL on the marts: sums over its insatser (participants
+    distinct, from mart_national_year), cost per person from the shown figures."""
+    for forbund, report in reports.items():
+        totals = next(t for t in report.tables() if t.key == "forbund_totalt").suppressed.display
+        (active,), = sql(built_home, "SELECT participants_active FROM marts.mart_national_year "
+                                     "WHERE forbund_id = ? AND year = ?", [forbund, GATE_YEAR])
+        (new, start), = sql(built_home, """
+            SELECT sum(new_entries), sum(active_start) FILTER (WHERE month(month_start) = 1)
+            FROM marts.mart_flows_month WHERE forbund_id = ? AND year = ?""", [forbund, GATE_YEAR])
+        (end,), = sql(built_home, """SELECT sum(active_end) FROM marts.mart_flows_month
+            WHERE forbund_id = ? AND year = ? AND month(month_start) = 12""", [forbund, GATE_YEAR])
+        (ended, direct), = sql(built_home, """SELECT sum(ended), sum(direct_work_or_studies)
+            FROM marts.mart_outcomes_year WHERE forbund_id = ? AND exit_year = ?""", [forbund, GATE_YEAR])
+        (in_work,), = sql(built_home, """SELECT sum(in_work) FROM marts.mart_active_status_month
+            WHERE forbund_id = ? AND year = ? AND month(month_start) = 12""", [forbund, GATE_YEAR])
+        (cost,), = sql(built_home, "SELECT sum(cost_sek) FROM marts.mart_insats_plan_year "
+                                   "WHERE forbund_id = ? AND year = ?", [forbund, GATE_YEAR])
+        expected = {"Deltagare under året": active, "Nya under året": new, "Avslutade under året": ended,
+                    "Pågående vid årets början": start, "Pågående vid årets slut": end,
+                    "Till arbete eller studier månaden efter avslut": direct, "I arbete under inskrivningen": in_work}
+        for row, value in expected.items():
+            shown = totals.at[row, "Antal"]
+            assert shown == value or shown in ("<5", ".."), (forbund, row)
+        flows = [totals.at[r, "Antal"] for r in ("Pågående vid årets början", "Nya under året",
+                                                 "Avslutade under året", "Pågående vid årets slut")]
+        # start + new − ended = end: all four shown or none
+        assert all(isinstance(v, int) for v in flows) or all(v in ("<5", "..") for v in flows)
+        if all(isinstance(v, int) for v in flows):
+            assert flows[0] + flows[1] - flows[2] == flows[3]
+        assert totals.at["Total kostnad", "Kronor"] == pytest.approx(float(cost))
+        if isinstance(totals.at["Deltagare under året", "Antal"], int):
+            assert totals.at["Kostnad per deltagare", "Kronor"] == pytest.approx(float(cost) / active)
+        else:
+            assert totals.at["Kostnad per deltagare", "Kronor"] == ".."  # its denominator is hidden
+        if isinstance(totals.at["Till arbete eller studier månaden efter avslut", "Antal"], int):
+            assert totals.at["Kostnad per person till arbete eller studier", "Kronor"] == pytest.approx(float(cost) / direct)
+        else:
+            assert totals.at["Kostnad per person till arbete eller studier", "Kronor"] == ".."
+        assert totals.at["I egen försörjning 12 månader efter avslut", "Avser"] == "avslutade 2022, andel av raden ovan"
+        # a sum whose one insats part is hidden in the insats's own table is hidden too
+        for row, suffix, column in (("Pågående vid årets slut", "_manader_flode", "Aktiva vid månadens slut"),
+                                    ("I arbete under inskrivningen", "_inskrivna_arbete",
+                                     "I arbete (med eller utan lönestöd)")):
+            parts = [t.suppressed for t in report.tables() if t.key.endswith(suffix)]
+            if sum(bool(p.hidden[column].iloc[-1]) for p in parts) == 1:
+                assert totals.at[row, "Antal"] in ("<5", ".."), (forbund, row)
+
+
+def test_conclusions_in_summary_and_closing_section(reports):
+    for report in reports.values():
+        summary = report.sections[0]
+        closing = next(s for s in report.sections if s.key == "slutsatser")
+        sentences = [p for p in closing.paragraphs if "(tabell " in p]
+        assert 1 <= len(sentences) <= 6
+        assert all(p in summary.paragraphs for p in sentences)  # the same sentences on page 1–2
+        titles = {t.title for t in report.tables()} | {"Måluppfyllelse"}
+        for p in sentences:  # each names a table of the report
+            named = p[p.rindex("(tabell ") + len("(tabell "):-2]
+            assert named in titles, named
+        text = " ".join(summary.paragraphs + closing.paragraphs)
+        assert not re.search(r"\b1 insatser|insats_ar|af_status|och – ", text)
 
 
 # --- the socioeconomic analysis on hand-made groups ------------------------------------------
@@ -250,16 +331,6 @@ def test_a_follow_up_not_yet_due_names_the_year_it_will_be_and_a_missing_one_say
     assert not_yet_followable(TWELVE_MONTHS, 2024, 2025) == "kan inte följas: månaderna saknas i data"
     assert not_yet_followable(TWENTY_FOUR_MONTHS, 2023, 2025) == "kan inte följas: månaderna saknas i data"
     assert [f.cohort(2025) for f in (AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS)] == [2025, 2024, 2023]
-
-
-def test_caseload_is_judged_over_the_whole_year():
-    from utfall.evaluation.tables_common import light_for_months_above
-
-    assert light_for_months_above(0, 12, 20) == "grön"
-    assert light_for_months_above(3, 12, 20) == "gul"  # a quarter of the months
-    assert light_for_months_above(4, 12, 20) == "röd"
-    assert light_for_months_above(5, 12, None) == "–"  # no goal reported
-    assert light_for_months_above(0, 0, 20) == "–"  # no coach FTE: nothing to judge
 
 
 # --- work and studies (Socialstyrelsen's categories) beside the follow-up table, on hand-made figures --

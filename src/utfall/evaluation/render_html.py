@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from utfall.evaluation.charts import alt_text, pixels, render_chart
+from utfall.evaluation.conclusions import verdict_css
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import MINUS, MUTED_COLOUR, PALETTE, THIN, TEXT_COLOUR, Kind, column_kind, format_value
 from utfall.suppression import HIDDEN, legend_sv
@@ -34,6 +35,7 @@ SHORT_TABLE_ROWS = 15  # a table of at most this many rows is not split across p
 PRINT_LINE_CHARS = 96
 CELL_PADDING_CHARS = 2
 ROW_LABEL_CHARS = 24  # a longer row label wraps between words
+TEXT_CELL_CHARS = 24  # a longer text cell (a verdict, what a figure is about) wraps between words too
 
 
 def render_html(report: Report) -> str:
@@ -128,13 +130,17 @@ def _table_view(table: ReportTable) -> dict:
             css = ["hidden-cell"] if is_hidden else []
             if kinds[col] is not Kind.TEXT or is_hidden:
                 css.append("num")
-            cells.append({"text": format_value(value, kinds[col]), "css": " ".join(css)})
+            text = format_value(value, kinds[col])
+            if isinstance(value, str) and (verdict := verdict_css(text)):
+                css.append(verdict)  # the goal verdict in colour, beside its symbol and words
+            cells.append({"text": text, "css": " ".join(css)})
         rows.append({"label": str(label), "total": label in total_rows, "cells": cells,
                      "nowrap": len(str(label)) <= ROW_LABEL_CHARS})  # 'IPS Göteborg 2' on one line
     columns = [{"text": str(c), "num": kinds[c] is not Kind.TEXT} for c in display.columns]
     label_chars = (min(max((len(r["label"]) for r in rows), default=0), ROW_LABEL_CHARS) + CELL_PADDING_CHARS
                    if show_index else 0)
-    widths = [_column_chars(c["text"], [r["cells"][j]["text"] for r in rows]) for j, c in enumerate(columns)]
+    widths = [_column_chars(c["text"], [r["cells"][j]["text"] for r in rows], wraps=kinds[display.columns[j]] is Kind.TEXT)
+              for j, c in enumerate(columns)]
     parts = [
         {"columns": [columns[j] for j in group],
          "rows": [{**r, "cells": [r["cells"][j] for j in group]} for r in rows]}
@@ -154,11 +160,15 @@ def _table_view(table: ReportTable) -> dict:
     }
 
 
-def _column_chars(heading: str, cells: list[str]) -> int:
+def _column_chars(heading: str, cells: list[str], wraps: bool = False) -> int:
     """A column's printed width in characters: its widest figure, or its heading's longest word
-    (headings wrap between words only)."""
+    (headings wrap between words only). A text column wraps between words: at most
+    TEXT_CELL_CHARS, or its longest word."""
     words = [len(w) for w in heading.split()] or [0]
-    return max(max((len(c) for c in cells), default=0), max(words), 3) + CELL_PADDING_CHARS
+    widest = max((len(c) for c in cells), default=0)
+    if wraps:
+        widest = max(min(widest, TEXT_CELL_CHARS), *(len(w) for c in cells for w in c.split()), 0)
+    return max(widest, max(words), 3) + CELL_PADDING_CHARS
 
 
 def _column_groups(widths: list[int], budget: int) -> list[list[int]]:

@@ -6,9 +6,13 @@ brief §5), as a `Report` whose every table has passed the suppression layer.
 Order of building matters for privacy: a figure shown in two tables (an insats's ended count in
 its outcome table and in the summary) must be hidden in both if either hides it. So the insats
 sections are built first, recording what they hide (`Links`), and the summary and the national
-comparison are built after them with those cells forced hidden. The summary has no förbund
-total row: the förbund's totals are shown once, in the national comparison, where they are
-hidden whenever one of the insats figures they sum is hidden.
+comparison are built after them with those cells forced hidden. The förbund's totals (the
+summary's first table, and its row in the national comparison) are sums of insats figures shown
+elsewhere: each is hidden whenever showing it would let a reader work out a hidden insats figure
+(`Links.sum_exposes`), and a cost per person is hidden with the count it divides by.
+
+The goal verdicts and the conclusions (conclusions.py) are computed from display values only,
+after the tables they read are suppressed, so they tell a reader nothing the tables do not.
 """
 
 from __future__ import annotations
@@ -25,14 +29,16 @@ from utfall.config import Paths
 from utfall.evaluation import tables_data as data
 from utfall.evaluation.comments import comments_sections
 from utfall.evaluation.model import Chart, Report, ReportTable, Section
-from utfall.evaluation.render_format import is_missing
+from utfall.evaluation.render_format import is_missing, is_number
+from utfall.evaluation.conclusions import (
+    GOAL_TABLE, Conclusion, GoalFigure, caseload_rule, change_rule, fidelity_rule, goals_rule, judge_caseload,
+    judge_occupation, judge_share, national_rule, select,
+)
 from utfall.evaluation.tables_common import (
-    HIDDEN, LIGHT_RULE_SV, Links, fmt_count, fmt_share, light_for_months_above, light_for_share, share,
-    shown_number,
-    table, with_column,
+    Links, fmt_count, fmt_number, fmt_share, share, suppress_table, table, with_column, with_text,
 )
 from utfall.evaluation.tables_insats import (
-    active_status_tables, fidelity_tables, trend_table, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
+    active_status_tables, fidelity_band, fidelity_tables, trend_table, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
     participants_text, support_tables, time_to_work_table, transition_table,
 )
 from utfall.evaluation.provenance import SincePrevious
@@ -40,7 +46,7 @@ from utfall.evaluation.tables_method import method_section, missing_deliveries_t
 from utfall.evaluation.tables_socio import socioeconomic_section
 from utfall.ledger import connect_warehouse
 from utfall.socioeconomic import Parameters, Result, calculate, default_parameters
-from utfall.suppression import TableSpec, resolve_threshold
+from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, resolve_threshold
 
 
 def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, threshold: int | None = None,
@@ -81,13 +87,19 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
     sections = []
     for ins in insatser:
         sections.append(_insats_section(ins, src, keys.loc[ins.insats_id], year, t, links))
-    summary = _summary_section(insatser, keys, src, name, year, t, links)
+    _record_year_end(insatser, sections, links)
+    labels = {i.insats_id: i.name for i in insatser}
+    goal_table, goal_conclusions = _goal_table(insatser, keys, src["goals"], src["caseload"], labels, year, t, links)
+    # the summary's per-insats table records its cells before the förbund totals and riket use them
+    summary = _summary_section(insatser, keys, src, name, year, t, links, forbund_id, goal_table)
     national = _national_section(insatser, src, forbund_id, name, year, t, links)
-    summary = Section(key=summary.key, title=summary.title, paragraphs=summary.paragraphs, tables=summary.tables,
+    conclusions = _conclusions(insatser, goal_conclusions, sections, src, year, national)
+    summary = Section(key=summary.key, title=summary.title,
+                      paragraphs=_with_conclusions(summary.paragraphs, conclusions), tables=summary.tables,
                       charts=summary.charts, subsections=[*summary.subsections, national])
     return Report(
         forbund_id=forbund_id, forbund_name=name, year=year, gate_run_id=gate_run_id,
-        sections=[summary, *sections, *comments, method],
+        sections=[summary, *sections, _conclusions_section(conclusions), *comments, method],
         generated_at=(generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         software_version=__version__, suppression_threshold=t,
     )
@@ -125,6 +137,7 @@ def _key_figures(insatser, src, year: int) -> pd.DataFrame:
         rows[ins.insats_id] = {
             "active": int(tot.persons.iloc[0]) if len(tot) else 0,
             "new": int(f.new_entries.sum()), "ended_flow": int(f.ended.sum()),
+            "active_start": int(f.active_start.iloc[0]) if len(f) else 0,
             "active_end": int(f.active_end.iloc[-1]) if len(f) else 0,
             "coach_fte": f.coach_fte.iloc[-1] if len(f) else None,
             "ended": g("ended"), "followable_after_exit": g("followable_after_exit"),
@@ -191,11 +204,24 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
 
 # --- summary -----------------------------------------------------------------------------
 
-ACT, NEW, END, FOL, DIR, SH = ("Aktiva deltagare", "Nya", "Avslutade", "Följbara månaden efter avslut",
+ACT, NEW, END, FOL, DIR, SH = ("Deltagare under året", "Nya", "Avslutade", "Avslut som kan följas upp månaden efter",
                                "Till arbete eller studier", "Andel till arbete eller studier")
+NUMBER_WORDS = ("ingen", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio")
 
 
-def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t: int, links: Links) -> Section:
+def _insatser_phrase(insatser) -> str:
+    """'en insats: IPS Göteborg' / 'två insatser: IPS Göteborg och Steget' (no 'hade 1 insatser')."""
+    n = len(insatser)
+    count = NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else str(n)
+    names = [i.name for i in insatser]
+    listed = names[0] if n == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
+    return f"{count} {'insats' if n == 1 else 'insatser'}" + (f": {listed}" if n else "")
+
+
+def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t: int, links: Links,
+                     forbund_id: str, goal_table: ReportTable) -> Section:
+    """Pages 1–2: the förbund's totals, the goal table and the key figures per insats (the
+    conclusions are added by `_with_conclusions` once every table is built)."""
     labels = {i.insats_id: i.name for i in insatser}
     idx = [labels[i.insats_id] for i in insatser]
     k = keys.reindex([i.insats_id for i in insatser])
@@ -214,88 +240,294 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
     key_table = table("nyckeltal", f"Nyckeltal per insats {year}", frame,
                       TableSpec(counts=[ACT, NEW, END, FOL, DIR], derived={SH: [DIR, FOL]}), t,
                       percent=[SH], force_hidden=force,
-                      note=f"Aktiva = personer som deltog någon gång under året. Nya och avslutade = inskrivningar "
-                           f"och avslut under {year} (räknade per avslut). Till arbete eller studier = enligt registren "
-                           "månaden efter avslut, av de avslut som kan följas dit (jämför SUS: nationellt ungefär en "
-                           "tredjedel).")
+                      note=f"Deltagare under året = personer som varit inskrivna någon gång under {year}. Nya och "
+                           f"avslutade = inskrivningar och avslut under {year} (räknade per avslut). Till arbete eller "
+                           f"studier = enligt registren månaden efter avslut, av de avslut som kan följas upp dit "
+                           "(jämför SUS: nationellt ungefär en tredjedel).")
     for ins in insatser:
         links.record(key_table.suppressed, {(ins.insats_id, m): (labels[ins.insats_id], c) for m, c in
                                             (("active", ACT), ("new", NEW), ("ended", END),
                                              ("followable_after_exit", FOL), ("direct_work_or_studies", DIR))})
-    goal_table = _goal_table(insatser, keys, src["goals"], src["caseload"], labels, year, t, links)
-    chart = Chart(title=f"Andel till arbete eller studier per insats {year}", kind="bar", table=key_table,
-                  series={SH: "Andel till arbete eller studier"}, percent=True, x_label="Insats",
-                  y_label="Andel av följbara avslutade",
-                  alt_text=f"Stapeldiagram: andel av de avslutade som gick till arbete eller studier per insats {year}.")
-    d = key_table.suppressed.display
-    prose = [f"{name} hade {len(insatser)} {'insats' if len(insatser) == 1 else 'insatser'} med deltagare under {year}."]
-    for lab in d.index:
-        prose.append(f"{lab}: {fmt_count(d.at[lab, ACT])} deltagare under året, {fmt_count(d.at[lab, NEW])} nya "
-                     f"och {fmt_count(d.at[lab, END])} avslut; av de avslut som kan följas ledde "
-                     f"{fmt_share(d.at[lab, SH])} direkt till arbete eller studier.")
+    totals = _forbund_totals(insatser, keys, src, forbund_id, year, t, links)
+    intro = f"{name} hade under {year} deltagare i {_insatser_phrase(insatser)}."
     missing = missing_deliveries_text(src["missing_feeds"], year)
-    return Section(key="sammanfattning", title="Sammanfattning",
-                   paragraphs=[" ".join(prose), *filter(None, [missing]), LIGHT_RULE_SV],
-                   tables=[key_table, goal_table], charts=[chart])
+    return Section(key="sammanfattning", title="Sammanfattning", paragraphs=[intro, *filter(None, [missing])],
+                   tables=[totals, goal_table, key_table])
+
+
+def _with_conclusions(paragraphs: list[str], conclusions: list[Conclusion]) -> list[str]:
+    lead = ("Slutsatserna nedan följer av rapportens tabeller enligt fasta regler (se avsnittet Metod och "
+            "datakvalitet); varje mening anger den tabell den bygger på." if conclusions else
+            "Årets siffror räcker inte för några slutsatser enligt rapportens regler.")
+    return [*paragraphs, lead, *(c.text for c in conclusions)]
+
+
+def _conclusions_section(conclusions: list[Conclusion]) -> Section:
+    """The closing section: the same conclusions, after the insatser they are drawn from."""
+    return Section(key="slutsatser", title="Slutsatser", paragraphs=[
+        "Slutsatserna bygger på tabellerna i rapporten och följer fasta regler, som beskrivs i avsnittet Metod och "
+        "datakvalitet. Där en uppgift är dold för att skydda enskilda dras ingen slutsats av den, utom när "
+        "målet kan bedömas ändå (se Måluppfyllelse).",
+        *(c.text for c in conclusions)] if conclusions else [
+        "Årets siffror räcker inte för några slutsatser enligt rapportens regler: målen kan inte bedömas, "
+        "eller uppgifterna är dolda för att skydda enskilda."])
+
+
+# The förbund's totals (one line of figures); shown as a column of measures with their cohort.
+T_ACT, T_NEW, T_END, T_START, T_STOP = ("Deltagare under året", "Nya under året", "Avslutade under året",
+                                        "Pågående vid årets början", "Pågående vid årets slut")
+T_FOL, T_DIR, T_DSH = ("Avslut som kan följas upp månaden efter", "Till arbete eller studier månaden efter avslut",
+                       "Andel till arbete eller studier")
+T_F12, T_S12, T_SSH = ("Avslut som kan följas upp 12 månader efter", "I egen försörjning 12 månader efter avslut",
+                       "Andel i egen försörjning")
+T_WORK, T_WSH = "I arbete under inskrivningen", "Andel av pågående vid årets slut"
+T_COST, T_PER_ACT, T_PER_DIR = ("Total kostnad", "Kostnad per deltagare", "Kostnad per person till arbete eller studier")
+# the year's stocks and flows: start + new − ended = end, so one hidden figure would follow from the others
+IDENTITY = (T_START, T_NEW, T_END, T_STOP)
+
+
+# The insats tables that show a figure the förbund totals sum: (table key suffix, its column).
+# Their last row is December: active at the year's end and in work while enrolled then.
+YEAR_END = {"active_end": ("_manader_flode", "Aktiva vid månadens slut"),
+            "in_work_end": ("_inskrivna_arbete", "I arbete (med eller utan lönestöd)")}
+
+
+def _record_year_end(insatser, sections: list[Section], links: Links) -> None:
+    """Record in `links` what each insats section shows for December (hidden or not), so that the
+    förbund totals hide a sum that would give a hidden one away. A table or column not found
+    counts as hidden: the total is then not shown rather than shown unchecked."""
+    by_key = {t.key: t for s in sections for t in _tables(s)}
+    for ins in insatser:
+        for measure, (suffix, column) in YEAR_END.items():
+            rt = by_key.get(f"{ins.insats_id}{suffix}")
+            if rt is None or column not in rt.suppressed.display.columns or not len(rt.suppressed.display):
+                links.hidden[(ins.insats_id, measure)] = HIDDEN
+                continue
+            links.record(rt.suppressed, {(ins.insats_id, measure): (rt.suppressed.display.index[-1], column)})
+
+
+def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: int, t: int,
+                    links: Links) -> ReportTable:
+    """The förbund's figures for the year, summed over its insatser (participants: distinct persons,
+    from mart_national_year). Suppressed as one line (counts, shares from their counts, cost per
+    person hidden with its denominator), then shown one measure per row.
+
+    A total of insats figures shown elsewhere is hidden whenever one of them is hidden there and
+    the total would give it away (`Links.sum_exposes`); the stocks at the year's start and end,
+    whose insats figures the monthly tables hide only when small, are hidden whenever one insats's
+    is small. Of start, new, ended and end either all are shown or none."""
+    ids = [i.insats_id for i in insatser]
+    k = keys.reindex(ids)
+    nat = src["national"].set_index("forbund_id")
+    exit_12m = TWELVE_MONTH_COHORT.cohort(year)
+    out = src["outcomes"]
+    o12 = out[(out.insats_id.isin(ids)) & (out.exit_year == exit_12m)]
+    goals = src["goals"].set_index("insats_id").reindex(ids)
+    costs = [None if pd.isna(c) else float(c) for c in goals.get("cost_sek", pd.Series(index=ids, dtype=float))]
+    cost = None if not ids or any(c is None for c in costs) else sum(costs)  # unknown, not 0, when one is missing
+    active = int(nat.at[forbund_id, "participants_active"]) if forbund_id in nat.index else 0
+    status = src["active_status"]
+    december = status[status.insats_id.isin(ids)].sort_values("month_start").groupby("insats_id").tail(1)
+    # in work at the year's end: unknown (not 0) when December is not yet in every delivery
+    in_work = (None if len(december) < len(ids) or december.in_work.isna().any() else int(december.in_work.sum()))
+    direct = int(k.direct_work_or_studies.sum())
+    values = {
+        T_ACT: active, T_NEW: int(k.new.sum()), T_END: int(k.ended.sum()),
+        T_START: int(k.active_start.sum()), T_STOP: int(k.active_end.sum()),
+        T_FOL: int(k.followable_after_exit.sum()), T_DIR: direct,
+        T_F12: int(o12.followable_12m.sum()), T_S12: int(o12.self_supporting_12m.sum()),
+        T_WORK: in_work, T_COST: cost,
+        T_PER_ACT: None if cost is None or not active else cost / active,
+        T_PER_DIR: None if cost is None or not direct else cost / direct,
+    }
+    frame = pd.DataFrame([values], index=["Förbundet"]).astype(object)
+    frame[T_DSH] = [share(values[T_DIR], values[T_FOL])]
+    frame[T_SSH] = [share(values[T_S12], values[T_F12])]
+    frame[T_WSH] = [None if in_work is None else share(in_work, values[T_STOP])]
+    counts = [T_ACT, T_NEW, T_END, T_START, T_STOP, T_FOL, T_DIR, T_F12, T_S12, T_WORK]
+    spec = TableSpec(counts=counts, derived={T_DSH: [T_DIR, T_FOL], T_SSH: [T_S12, T_F12], T_WSH: [T_WORK, T_STOP],
+                                             T_PER_ACT: [T_ACT], T_PER_DIR: [T_DIR]})
+    force = [col for col, measure in ((T_ACT, "active"), (T_NEW, "new"), (T_END, "ended"),
+                                      (T_FOL, "followable_after_exit"), (T_DIR, "direct_work_or_studies"),
+                                      (T_F12, "followable_12m"), (T_S12, "self_supporting_12m"))
+             if links.sum_exposes(ids, measure, values[col], t)]
+    # no insats table shows the stock at the year's start: hidden when one insats's is small
+    if any(1 <= int(v) < t for v in k.active_start) or any(links.is_hidden(i, "active_start") for i in ids):
+        force.append(T_START)
+    force += [col for col, measure in ((T_STOP, "active_end"), (T_WORK, "in_work_end"))
+              if values[col] is not None and links.sum_exposes(ids, measure, values[col], t)]
+    sup = suppress_table(frame, spec, t, [("Förbundet", c) for c in force])
+    if any(sup.hidden.at["Förbundet", c] for c in IDENTITY):
+        sup = suppress_table(frame, spec, t, [("Förbundet", c) for c in {*force, *IDENTITY}])
+    d = sup.display.iloc[0]
+    r = sup.reasons.iloc[0]
+    N, S, K, A = "Antal", "Andel", "Kronor", "Avser"
+    rows = {  # measure -> (count column, share column, kronor column, what it is about)
+        T_ACT: (T_ACT, None, None, f"inskrivna någon gång {year}"),
+        T_NEW: (T_NEW, None, None, f"inskrivningar {year}"),
+        T_END: (T_END, None, None, f"avslut {year}"),
+        T_START: (T_START, None, None, f"1 januari {year}"),
+        T_STOP: (T_STOP, None, None, f"31 december {year}"),
+        T_FOL: (T_FOL, None, None, cohort_label(year)),
+        T_DIR: (T_DIR, T_DSH, None, f"{cohort_label(year)}, andel av raden ovan"),
+        T_F12: (T_F12, None, None, cohort_label(exit_12m)),
+        T_S12: (T_S12, T_SSH, None, f"{cohort_label(exit_12m)}, andel av raden ovan"),
+        T_WORK: (T_WORK, T_WSH, None, f"31 december {year}, andel av pågående" if in_work is not None else
+                 f"december {year} finns inte i alla leveranser"),
+        T_COST: (None, None, T_COST, f"rapporterad av förbundet för {year}"),
+        T_PER_ACT: (None, None, T_PER_ACT, "kostnad / deltagare under året"),
+        T_PER_DIR: (None, None, T_PER_DIR, "kostnad / till arbete eller studier"),
+    }
+    display = pd.DataFrame(index=list(rows), columns=[N, S, K, A], dtype=object)
+    reasons = pd.DataFrame(Reason.SHOWN, index=list(rows), columns=[N, S, K, A], dtype=object)
+    for row, (nc, sc, kc, about) in rows.items():
+        for col, src_col in ((N, nc), (S, sc), (K, kc)):
+            if src_col is not None:
+                display.at[row, col] = None if is_missing(d[src_col]) else d[src_col]
+                reasons.at[row, col] = r[src_col]
+        display.at[row, A] = about
+    fidelity = _fidelity_rows(insatser, src["fidelity"])
+    for row, about in fidelity.items():
+        display.loc[row] = [None, None, None, about]
+        reasons.loc[row] = [Reason.SHOWN] * 4
+    for col in display.columns:  # an empty cell is None, never NaN (as suppress_table leaves it)
+        display[col] = pd.Series([None if is_missing(v) else v for v in display[col]], index=display.index,
+                                 dtype=object)
+    vertical = Suppressed(display=display, reasons=reasons, spec=TableSpec(counts=[N], name="forbund_totalt"),
+                          threshold=t)
+    return ReportTable(
+        key="forbund_totalt", title=f"Förbundets insatser sammantaget {year}", suppressed=vertical,
+        percent_columns=(S,), sek_columns=(K,),
+        note=("Summan av förbundets insatser; en person som deltagit i två insatser räknas en gång bland deltagarna. "
+              "Programtroheten är den senaste granskningen; datum och poäng per punkt finns under insatsen. "
+              "Pågående vid årets början + nya − avslutade = pågående vid årets slut (en person som skrivits in "
+              "igen räknas vid varje inskrivning). Kostnaden är den förbundet rapporterat per insats; den saknas "
+              "om någon insats inte rapporterat sin."))
+
+
+def _fidelity_rows(insatser, fid: pd.DataFrame) -> dict[str, str]:
+    """Per insats with an IPS-25 review: its latest score and band, for the totals table."""
+    out = {}
+    for ins in insatser:
+        mine = fid[fid.insats_id == ins.insats_id]
+        if len(mine):
+            latest = mine.iloc[0]
+            score = int(latest.total_score)
+            out[f"Programtrohet {ins.name}"] = f"{score} av 125 poäng (IPS-25), nivån {fidelity_band(score)}"
+    return out
+
+
+# the goal table's columns and goals (the row label is '<insats>: <goal>')
+G_END, G_NUM, G_VALUE, G_GOAL, G_VERDICT = "Avslut", "Antal", "Utfall", "Mål", "Bedömning"
+GOAL_WORK, GOAL_STUDIES, GOAL_OCCUPATION, GOAL_CASELOAD = ("arbete", "studier", "sysselsättning",
+                                                           "deltagare per årsarbetare")
 
 
 def _goal_table(insatser, keys, goals: pd.DataFrame, caseload: pd.DataFrame, labels, year: int, t: int,
-                links: Links) -> ReportTable:
-    """Goal attainment against insats_ar: by reported exit reason, and the caseload over the whole
-    year (months above the goal, mart_caseload_year), not on December alone."""
+                links: Links) -> tuple[ReportTable, list[Conclusion]]:
+    """Goal attainment against the förbund's plan: one row per insats and goal, with utfall, mål and
+    the verdict (conclusions.py) in colour, symbol and words. Share goals by reported exit reason
+    of the year's exits; the caseload over the whole year (months above the goal,
+    mart_caseload_year), not on December alone. Returns the table and the conclusions it gives."""
     g = goals.set_index("insats_id")
     c = caseload.set_index("insats_id")
-    END_, W, WS, WG, ST, SS, SG, OG, MA, CG = (
-        "Avslutade", "Till arbete", "Andel till arbete", "Mål arbete", "Till studier", "Andel till studier",
-        "Mål studier", "Mål sysselsättning", "Månader över målet per årsarbetare", "Mål per årsarbetare")
-    rows, force, caseload_lights = [], [], {}
+    rows, force, texts, judged, loads = {}, [], {}, {}, {}
     for ins in insatser:
         k = keys.loc[ins.insats_id]
         gg = g.loc[ins.insats_id] if ins.insats_id in g.index else pd.Series(dtype=object)
-        cc = c.loc[ins.insats_id] if ins.insats_id in c.index else pd.Series({"months_judged": 0, "months_above_goal": 0})
-        judged, above = int(cc.months_judged), int(cc.months_above_goal)
-        rows.append({
-            END_: int(k.ended), W: int(k.to_work), WS: share(k.to_work, k.ended), WG: gg.get("goal_share_work"),
-            ST: int(k.to_studies), SS: share(k.to_studies, k.ended), SG: gg.get("goal_share_studies"),
-            OG: gg.get("goal_share_occupation"),
-            MA: f"{above} av {judged}" if judged else None, CG: gg.get("goal_participants_per_coach"),
-        })
-        caseload_lights[labels[ins.insats_id]] = light_for_months_above(above, judged,
-                                                                         gg.get("goal_participants_per_coach"))
-        lab = labels[ins.insats_id]
-        i = ins.insats_id
+        lab, i = labels[ins.insats_id], ins.insats_id
+        work, studies = f"{lab}: {GOAL_WORK}", f"{lab}: {GOAL_STUDIES}"
+        rows[work] = {G_END: int(k.ended), G_NUM: int(k.to_work), G_VALUE: share(k.to_work, k.ended),
+                      G_GOAL: gg.get("goal_share_work")}
+        rows[studies] = {G_END: int(k.ended), G_NUM: int(k.to_studies), G_VALUE: share(k.to_studies, k.ended),
+                         G_GOAL: gg.get("goal_share_studies")}
         if links.must_force(i, "ended"):
-            force.append((lab, END_))
-        # 'Till arbete' = the reasons table's arbete + arbete med lönestöd: hidden if either is hidden
+            force += [(work, G_END), (studies, G_END)]
+        # 'arbete' = the reasons table's arbete + arbete med lönestöd: hidden if either is hidden
         # there, or the other one could be worked out from it
         if links.is_hidden(i, "exit_work") or links.is_hidden(i, "exit_subsidised_work"):
-            force.append((lab, W))
+            force.append((work, G_NUM))
         if links.must_force(i, "exit_studies"):
-            force.append((lab, ST))
-    frame = pd.DataFrame(rows, index=[labels[i.insats_id] for i in insatser],
-                         columns=[END_, W, WS, WG, ST, SS, SG, OG, MA, CG])
-    spec = TableSpec(counts=[END_, W, ST], derived={WS: [W, END_], SS: [ST, END_]})
-    rt = table("maluppfyllelse", f"Måluppfyllelse {year}", frame, spec, t, percent=[WS, WG, SS, SG, OG],
+            force.append((studies, G_NUM))
+        occupation = gg.get("goal_share_occupation")
+        if occupation is not None and not is_missing(occupation):
+            rows[f"{lab}: {GOAL_OCCUPATION}"] = {G_GOAL: occupation}
+            judged[f"{lab}: {GOAL_OCCUPATION}"] = judge_occupation(occupation)
+        cc = c.loc[i] if i in c.index else pd.Series({"months_judged": 0, "months_above_goal": 0})
+        months, above = int(cc.months_judged), int(cc.months_above_goal)
+        goal_n = cc.get("goal_participants_per_coach", gg.get("goal_participants_per_coach"))
+        goal_text = "" if goal_n is None or is_missing(goal_n) else f"högst {fmt_number(goal_n, 0 if float(goal_n).is_integer() else 1)}"
+        load = f"{lab}: {GOAL_CASELOAD}"
+        rows[load] = {G_GOAL: goal_text or None}
+        if months:
+            texts[(load, G_VALUE)] = f"{above} av {months} mån."  # months above the goal (the note says so)
+        judged[load] = judge_caseload(above, months, goal_n)
+        loads[i] = (above, months, goal_text)
+    frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=[G_END, G_NUM, G_VALUE, G_GOAL]).astype(object)
+    spec = TableSpec(counts=[G_END, G_NUM], derived={G_VALUE: [G_NUM, G_END]})
+    rt = table("maluppfyllelse", f"{GOAL_TABLE} {year}", frame, spec, t, percent=[G_VALUE, G_GOAL],
                force_hidden=force,
-               note="Andelar av avslutade efter rapporterad avslutsorsak (arbete inklusive arbete med lönestöd). "
-                    "Mål enligt förbundets insatsplan (insats_ar). Målet för sysselsättning (t.ex. arbetsträning "
-                    "eller daglig verksamhet) visas men kan inte följas upp: ingen avslutsorsak och inget levererat "
-                    "register anger sysselsättning. " + LIGHT_RULE_SV)
-    sup = rt.suppressed
+               note="Arbete och studier: andelar av årets avslut efter den avslutsorsak insatsen rapporterat (arbete "
+                    "inklusive arbete med lönestöd). Deltagare per årsarbetare coach bedöms vid varje månads slut: "
+                    "utfallet är antalet månader (mån.) över målet. "
+                    "Målen är förbundets egna för insatsen. Målet för sysselsättning (t.ex. arbetsträning eller "
+                    "daglig verksamhet) kan inte följas upp: ingen avslutsorsak och inget levererat register anger "
+                    "sysselsättning. Hur bedömningen görs beskrivs i avsnittet Metod och datakvalitet.")
+    sup = with_text(rt.suppressed, texts)
     d = sup.display
-    for col, value_col, goal_col, rule in (("Bedömning arbete", WS, WG, light_for_share),
-                                           ("Bedömning studier", SS, SG, light_for_share)):
-        lights = {}
-        for r in d.index:
-            light = rule(shown_number(d.at[r, value_col]), shown_number(d.at[r, goal_col]))
-            lights[r] = HIDDEN if light is None else light
-        sup = with_column(sup, col, lights)
-    # months are no count of persons: the caseload verdict needs no suppression
-    sup = with_column(sup, "Bedömning deltagare per årsarbetare", caseload_lights)
-    order = [END_, W, WS, WG, "Bedömning arbete", ST, SS, SG, "Bedömning studier", MA, CG,
-             "Bedömning deltagare per årsarbetare"]
-    sup = type(sup)(display=sup.display[order], reasons=sup.reasons[order], spec=sup.spec, threshold=sup.threshold)
-    return ReportTable(key=rt.key, title=rt.title, suppressed=sup, note=rt.note, percent_columns=rt.percent_columns)
+    figures: dict[str, list[GoalFigure]] = {}
+    for ins in insatser:
+        lab, i = labels[ins.insats_id], ins.insats_id
+        for goal, parts in ((GOAL_WORK, ("exit_work", "exit_subsidised_work")), (GOAL_STUDIES, ("exit_studies",))):
+            row = f"{lab}: {goal}"
+            j = judge_share([links.display(i, p) for p in parts], d.at[row, G_END], d.at[row, G_GOAL], t,
+                            shown_total=d.at[row, G_NUM])
+            judged[row] = j
+            if d.at[row, G_GOAL] is not None:
+                figures.setdefault(lab, []).append(GoalFigure(
+                    goal, fmt_share(d.at[row, G_VALUE]) if is_number(d.at[row, G_VALUE]) else "",
+                    fmt_share(d.at[row, G_GOAL]), j))
+    sup = with_column(sup, G_VERDICT, {r: j.text for r, j in judged.items()})
+    out = ReportTable(key=rt.key, title=rt.title, suppressed=sup, note=rt.note, percent_columns=rt.percent_columns)
+    goal_rules = [goals_rule(labels[i.insats_id], figures.get(labels[i.insats_id], []), year) for i in insatser]
+    caseload_rules = [caseload_rule(labels[i], *loads[i]) for i in loads]
+    return out, [*goal_rules, *caseload_rules]
+
+
+def _conclusions(insatser, goal_conclusions: list[Conclusion | None], sections: list[Section], src, year: int,
+                 national: Section) -> list[Conclusion]:
+    """The report's conclusions in rule order (conclusions.py): goals met or not, caseload above
+    its goal, change against last year, fidelity, self-support against riket, caseload held."""
+    by_key = {t.key: t for s in sections for t in _tables(s)}
+    n = len(insatser)
+    goals, loads = goal_conclusions[:n], goal_conclusions[n:]
+    above = [c for c in loads if c is not None and "fler deltagare" in c.text]
+    held = [c for c in loads if c is not None and "fler deltagare" not in c.text]
+    changes, fidelity = [], []
+    for ins in insatser:
+        trend = by_key.get(f"{ins.insats_id}_ar_for_ar")
+        if trend is not None:
+            d = trend.suppressed.display
+            this, last = str(year), str(year - 1)
+            if this in d.index and last in d.index and "Andel" in d.columns:
+                changes.append(change_rule(ins.name, d.at[this, "Andel"], d.at[last, "Andel"], year, trend.title))
+        review = by_key.get(f"{ins.insats_id}_programtrohet")
+        mine = src["fidelity"][src["fidelity"].insats_id == ins.insats_id]
+        if review is not None and len(mine):
+            score = int(mine.iloc[0].total_score)
+            fidelity.append(fidelity_rule(ins.name, score, fidelity_band(score),
+                                          pd.Timestamp(mine.iloc[0].reviewed_on).date().isoformat(), review.title))
+    riket = []
+    for t in national.tables:
+        d = t.suppressed.display
+        col = NAT_SHARES[1][0]
+        if col in d.columns and "Riket" in d.index and len(d.index):
+            riket.append(national_rule(d.iloc[0][col], d.at["Riket", col], TWELVE_MONTHS.cohort(year), t.title))
+    return select([*goals, *above, *changes, *fidelity, *riket, *held])
+
+
+def _tables(section: Section) -> list[ReportTable]:
+    return [*section.tables, *(t for s in section.subsections for t in _tables(s))]
 
 
 # --- national comparison -------------------------------------------------------------------

@@ -30,40 +30,6 @@ STATUS_SV = {  # labels as in the seed status_priority, capitalised for table he
 }
 STATUS_ORDER = tuple(STATUS_SV)
 
-# Traffic light for goal attainment (documented in the report's method text):
-# a share goal is met ('grön') at or above the goal, 'gul' at or above 75 % of it, else 'röd';
-# a caseload goal (at most N per coach) is 'grön' at or below N, 'gul' up to 125 % of N.
-LIGHT_GREEN, LIGHT_YELLOW, LIGHT_RED = "grön", "gul", "röd"
-LIGHT_NEAR = 0.75
-NO_GOAL = "–"
-LIGHT_RULE_SV = (
-    "Måluppfyllelse (grön/gul/röd): en andel som når målet är grön, en som når minst 75 % av målet "
-    "gul, annars röd. Deltagare per årsarbetare coach bedöms över hela året: grönt när inget månadsslut "
-    "låg över målet, gult när högst en fjärdedel av månaderna gjorde det, annars rött. Bedömningen görs "
-    f"på de visade talen; där talet är dolt ({HIDDEN}) görs ingen bedömning, och – betyder att inget mål "
-    "har rapporterats."
-)
-
-
-def light_for_share(value: float | None, goal: float | None) -> str | None:
-    if goal is None or pd.isna(goal):
-        return NO_GOAL
-    if value is None or pd.isna(value):
-        return None
-    if value >= goal:
-        return LIGHT_GREEN
-    return LIGHT_YELLOW if value >= LIGHT_NEAR * goal else LIGHT_RED
-
-
-def light_for_months_above(months_above: int, months_judged: int, goal: float | None) -> str:
-    """A caseload goal judged over the year: no month above it is green, at most a quarter yellow."""
-    if goal is None or pd.isna(goal) or not goal or not months_judged:
-        return NO_GOAL
-    if months_above == 0:
-        return LIGHT_GREEN
-    return LIGHT_YELLOW if months_above <= months_judged / 4 else LIGHT_RED
-
-
 @dataclass
 class Links:
     """Figures that appear in more than one table (e.g. an insats's ended count in the summary
@@ -85,6 +51,11 @@ class Links:
                 self.shown.pop(key, None)
             elif key not in self.hidden and is_number(value):  # a text ("ännu inte följbar") is no figure
                 self.shown[key] = float(value)
+
+    def display(self, insats_id: str, measure: str):
+        """The figure as the tables show it: its value, its hidden label, or None when no table shows it."""
+        key = (insats_id, measure)
+        return self.hidden.get(key, self.shown.get(key))
 
     def is_hidden(self, insats_id: str, measure: str) -> bool:
         return (insats_id, measure) in self.hidden

@@ -166,7 +166,7 @@ def caseload(con, forbund_id: str, year: int) -> pd.DataFrame:
 
 def goals(con, forbund_id: str, year: int) -> pd.DataFrame:
     return df(con, """
-        SELECT insats_id, coach_fte, goal_share_work, goal_share_studies, goal_share_occupation,
+        SELECT insats_id, cost_sek, coach_fte, goal_share_work, goal_share_studies, goal_share_occupation,
                goal_participants_per_coach
         FROM marts.mart_insats_plan_year
         WHERE forbund_id = ? AND year = ?

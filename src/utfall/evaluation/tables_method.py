@@ -76,6 +76,27 @@ DEFINITIONS_SV = (
 )
 
 
+# How the goal table judges a goal and how the conclusions are drawn (evaluation/conclusions.py).
+GOAL_RULE_SV = (
+    "Måluppfyllelse: ett mål för andelen till arbete eller studier är uppnått (✓, grönt) när andelen av årets "
+    "avslut når målet och ej uppnått (✗, rött) när den inte gör det. Arbete räknas inklusive arbete med "
+    "lönestöd. Målet för deltagare per årsarbetare coach är uppnått när inget månadsslut under året låg över "
+    "målet. Kan inte bedömas (–, grått) betyder att målet finns men att siffrorna inte avgör det, till exempel "
+    "för att ingen källa anger sysselsättning. Där ett antal är dolt för att skydda enskilda bedöms målet ändå "
+    "när det dolda antalets gränser avgör det: färre än 5 av 40 avslut kan inte nå ett mål på 20 %. "
+    "Bedömningen bygger då bara på det tabellen visar och säger inget mer om det dolda antalet.",
+)
+CONCLUSION_RULES_SV = (
+    "Slutsatserna i sammanfattningen dras enligt fasta regler ur tabellerna, högst sex, i denna ordning: "
+    "vilka mål varje insats nådde och inte nådde (tabell Måluppfyllelse); insatser med fler deltagare per "
+    "årsarbetare coach än målet någon månad; förändringen mot året före i andelen avslut som ledde direkt "
+    "till arbete eller studier, när båda åren visas (en skillnad under 5 procentenheter räknas som ungefär "
+    "densamma); senaste granskningens programtrohet; egen försörjning 12 månader efter avslut jämfört med "
+    "riket, när jämförelsen visas; insatser som höll målet för deltagare per årsarbetare. Varje mening anger "
+    "den tabell den bygger på.",
+)
+
+
 def missing_deliveries_text(missing: list[str], year: int) -> str | None:
     """What the report says when monthly feeds have delivered nothing up to the cut-off (None when
     every feed has): which deliveries are missing, and which measures therefore cannot be shown."""
@@ -182,6 +203,8 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
         tables=tables,
         subsections=[
             Section(key="definitioner", title="Definitioner", paragraphs=list(DEFINITIONS_SV)),
+            Section(key="bedomning", title="Måluppfyllelse och slutsatser",
+                    paragraphs=[*GOAL_RULE_SV, *CONCLUSION_RULES_SV]),
             Section(key="rojandeskydd", title="Skydd mot röjande av enskilda",
                     paragraphs=[
                         "Alla tabeller och diagram bygger på avidentifierade registeruppgifter. Små grupper döljs: "
