@@ -15,12 +15,12 @@ from utfall.cohorts import (
 )
 from utfall.evaluation.model import Chart, ReportTable
 from utfall.evaluation.tables_common import (
-    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, shown_number, table,
-    with_text,
+    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, shown_number,
+    suppress_table, table, with_text,
 )
 from utfall.evaluation.render_format import is_missing
 from utfall.evaluation.tables_data import Insats
-from utfall.suppression import TableSpec
+from utfall.suppression import Reason, Suppressed, TableSpec
 
 TOTAL = "Totalt"
 P, A = "Personer", "Andel"
@@ -65,19 +65,26 @@ def _ordered(sub: pd.DataFrame, order) -> pd.DataFrame:
     return sub.assign(_r=sub["category"].map(lambda c: rank.get(c, len(rank)))).sort_values(["_r", "category"])
 
 
-def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
-    """Distribution tables (persons and share of the insats's participants) with bar charts.
+VARIABLE, GROUP = "Variabel", "Grupp"
 
-    The total is in every table and shown in most: a table whose suppression had to hide a
-    total of at least the threshold (it counted on the total being unknown) is left out, and
-    the returned list of left-out titles says which."""
+
+def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
+    """The participants in one compact table: per background variable its groups (persons and
+    share of the insats's participants), one block of rows after the other.
+
+    Each variable's block is suppressed on its own, with its groups summing to the total (one
+    kind of support at start can be several per person: no sum there), as separate tables would
+    be; the blocks are then laid out together under the total. A block whose suppression had to
+    hide a total of at least the threshold (it counted on the total being unknown) is left out,
+    and the returned list of left-out variables says which. Returns ([table] or [], [], left_out)."""
     mine = part[part.insats_id == ins.insats_id]
     total_rows = mine[mine.dimension == "total"]
     total = int(total_rows.persons.iloc[0]) if len(total_rows) else 0
-    tables, charts, left_out = [], [], []
-    for dim, suffix, title, order in DIMENSIONS:
+    blocks, left_out = [], []
+    for dim, _suffix, title, order in DIMENSIONS:
         sub = _ordered(mine[mine.dimension == dim], order)
-        chart_title = title  # the chart's own title stays short: it is drawn on one line
+        if sub.empty:
+            continue
         if dim == SUPPORT_HISTORY:
             title = f"{title} {years_covered_label(mine[mine.dimension == 'support_history_years_covered'])}"
         frame = pd.DataFrame({P: list(sub.persons.astype(int)) + [total]},
@@ -85,28 +92,56 @@ def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
         frame[A] = [share(v, total) for v in frame[P]]
         spec = TableSpec(counts=[P], derived={A: [P, (TOTAL, P)]},
                          total_rows={} if dim in MULTI_VALUED else {TOTAL: None})
-        note = ("Personer som deltog i insatsen någon gång under året. En person kan räknas i flera slag av "
-                "försörjning, så raderna summerar inte till totalen." if dim in MULTI_VALUED else
-                "Personer som deltog i insatsen någon gång under året, beskrivna av sin senaste inskrivning.")
-        if dim == SUPPORT_HISTORY:
-            note += (" Ett år = en hel 12-månadersperiod före inskrivningsmånaden med minst en månad med ersättning "
-                     "vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd. Bara perioder som helt finns i "
-                     "levererade data räknas; den som inte har någon sådan period före start är okänd, inte 0 år.")
-        rt = table(f"{ins.insats_id}_{suffix}", f"{ins.name}: {title.lower() if dim != 'sex' else 'kön'}",
-                   frame, spec, t, note=note, percent=[A])
-        if rt.suppressed.hidden.at[TOTAL, P] and total >= t:
+        sup = suppress_table(frame, TableSpec(counts=spec.counts, derived=spec.derived, total_rows=spec.total_rows,
+                                              name=f"{ins.insats_id}_{_suffix}"), t)
+        if sup.hidden.at[TOTAL, P] and total >= t:
             left_out.append(title)
             continue
-        links.record(rt.suppressed, {(ins.insats_id, "active"): (TOTAL, P)})
-        tables.append(rt)
-        rows = tuple(r for r in frame.index if r != TOTAL)
-        charts.append(Chart(
-            title=f"{chart_title} – {ins.name}", kind="barh", table=rt, series={P: "Personer"}, rows=rows,
-            y_label="Antal personer",
-            alt_text=(f"Liggande stapeldiagram: antal deltagare i {ins.name} per kategori av {title.lower()}. "
-                      f"Dolda uppgifter (färre än {t} personer) visas inte."),
-        ))
-    return tables, charts, left_out
+        blocks.append((title, sup))
+    if not blocks:
+        return [], [], left_out
+    rt = _stacked(ins, blocks, total, t)
+    links.record(rt.suppressed, {(ins.insats_id, "active"): (TOTAL, P)})
+    return [rt], [], left_out
+
+
+def _stacked(ins: Insats, blocks: list[tuple[str, Suppressed]], total: int, t: int) -> ReportTable:
+    """The variables' suppressed blocks as one table: the total first, then each block's groups
+    with the variable named on its first row. A group label used by two variables is qualified."""
+    first = blocks[0][1]
+    seen: set[str] = {TOTAL}
+    labels, variables, displays, reasons = [TOTAL], [""], [first.display.loc[[TOTAL], [P, A]]], \
+        [first.reasons.loc[[TOTAL], [P, A]]]
+    for title, sup in blocks:
+        groups = [r for r in sup.display.index if r != TOTAL]
+        for i, g in enumerate(groups):
+            label = g if g not in seen else f"{g} ({title.split(' (')[0].lower()})"
+            seen.add(label)
+            labels.append(label)
+            variables.append(title if i == 0 else "")
+        displays.append(sup.display.loc[groups, [P, A]])
+        reasons.append(sup.reasons.loc[groups, [P, A]])
+    index = pd.Index(labels, name=GROUP)
+    display = pd.concat(displays).set_axis(index)
+    reason = pd.concat(reasons).set_axis(index)
+    display.insert(0, VARIABLE, variables)
+    reason.insert(0, VARIABLE, Reason.SHOWN)
+    # The declared spec is the first block's (kön: the groups sum to the total); every block was
+    # suppressed above under its own sums.
+    first_groups = [labels[i] for i in range(1, 1 + len(blocks[0][1].display.index) - 1)]
+    spec = TableSpec(counts=[P], derived={A: [P, (TOTAL, P)]},
+                     total_rows={} if blocks[0][1].spec.total_rows == {} else {TOTAL: first_groups},
+                     name=f"{ins.insats_id}_deltagare")
+    sup = Suppressed(display=display, reasons=reason, spec=spec, threshold=t)
+    return ReportTable(
+        key=f"{ins.insats_id}_deltagare", title=f"{ins.name}: deltagarna under året", suppressed=sup,
+        percent_columns=(A,),
+        note=("Personer som deltog i insatsen någon gång under året, beskrivna av sin senaste inskrivning; andelen "
+              "räknas av alla deltagare under året. Försörjning månaden före start: en person kan ha flera slag, så "
+              "de raderna summerar inte till totalen. År med offentlig försörjning: en hel 12-månadersperiod före "
+              "inskrivningsmånaden med minst en månad med ersättning vid ohälsa, arbetsmarknadsstöd eller "
+              "ekonomiskt bistånd; bara perioder som helt finns i levererade data räknas, och den som inte har "
+              "någon sådan period före start är okänd, inte 0 år."))
 
 
 def _count_or_none(values) -> list:
@@ -601,7 +636,7 @@ def participants_text(ins: Insats, tables: list[ReportTable], left_out: list[str
         return "Deltagarna kan inte beskrivas närmare utan att röja enskilda."
     first = tables[0].suppressed.display
     parts = [f"Under året deltog {fmt_count(first.at[TOTAL, P])} personer i {ins.name}."]
-    if tables[0].key.endswith("_kon") and "Kvinnor" in first.index:
+    if "Kvinnor" in first.index:
         parts.append(f"Av dem var {fmt_count(first.at['Kvinnor', P])} kvinnor ({fmt_share(first.at['Kvinnor', A])}).")
     if left_out:
         parts.append("Fördelningen efter " + ", ".join(x.lower() for x in left_out) + " visas inte: den skulle "
