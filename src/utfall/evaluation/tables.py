@@ -31,7 +31,7 @@ from utfall.evaluation.tables_common import (
     table, with_column,
 )
 from utfall.evaluation.tables_insats import (
-    active_status_tables, fidelity_tables, trend_table, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
+    active_status_tables, description_table, fidelity_tables, jobs_table, trend_table, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
     participants_text, support_tables, time_to_work_table, transition_table,
 )
 from utfall.evaluation.provenance import SincePrevious
@@ -57,6 +57,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "active_status": data.active_status(con, forbund_id, year),
             "outcomes": data.outcomes(con, forbund_id, year),
             "categories": data.outcome_categories(con, forbund_id, year),
+            "jobs": data.jobs(con, forbund_id, AT_EXIT.cohort(year)),
             "transitions": data.transitions(con, forbund_id, TWELVE_MONTH_COHORT.cohort(year)),
             "ttw": data.time_to_work(con, forbund_id, year),
             "national": data.national(con, year),
@@ -64,6 +65,8 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "goals": data.goals(con, forbund_id, year),
             "caseload": data.caseload(con, forbund_id, year),
             "fidelity": data.fidelity(con, forbund_id, year),
+            "ips25_items": data.ips25_items(con),
+            "descriptions": data.descriptions(con, forbund_id, year),
             "queue": data.queue_by_insats(con, forbund_id, year, t),
             "register_months": data.register_months(con, forbund_id, year),
             "socio": data.socioeconomic(con, forbund_id, year),
@@ -145,14 +148,15 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     load = src["caseload"][src["caseload"].insats_id == ins.insats_id]
     goal = load.goal_participants_per_coach.iloc[0] if len(load) else None
     f_tables, f_charts = flow_tables(ins, src["flows"], src["register_months"], year, t,
-                                     src["queue"].get(ins.insats_id, {}), key,
+                                     src["queue"].get(ins.insats_id, {}), key, links, int(key.active),
                                      caseload_goal=None if goal is None or pd.isna(goal) else float(goal))
     a_tables, a_charts, a_text = active_status_tables(ins, src["active_status"], year, t)
     o_tables, o_charts = outcome_tables(ins, cohorts, src["categories"], year, t, links)
+    j_tables, j_text = jobs_table(ins, src["jobs"], o_tables[2], year, t)
     s_tables, s_charts = support_tables(ins, twelve, TWELVE_MONTH_COHORT.cohort(year), t)
     tr_tables, _ = transition_table(ins, src["transitions"], TWELVE_MONTH_COHORT.cohort(year), t)
     k_tables, k_charts = time_to_work_table(ins, src["ttw"], t)
-    fi_tables, fi_charts, fi_text = fidelity_tables(ins, src["fidelity"], year, t)
+    fi_tables, fi_charts, fi_text = fidelity_tables(ins, src["fidelity"], year, t, src["ips25_items"])
     socio = _socioeconomic(ins, src["socio"], twelve, year, t)
     tr_trend, trend_text = trend_table(ins, src["trend"], year, t, links)
     subs = [
@@ -163,6 +167,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
                 [a_text] if a_text else [], a_tables, a_charts),
         Section(f"{ins.insats_id}_utfall", "Utfall vid och efter avslut",
                 [outcomes_text(ins, cohorts, o_tables, year, t), CATEGORIES_TEXT], o_tables, o_charts),
+        Section(f"{ins.insats_id}_arbeten", "Arbeten efter avslut", [j_text], j_tables),
         Section(f"{ins.insats_id}_fore_efter", "Offentlig försörjning före och efter",
                 [f"Offentlig försörjning under de 12 månaderna före inskrivning jämförs med de 12 månaderna efter "
                  f"avslut, för samma personer: de som {cohort_label(TWELVE_MONTH_COHORT.cohort(year))}, vars "
@@ -184,7 +189,8 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
                 tr_trend, []),
         Section(f"{ins.insats_id}_programtrohet", "Programtrohet (IPS-25)", [fi_text], fi_tables, fi_charts),
     ]
-    return Section(key=f"insats_{ins.insats_id}", title=f"{ins.name}", subsections=subs)
+    return Section(key=f"insats_{ins.insats_id}", title=f"{ins.name}",
+                   tables=[description_table(ins, src["descriptions"], year, t)], subsections=subs)
 
 
 # --- summary -----------------------------------------------------------------------------
@@ -206,7 +212,8 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
     force = []
     for ins in insatser:
         lab = labels[ins.insats_id]
-        for measure, col in (("active", ACT), ("ended", END), ("followable_after_exit", FOL), ("direct_work_or_studies", DIR)):
+        for measure, col in (("active", ACT), ("new", NEW), ("ended", END), ("followable_after_exit", FOL),
+                             ("direct_work_or_studies", DIR)):
             if links.must_force(ins.insats_id, measure):
                 force.append((lab, col))
     key_table = table("nyckeltal", f"Nyckeltal per insats {year}", frame,
