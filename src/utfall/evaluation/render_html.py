@@ -34,8 +34,8 @@ PRINT_LINE_CHARS = 96
 CELL_PADDING_CHARS = 2
 ROW_LABEL_CHARS = 24  # a longer row label wraps between words
 # A long table that fits half the line is printed in two columns (its header repeated in each),
-# not as a strip down the left of the page; kept on one page (a table split over columns and pages
-# loses its header on the next page), so at most about a page of rows.
+# not as a strip down the left of the page; at most about a page of rows (a table of many pages
+# in columns lost its header on the later pages: tests/test_evaluation_layout.py).
 TWO_COLUMN_ROWS = (12, 60)
 
 

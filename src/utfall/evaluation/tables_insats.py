@@ -366,7 +366,7 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
     years = list(range(min(active), year + 1)) if active else []
     if not years:
         return [], ""
-    P, N, E, F, D, S = ("Deltagare", "Nya", "Avslut", "Följbara vid avslut", "Till arbete, studier", "Andel")
+    P, N, E, F, D, S = ("Deltagare", "Nya", "Avslut", "Kan följas upp vid avslut", "Till arbete, studier", "Andel")
     since = mine["since_start"]
     total = "Sedan start"
 
@@ -411,7 +411,7 @@ def twelve_month_series(ins: Insats, outcomes: pd.DataFrame, years: list[int], y
     (cohorts.py), as each year's evaluation reads it. A cohort whose twelfth month is not in the
     data says so instead of 0; a year without exits the year before says that. The evaluation
     year's row is the follow-up table's 12-month row: what that hides, this hides (Links)."""
-    F, S, A = "Följbara 12 månader efter avslut", "I egen försörjning", "Andel"
+    F, S, A = "Kan följas upp 12 månader efter avslut", "I egen försörjning", "Andel"
     frame = pd.DataFrame(index=[f"{y} ({cohort_label(TWELVE_MONTHS.cohort(y))})" for y in years],
                          columns=[F, S], dtype=object)
     texts = {}
@@ -433,7 +433,7 @@ def twelve_month_series(ins: Insats, outcomes: pd.DataFrame, years: list[int], y
                note="Varje år visar de avslut som följs upp i det årets utvärdering: avsluten året före, vars 12 "
                     "månader efter avslut har gått till årets slut. Egen försörjning = arbete eller studier utan "
                     "ersättning vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd, 12 månader efter "
-                    "avslutsmånaden. Följbara = avslut vars tolfte månad finns i levererade data.")
+                    "avslutsmånaden. Kan följas upp = avslut vars tolfte månad finns i levererade data.")
     rt = ReportTable(key=rt.key, title=rt.title, suppressed=with_text(rt.suppressed, texts), note=rt.note,
                      percent_columns=rt.percent_columns)
     if this_year:
@@ -457,6 +457,7 @@ def _pending(cohorts: dict[int, pd.Series], follow_up: FollowUp, year: int) -> b
     return _figure(cohorts, cohort, "ended") > 0 and _figure(cohorts, cohort, f"followable_{follow_up.suffix}") == 0
 
 
+FOLLOWED = "Kan följas upp"  # avslut whose follow-up month is in the data ("följbara" in the marts)
 FOLLOW_UP_ROWS = ((AT_EXIT, "Arbete eller studier månaden efter avslut", "direct_work_or_studies"),
                   (SIX_MONTHS, "Egen försörjning 6 månader efter avslut", "self_supporting_6m"),
                   (TWELVE_MONTHS, "Egen försörjning 12 månader efter avslut", "self_supporting_12m"),
@@ -470,7 +471,7 @@ WORK_OR_STUDIES_ROWS = (("arbete", "därav arbete utan lönestöd"), ("arbete_me
                         ("arbete_och_studier", "därav arbete och studier"), ("studier", "därav studier"))
 NEITHER_ROWS = tuple((f"varken_{s}", f"därav {STATUS_SV[s][0].lower()}{STATUS_SV[s][1:]}")
                      for s in ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "ingen"))
-WORK_OR_STUDIES, NEITHER, FOLLOWABLE = "Arbete eller studier", "Varken arbete eller studier", "Följbara avslut"
+WORK_OR_STUDIES, NEITHER, FOLLOWABLE = "Arbete eller studier", "Varken arbete eller studier", "Avslut som kan följas upp"
 # short headings (the page is narrow); the title names each point's cohort in full
 CATEGORY_POINTS = ((AT_EXIT, "vid avslut"), (SIX_MONTHS, "6 mån efter"), (TWELVE_MONTHS, "12 mån efter"),
                    (TWENTY_FOUR_MONTHS, "24 mån efter"))
@@ -543,7 +544,7 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], categories: pd.Da
         (ins.insats_id, "ended"): (TOTAL, col),
         **{(ins.insats_id, k): (s, col) for k, s in REASONS},
     })
-    fol, res, sh2 = "Följbara", "Med utfallet", "Andel"
+    fol, res, sh2 = FOLLOWED, "Med utfallet", "Andel"
     rows, pending = [], {}
     for follow_up, label, outcome in FOLLOW_UP_ROWS:
         cohort = follow_up.cohort(year)
@@ -566,7 +567,7 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], categories: pd.Da
                    ff, TableSpec(counts=[fol, res], derived={sh2: [res, fol]}), t, percent=[sh2], force_hidden=force,
                    note=f"Enligt registren, med data till och med december {year}. Varje uppföljning gäller de "
                         "avslut vars uppföljningsmånad hunnit passera: utfallet vid avslut för årets avslut, 6 och 12 "
-                        "månader efter för förra årets, 24 månader efter för avsluten två år tidigare. Följbara = "
+                        "månader efter för förra årets, 24 månader efter för avsluten två år tidigare. Kan följas upp = "
                         "avslut vars uppföljningsmånad finns i levererade data; de andra ingår inte i andelen. Egen "
                         "försörjning = arbete eller studier utan ersättning vid ohälsa, arbetsmarknadsstöd eller "
                         "ekonomiskt bistånd.")
@@ -834,13 +835,13 @@ def outcomes_text(ins: Insats, cohorts: dict[int, pd.Series], tables: list[Repor
     else:
         parts.append(f"Av avsluten {at_exit} som kan följas var {fmt_share(f.at[first, 'Andel'])} i arbete eller "
                      f"studier månaden efter avslut ({fmt_count(f.at[first, 'Med utfallet'])} av "
-                     f"{fmt_count(f.at[first, 'Följbara'])}).")
+                     f"{fmt_count(f.at[first, FOLLOWED])}).")
     if _pending(cohorts, TWELVE_MONTHS, year):
         parts.append(f"Avsluten {after} kan inte följas ett år efter avslut: "
                      f"{why_not_followable(TWELVE_MONTHS, after, year)}.")
     else:
         parts.append(f"Av avsluten {after} var {fmt_share(f.at[twelve, 'Andel'])} i egen försörjning ett år efter "
-                     f"avslut ({fmt_count(f.at[twelve, 'Med utfallet'])} av {fmt_count(f.at[twelve, 'Följbara'])}).")
+                     f"avslut ({fmt_count(f.at[twelve, 'Med utfallet'])} av {fmt_count(f.at[twelve, FOLLOWED])}).")
     parts.append(f"<{t} betyder färre än {t} och .. att uppgiften döljs för att skydda enskilda.")
     return " ".join(parts)
 
