@@ -57,6 +57,7 @@ SCALES = {
 # Issue 6's targets on a 2-core, 24 GiB machine at national scale.
 TARGETS = {
     "pipeline_seconds": 600,  # load + full build + gate + evaluate
+    "report_pages_two_insatser": (12, 16),  # issue 16: the evaluation of a förbund with two insatser
     "peak_rss_gib": 8,
     "load_to_floor_ratio": 3,
     "incremental_seconds": 60,  # load + build of one new month of every feed
@@ -377,13 +378,19 @@ def versions() -> dict:
 
 
 def judge(summary: dict) -> dict:
-    return {
+    judged = {
         "pipeline ≤ 10 min": summary["pipeline_seconds"] <= TARGETS["pipeline_seconds"],
         "peak memory ≤ 8 GiB": summary["peak_rss_mib"] <= TARGETS["peak_rss_gib"] * 1024,
         "load ≤ 3× read_csv floor": summary["load_to_floor_ratio"] <= TARGETS["load_to_floor_ratio"],
         "incremental month ≤ 60 s": summary["incremental_seconds"] <= TARGETS["incremental_seconds"],
         "each headline query ≤ 1 s": summary["slowest_query_seconds"] <= TARGETS["query_seconds"],
     }
+    # a page count, not a time: judged only when the run had a förbund with two insatser
+    two = (summary.get("report_pages_by_insatser") or {}).get("2")
+    if two is not None:
+        low, high = TARGETS["report_pages_two_insatser"]
+        judged[f"PDF with two insatser {low}–{high} pages"] = low <= two <= high
+    return judged
 
 
 def markdown(result: dict) -> str:

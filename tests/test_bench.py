@@ -42,3 +42,7 @@ def test_targets_are_judged_against_the_issue():
     assert judge(summary) == {"pipeline ≤ 10 min": True, "peak memory ≤ 8 GiB": False,
                               "load ≤ 3× read_csv floor": True, "incremental month ≤ 60 s": False,
                               "each headline query ≤ 1 s": True}
+    # the page count of a two-insatser förbund's PDF is judged when the run had one (issue 16)
+    assert judge({**summary, "report_pages_by_insatser": {"1": 9, "2": 17}})["PDF with two insatser 12–16 pages"] is False
+    assert judge({**summary, "report_pages_by_insatser": {"2": 16}})["PDF with two insatser 12–16 pages"] is True
+    assert "PDF with two insatser 12–16 pages" not in judge({**summary, "report_pages_by_insatser": {"1": 9}})

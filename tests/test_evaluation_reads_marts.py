@@ -11,7 +11,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 EVALUATION_CODE = sorted((REPO / "src" / "utfall" / "evaluation").glob("*.py"))
-TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([a-z_]+)\.([a-z_]+)", re.IGNORECASE)
+TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)", re.IGNORECASE)
 
 
 IMPORT = re.compile(r"^\s*(?:from|import)\s.*$", re.MULTILINE)

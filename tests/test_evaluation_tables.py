@@ -375,10 +375,10 @@ def test_a_single_small_category_forces_a_second_and_the_followable_agrees():
                              "Varken arbete eller studier", "därav ersättning vid ohälsa", "därav arbetsmarknadsstöd",
                              "därav ekonomiskt bistånd", "därav ingen registrerad försörjning")] == [19, 10, 0, 26, 8, 7, 5, 6]
     # the followable and its work or studies are the same figures in both tables
-    assert col["Följbara avslut"] == follow.at[FOLLOW_ROW, "Följbara"] == 45
+    assert col["Avslut som kan följas upp"] == follow.at[FOLLOW_ROW, "Kan följas upp"] == 45
     assert col["Arbete eller studier"] == follow.at[FOLLOW_ROW, "Med utfallet"] == 19
     # later cohorts without exits are 0 avslut, not a text
-    assert cats["2024: 12 mån efter"]["Följbara avslut"] == 0
+    assert cats["2024: 12 mån efter"]["Avslut som kan följas upp"] == 0
 
 
 def test_work_or_studies_hidden_among_the_categories_is_hidden_in_the_follow_up_table():
@@ -390,7 +390,7 @@ def test_work_or_studies_hidden_among_the_categories_is_hidden_in_the_follow_up_
         arbete=20, arbete_med_lonestod=6, arbete_och_studier=5, studier=9, varken_ohalsa=3), links)
     col = cats[AT_EXIT_COLUMN]
     assert col["Varken arbete eller studier"] == "<5" and col["Arbete eller studier"] == ".."
-    assert col["Följbara avslut"] == follow.at[FOLLOW_ROW, "Följbara"] == 43
+    assert col["Avslut som kan följas upp"] == follow.at[FOLLOW_ROW, "Kan följas upp"] == 43
     assert follow.at[FOLLOW_ROW, "Med utfallet"] == ".." and follow.at[FOLLOW_ROW, "Andel"] == ".."
     # and every later table (summary, year by year) is told to hide it
     assert links.must_force(INS.insats_id, "direct_work_or_studies")
@@ -410,8 +410,8 @@ def test_a_category_column_not_yet_followable_says_so():
                              "avslutade 2023 24 månader efter)")
     cats = rt.suppressed.display
     # the 2024 exits' twelfth months end in December 2025: due in this report, so the months are missing
-    assert cats.at["Följbara avslut", "2024: 12 mån efter"] == "kan inte följas: månaderna saknas i data"
-    assert cats["2024: 12 mån efter"].drop("Följbara avslut").isna().all()
+    assert cats.at["Avslut som kan följas upp", "2024: 12 mån efter"] == "kan inte följas: månaderna saknas i data"
+    assert cats["2024: 12 mån efter"].drop("Avslut som kan följas upp").isna().all()
 
 
 def test_the_twelve_month_series_reads_each_years_cohort_and_never_shows_an_unknown_as_0():
@@ -460,18 +460,18 @@ def test_report_categories_twelve_month_series_and_support_label_on_the_warehous
             cats = tables[f"{insats_id}_arbete_studier"].suppressed.display
             # the followable at each point is the same in both tables (figure or the same label)
             for row, column in zip(follow.index, cats.columns):
-                assert follow.at[row, "Följbara"] == cats.at["Följbara avslut", column], (insats_id, row)
+                assert follow.at[row, "Kan följas upp"] == cats.at["Avslut som kan följas upp", column], (insats_id, row)
             twelve = tables[f"{insats_id}_ar_for_ar_12m"].suppressed.display
             row12 = f"{GATE_YEAR} (avslutade {GATE_YEAR - 1})"
-            assert twelve.at[row12, "Följbara 12 månader efter avslut"] in (
-                follow.iloc[2]["Följbara"], f"inga avslut {GATE_YEAR - 1} i data")
+            assert twelve.at[row12, "Kan följas upp 12 månader efter avslut"] in (
+                follow.iloc[2]["Kan följas upp"], f"inga avslut {GATE_YEAR - 1} i data")
         for insats_id, followable, categorised in sql(built_home, """
                 SELECT o.insats_id, o.followable_after_exit, sum(c.episodes)
                 FROM marts.mart_outcomes_year o JOIN marts.mart_outcome_categories_year c
                   ON c.forbund_id = o.forbund_id AND c.insats_id = o.insats_id AND c.exit_year = o.exit_year
                  AND c.follow_up = 'after_exit'
                 WHERE o.forbund_id = ? AND o.exit_year = ? GROUP BY ALL""", [forbund, GATE_YEAR]):
-            shown = tables[f"{insats_id}_arbete_studier"].suppressed.display.at["Följbara avslut", f"{GATE_YEAR}: vid avslut"]
+            shown = tables[f"{insats_id}_arbete_studier"].suppressed.display.at["Avslut som kan följas upp", f"{GATE_YEAR}: vid avslut"]
             assert shown == followable == categorised or shown == "<5"
 
 
@@ -496,11 +496,11 @@ def test_queue_and_passiv_come_from_the_register_history_and_unknown_is_empty(re
             assert len(months) == 12 == len(monthly.display)
             for (waiting, passive), (label, row) in zip(months, monthly.display.iterrows()):
                 assert waiting is not None and passive is None
-                assert row["Passiva vid månadens slut"] is None, label
-                if monthly.hidden.at[label, "I kö vid månadens slut"]:
-                    assert 1 <= waiting < report.suppression_threshold or row["I kö vid månadens slut"] == ".."
+                assert monthly.display.at[label, "Passiva"] is None, label  # (the row Series would make it NaN)
+                if monthly.hidden.at[label, "I kö"]:
+                    assert 1 <= waiting < report.suppression_threshold or row["I kö"] == ".."
                 else:
-                    assert row["I kö vid månadens slut"] == waiting
+                    assert row["I kö"] == waiting
             [(year_end, left)] = sql(built_home, """
                 SELECT waiting_year_end, left_queue_without_start FROM marts.mart_queue_year
                 WHERE forbund_id = ? AND insats_id = ? AND year = ?""", [forbund, insats_id, GATE_YEAR])

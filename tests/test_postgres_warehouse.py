@@ -170,7 +170,7 @@ def test_duckdb_and_postgresql_build_identical_marts_from_the_same_deliveries(bu
         duck = {t: con.execute(f"SELECT * FROM {t[0]}.{t[1]}").fetchall() for t in tables}
         duck_columns = {t: [d[0] for d in con.execute(f"SELECT * FROM {t[0]}.{t[1]} LIMIT 0").description]
                         for t in tables}
-    assert len(tables) == 22, tables  # core's 2 and the 20 marts
+    assert len(tables) == 23, tables  # core's 2 and the 21 marts
     with psycopg.connect(on_postgres.warehouse_dsn) as con:
         pg_tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
                                 "WHERE table_schema IN ('core', 'marts') ORDER BY 1, 2").fetchall()

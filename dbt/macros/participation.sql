@@ -20,3 +20,9 @@
 {% macro months_in_insats(entered_on, until) -%}
     greatest(1, ceil(({{ dbt.datediff(entered_on, until, 'day') }} + 1) / 30.4375))::integer
 {%- endmacro %}
+
+{#- The first day of the month `months` after the month of `date` (the follow-up month of an exit:
+    1 = the month after the exit month), as a date. -#}
+{% macro month_after(date, months) -%}
+    cast(date_trunc('month', {{ date }}) + interval '{{ months }} month' as date)
+{%- endmacro %}

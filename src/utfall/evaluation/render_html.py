@@ -28,7 +28,7 @@ from utfall.evaluation.render_format import MINUS, MUTED_COLOUR, PALETTE, THIN, 
 from utfall.suppression import HIDDEN, legend_sv
 
 LEGEND_ID = "teckenforklaring"
-SHORT_TABLE_ROWS = 15  # a table of at most this many rows is not split across pages
+SHORT_TABLE_ROWS = 10  # a table of at most this many rows is not split across pages
 # What one printed table row holds, in characters of the print font (8 pt on the 178 mm wide
 # A4 content box, with the cell padding): a wider table is laid out as several, each with the
 # row labels. Conservative; tests/test_evaluation_layout.py measures the result from the PDF.
@@ -36,6 +36,10 @@ PRINT_LINE_CHARS = 96
 CELL_PADDING_CHARS = 2
 ROW_LABEL_CHARS = 24  # a longer row label wraps between words
 TEXT_CELL_CHARS = 24  # a longer text cell (a verdict, what a figure is about) wraps between words too
+# A long table that fits half the line is printed in two columns (its header repeated in each),
+# not as a strip down the left of the page; at most about a page of rows (a table of many pages
+# in columns lost its header on the later pages: tests/test_evaluation_layout.py).
+TWO_COLUMN_ROWS = (12, 60)
 
 
 def render_html(report: Report) -> str:
@@ -135,6 +139,8 @@ def _table_view(table: ReportTable) -> dict:
                 css.append(verdict)  # the goal verdict in colour, beside its symbol and words
             cells.append({"text": text, "css": " ".join(css)})
         rows.append({"label": str(label), "total": label in total_rows, "cells": cells,
+                     # a row without any figure names the group of rows below it (e.g. a variable)
+                     "heading": bool(cells) and all(c["text"] == "" for c in cells),
                      "nowrap": len(str(label)) <= ROW_LABEL_CHARS})  # 'IPS Göteborg 2' on one line
     columns = [{"text": str(c), "num": kinds[c] is not Kind.TEXT} for c in display.columns]
     label_chars = (min(max((len(r["label"]) for r in rows), default=0), ROW_LABEL_CHARS) + CELL_PADDING_CHARS
@@ -148,6 +154,8 @@ def _table_view(table: ReportTable) -> dict:
     ]
     return {
         "type": "table",
+        "narrow": len(parts) == 1 and TWO_COLUMN_ROWS[0] <= len(rows) <= TWO_COLUMN_ROWS[1]
+                  and label_chars + sum(widths) <= PRINT_LINE_CHARS // 2 - CELL_PADDING_CHARS,
         "key": table.key,
         "title": table.title,
         "note": table.note,

@@ -38,7 +38,8 @@ from utfall.evaluation.tables_common import (
     Links, fmt_count, fmt_number, fmt_share, share, suppress_table, table, with_column, with_text,
 )
 from utfall.evaluation.tables_insats import (
-    active_status_tables, fidelity_band, fidelity_tables, trend_table, flow_tables, flows_text, outcome_tables, outcomes_text, participant_tables,
+    MONTHLY_COLUMNS, active_status_tables, description_table, fidelity_band, fidelity_tables, flow_tables, flows_text, jobs_table,
+    outcome_tables, outcomes_text, participant_tables, trend_table,
     participants_text, support_tables, time_to_work_table, transition_table,
 )
 from utfall.evaluation.provenance import SincePrevious
@@ -64,6 +65,7 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "active_status": data.active_status(con, forbund_id, year),
             "outcomes": data.outcomes(con, forbund_id, year),
             "categories": data.outcome_categories(con, forbund_id, year),
+            "jobs": data.jobs(con, forbund_id, AT_EXIT.cohort(year)),
             "transitions": data.transitions(con, forbund_id, TWELVE_MONTH_COHORT.cohort(year)),
             "ttw": data.time_to_work(con, forbund_id, year),
             "national": data.national(con, year),
@@ -71,6 +73,8 @@ def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, thr
             "goals": data.goals(con, forbund_id, year),
             "caseload": data.caseload(con, forbund_id, year),
             "fidelity": data.fidelity(con, forbund_id, year),
+            "ips25_items": data.ips25_items(con),
+            "descriptions": data.descriptions(con, forbund_id, year),
             "queue": data.queue_by_insats(con, forbund_id, year, t),
             "register_months": data.register_months(con, forbund_id, year),
             "socio": data.socioeconomic(con, forbund_id, year),
@@ -160,14 +164,15 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
     load = src["caseload"][src["caseload"].insats_id == ins.insats_id]
     goal = load.goal_participants_per_coach.iloc[0] if len(load) else None
     f_tables, f_charts = flow_tables(ins, src["flows"], src["register_months"], year, t,
-                                     src["queue"].get(ins.insats_id, {}), key,
+                                     src["queue"].get(ins.insats_id, {}), key, links, int(key.active),
                                      caseload_goal=None if goal is None or pd.isna(goal) else float(goal))
     a_tables, a_charts, a_text = active_status_tables(ins, src["active_status"], year, t)
     o_tables, o_charts = outcome_tables(ins, cohorts, src["categories"], year, t, links)
+    j_tables, j_text = jobs_table(ins, src["jobs"], o_tables[2], year, t)
     s_tables, s_charts = support_tables(ins, twelve, TWELVE_MONTH_COHORT.cohort(year), t)
     tr_tables, _ = transition_table(ins, src["transitions"], TWELVE_MONTH_COHORT.cohort(year), t)
     k_tables, k_charts = time_to_work_table(ins, src["ttw"], t)
-    fi_tables, fi_charts, fi_text = fidelity_tables(ins, src["fidelity"], year, t)
+    fi_tables, fi_charts, fi_text = fidelity_tables(ins, src["fidelity"], year, t, src["ips25_items"])
     socio = _socioeconomic(ins, src["socio"], twelve, year, t)
     tr_trend, trend_text = trend_table(ins, src["trend"], year, t, links)
     subs = [
@@ -178,6 +183,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
                 [a_text] if a_text else [], a_tables, a_charts),
         Section(f"{ins.insats_id}_utfall", "Utfall vid och efter avslut",
                 [outcomes_text(ins, cohorts, o_tables, year, t), CATEGORIES_TEXT], o_tables, o_charts),
+        Section(f"{ins.insats_id}_arbeten", "Arbeten efter avslut", [j_text], j_tables),
         Section(f"{ins.insats_id}_fore_efter", "Offentlig försörjning före och efter",
                 [f"Offentlig försörjning under de 12 månaderna före inskrivning jämförs med de 12 månaderna efter "
                  f"avslut, för samma personer: de som {cohort_label(TWELVE_MONTH_COHORT.cohort(year))}, vars "
@@ -199,7 +205,8 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
                 tr_trend, []),
         Section(f"{ins.insats_id}_programtrohet", "Programtrohet (IPS-25)", [fi_text], fi_tables, fi_charts),
     ]
-    return Section(key=f"insats_{ins.insats_id}", title=f"{ins.name}", subsections=subs)
+    return Section(key=f"insats_{ins.insats_id}", title=f"{ins.name}",
+                   tables=[description_table(ins, src["descriptions"], year, t)], subsections=subs)
 
 
 # --- summary -----------------------------------------------------------------------------
@@ -234,7 +241,8 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
     force = []
     for ins in insatser:
         lab = labels[ins.insats_id]
-        for measure, col in (("active", ACT), ("ended", END), ("followable_after_exit", FOL), ("direct_work_or_studies", DIR)):
+        for measure, col in (("active", ACT), ("new", NEW), ("ended", END), ("followable_after_exit", FOL),
+                             ("direct_work_or_studies", DIR)):
             if links.must_force(ins.insats_id, measure):
                 force.append((lab, col))
     key_table = table("nyckeltal", f"Nyckeltal per insats {year}", frame,
@@ -286,10 +294,11 @@ T_COST, T_PER_ACT, T_PER_DIR = ("Total kostnad", "Kostnad per deltagare", "Kostn
 IDENTITY = (T_START, T_NEW, T_END, T_STOP)
 
 
-# The insats tables that show a figure the förbund totals sum: (table key suffix, its column).
-# Their last row is December: active at the year's end and in work while enrolled then.
-YEAR_END = {"active_end": ("_manader_flode", "Aktiva vid månadens slut"),
-            "in_work_end": ("_inskrivna_arbete", "I arbete (med eller utan lönestöd)")}
+# The insats tables that show a figure the förbund totals sum: active at the year's end is the
+# last row (December) of the monthly table; in work while enrolled then is the sum of the first
+# two parts of the year-end status table (in work without studies, in work and studies).
+ACTIVE_END = ("_manader_flode", MONTHLY_COLUMNS[0])
+IN_WORK_END = ("_inskrivnas_status", "Personer", ("I arbete, inte studier", "I arbete och studier"))
 
 
 def _record_year_end(insatser, sections: list[Section], links: Links) -> None:
@@ -298,12 +307,20 @@ def _record_year_end(insatser, sections: list[Section], links: Links) -> None:
     counts as hidden: the total is then not shown rather than shown unchecked."""
     by_key = {t.key: t for s in sections for t in _tables(s)}
     for ins in insatser:
-        for measure, (suffix, column) in YEAR_END.items():
-            rt = by_key.get(f"{ins.insats_id}{suffix}")
-            if rt is None or column not in rt.suppressed.display.columns or not len(rt.suppressed.display):
-                links.hidden[(ins.insats_id, measure)] = HIDDEN
-                continue
-            links.record(rt.suppressed, {(ins.insats_id, measure): (rt.suppressed.display.index[-1], column)})
+        i = ins.insats_id
+        rt = by_key.get(f"{i}{ACTIVE_END[0]}")
+        if rt is None or ACTIVE_END[1] not in rt.suppressed.display.columns or not len(rt.suppressed.display):
+            links.hidden[(i, "active_end")] = HIDDEN
+        else:
+            links.record(rt.suppressed, {(i, "active_end"): (rt.suppressed.display.index[-1], ACTIVE_END[1])})
+        suffix, column, parts = IN_WORK_END
+        rt = by_key.get(f"{i}{suffix}")
+        sup = rt.suppressed if rt is not None else None
+        if sup is None or column not in sup.display.columns or not all(p in sup.display.index for p in parts) \
+                or any(sup.hidden.at[p, column] for p in parts):
+            links.hidden[(i, "in_work_end")] = HIDDEN
+        else:
+            links.shown[(i, "in_work_end")] = float(sum(float(sup.display.at[p, column]) for p in parts))
 
 
 def _forbund_totals(insatser, keys: pd.DataFrame, src, forbund_id: str, year: int, t: int,

@@ -131,13 +131,21 @@ def outcome_categories(con, forbund_id: str, year: int) -> pd.DataFrame:
     """, [forbund_id, *[v for pair in pairs for v in pair]])
 
 
+def _exit_cohort(con, select: str, order: str, forbund_id: str, exit_year: int) -> pd.DataFrame:
+    """`select` (… FROM marts.<a mart keyed by exit year>) for one förbund and exit cohort."""
+    return df(con, f"{select} WHERE forbund_id = ? AND exit_year = ? ORDER BY {order}", [forbund_id, exit_year])
+
+
+def jobs(con, forbund_id: str, exit_year: int) -> pd.DataFrame:
+    """Persons in work the month after exit, by employer sector and lönestöd, for one exit cohort."""
+    return _exit_cohort(con, "SELECT insats_id, employer_sector, is_subsidised_work, persons "
+                             "FROM marts.mart_jobs_sector_year",
+                        "insats_id, employer_sector, is_subsidised_work", forbund_id, exit_year)
+
+
 def transitions(con, forbund_id: str, exit_year: int) -> pd.DataFrame:
-    return df(con, """
-        SELECT insats_id, status_before, status_after, episodes
-        FROM marts.mart_transitions_year
-        WHERE forbund_id = ? AND exit_year = ?
-        ORDER BY insats_id, status_before, status_after
-    """, [forbund_id, exit_year])
+    return _exit_cohort(con, "SELECT insats_id, status_before, status_after, episodes FROM marts.mart_transitions_year",
+                        "insats_id, status_before, status_after", forbund_id, exit_year)
 
 
 def time_to_work(con, forbund_id: str, year: int) -> pd.DataFrame:
@@ -182,6 +190,26 @@ def fidelity(con, forbund_id: str, year: int) -> pd.DataFrame:
         WHERE forbund_id = ? AND reviewed_on <= CAST(? AS DATE)
         ORDER BY insats_id, reviewed_on DESC
     """, [forbund_id, f"{year}-12-31"])
+
+
+def ips25_items(con) -> pd.DataFrame:
+    """The 25 IPS-25 items with area and Swedish name (the seed ips25_items)."""
+    return df(con, "SELECT item, area, item_name FROM reference.ips25_items ORDER BY item", [])
+
+
+def descriptions(con, forbund_id: str, year: int) -> pd.DataFrame:
+    """Per insats what the förbund's registers say of it (dim_insatser) and its plan for the year
+    (mart_insats_plan_year: budget, cost, coach FTE, goals); plan columns null without an insats_ar row."""
+    return df(con, """
+        SELECT i.insats_id, i.method, i.operator, i.target_group, i.started_on, i.ended_on,
+               p.budget_sek, p.cost_sek, p.coach_fte, p.goal_share_work, p.goal_share_studies,
+               p.goal_share_occupation, p.goal_participants_per_coach
+        FROM marts.dim_insatser i
+        LEFT JOIN marts.mart_insats_plan_year p
+          ON p.forbund_id = i.forbund_id AND p.insats_id = i.insats_id AND p.year = ?
+        WHERE i.forbund_id = ?
+        ORDER BY i.insats_id
+    """, [year, forbund_id])
 
 
 def data_period(con) -> dict:

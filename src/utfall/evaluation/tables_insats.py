@@ -15,12 +15,16 @@ from utfall.cohorts import (
 )
 from utfall.evaluation.model import Chart, ReportTable
 from utfall.evaluation.tables_common import (
-    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_share, share, shown_number, table,
-    with_text,
+    MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_sek, fmt_share, share, shown_number,
+    suppress_table, table, with_text,
 )
 from utfall.evaluation.render_format import is_missing
 from utfall.evaluation.tables_data import Insats
-from utfall.suppression import TableSpec
+from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec
+from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
+from utfall.suppression.audit import SMALL as SMALL_KIND
+from utfall.suppression.audit import exposed_cells
+from utfall.suppression.grid import Sum
 
 TOTAL = "Totalt"
 P, A = "Personer", "Andel"
@@ -28,13 +32,13 @@ P, A = "Personer", "Andel"
 # dimension -> (key suffix, Swedish title, category order or None = by label)
 DIMENSIONS = (
     ("sex", "kon", "Kön", ("K", "M")),
-    ("age_group", "alder", "Ålder vid inskrivning", ("18-25", "26-33", "34-41", "42-49", "50-57", "58-65", "other")),
+    ("age_group", "alder", "Ålder vid start", ("18-25", "26-33", "34-41", "42-49", "50-57", "58-65", "other")),
     ("home_kommun", "kommun", "Hemkommun", None),
-    ("education_level", "utbildning", "Utbildningsnivå",
+    ("education_level", "utbildning", "Utbildning",
      ("grundskola", "gymnasium", "eftergymnasial", "hogskola", "okand")),
-    ("support_at_start", "stod_start", "Försörjning månaden före start (en person kan ha flera slag)",
+    ("support_at_start", "stod_start", "Försörjning före start",
      ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "boendestod", "none", "unknown")),
-    ("years_in_public_support_before_start", "ar_i_stod", "År med offentlig försörjning före start",
+    ("years_in_public_support_before_start", "ar_i_stod", "År i offentlig försörjning före start",
      ("0", "1", "2", "3", "4", "5", "okand")),
     ("months_in_insats", "manader", "Månader i insatsen", ("1-3", "4-6", "7-9", "10-12", "13-17", "18+")),
 )
@@ -65,48 +69,115 @@ def _ordered(sub: pd.DataFrame, order) -> pd.DataFrame:
     return sub.assign(_r=sub["category"].map(lambda c: rank.get(c, len(rank)))).sort_values(["_r", "category"])
 
 
-def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
-    """Distribution tables (persons and share of the insats's participants) with bar charts.
+GROUP = "Grupp"
 
-    The total is in every table and shown in most: a table whose suppression had to hide a
-    total of at least the threshold (it counted on the total being unknown) is left out, and
-    the returned list of left-out titles says which."""
+
+def participant_tables(ins: Insats, part: pd.DataFrame, t: int, links: Links):
+    """The participants in one compact table: per background variable its groups (persons and
+    share of the insats's participants), one block of rows after the other.
+
+    Each variable's block is suppressed on its own, with its groups summing to the total (one
+    kind of support at start can be several per person: no sum there), as separate tables would
+    be; the blocks are then laid out together under the total. A block whose suppression had to
+    hide a total of at least the threshold (it counted on the total being unknown) is left out,
+    and the returned list of left-out variables says which. Returns ([table] or [], [], left_out)."""
     mine = part[part.insats_id == ins.insats_id]
     total_rows = mine[mine.dimension == "total"]
     total = int(total_rows.persons.iloc[0]) if len(total_rows) else 0
-    tables, charts, left_out = [], [], []
-    for dim, suffix, title, order in DIMENSIONS:
+    blocks, left_out = [], []
+    for dim, _suffix, title, order in DIMENSIONS:
         sub = _ordered(mine[mine.dimension == dim], order)
-        chart_title = title  # the chart's own title stays short: it is drawn on one line
-        if dim == SUPPORT_HISTORY:
-            title = f"{title} {years_covered_label(mine[mine.dimension == 'support_history_years_covered'])}"
+        if sub.empty:
+            continue
         frame = pd.DataFrame({P: list(sub.persons.astype(int)) + [total]},
                              index=list(sub.category_label) + [TOTAL])
         frame[A] = [share(v, total) for v in frame[P]]
         spec = TableSpec(counts=[P], derived={A: [P, (TOTAL, P)]},
-                         total_rows={} if dim in MULTI_VALUED else {TOTAL: None})
-        note = ("Personer som deltog i insatsen någon gång under året. En person kan räknas i flera slag av "
-                "försörjning, så raderna summerar inte till totalen." if dim in MULTI_VALUED else
-                "Personer som deltog i insatsen någon gång under året, beskrivna av sin senaste inskrivning.")
-        if dim == SUPPORT_HISTORY:
-            note += (" Ett år = en hel 12-månadersperiod före inskrivningsmånaden med minst en månad med ersättning "
-                     "vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd. Bara perioder som helt finns i "
-                     "levererade data räknas; den som inte har någon sådan period före start är okänd, inte 0 år.")
-        rt = table(f"{ins.insats_id}_{suffix}", f"{ins.name}: {title.lower() if dim != 'sex' else 'kön'}",
-                   frame, spec, t, note=note, percent=[A])
-        if rt.suppressed.hidden.at[TOTAL, P] and total >= t:
+                         total_rows={} if dim in MULTI_VALUED else {TOTAL: None}, name=f"{ins.insats_id}_{_suffix}")
+        sup = suppress_table(frame, spec, t)
+        if sup.hidden.at[TOTAL, P] and total >= t:
             left_out.append(title)
             continue
-        links.record(rt.suppressed, {(ins.insats_id, "active"): (TOTAL, P)})
-        tables.append(rt)
-        rows = tuple(r for r in frame.index if r != TOTAL)
-        charts.append(Chart(
-            title=f"{chart_title} – {ins.name}", kind="barh", table=rt, series={P: "Personer"}, rows=rows,
-            y_label="Antal personer",
-            alt_text=(f"Liggande stapeldiagram: antal deltagare i {ins.name} per kategori av {title.lower()}. "
-                      f"Dolda uppgifter (färre än {t} personer) visas inte."),
-        ))
-    return tables, charts, left_out
+        blocks.append((title, sup))
+    if not blocks:
+        return [], [], left_out
+    covered = years_covered_label(mine[mine.dimension == "support_history_years_covered"])
+    rt = _stacked(ins, blocks, total, t, covered)
+    links.record(rt.suppressed, {(ins.insats_id, "active"): (TOTAL, P)})
+    return [rt], [], left_out
+
+
+def _stacked(ins: Insats, blocks: list[tuple[str, Suppressed]], total: int, t: int, covered: str) -> ReportTable:
+    """The variables' suppressed blocks as one table: the total first, then per variable a row
+    naming it (no figures) and its groups. A group label used by two variables is qualified."""
+    first = blocks[0][1]
+    seen: set[str] = {TOTAL}
+    labels, displays, reasons = [TOTAL], [first.display.loc[[TOTAL], [P, A]]], [first.reasons.loc[[TOTAL], [P, A]]]
+    for title, sup in blocks:
+        groups = [r for r in sup.display.index if r != TOTAL]
+        named = [g if g not in seen and g != title else f"{g} ({title.lower()})" for g in groups]
+        seen.update(named)
+        labels += [title, *named]
+        displays += [pd.DataFrame({P: [None], A: [None]}, index=[title], dtype=object), sup.display.loc[groups, [P, A]]]
+        reasons += [pd.DataFrame({P: [Reason.SHOWN], A: [Reason.SHOWN]}, index=[title]), sup.reasons.loc[groups, [P, A]]]
+    index = pd.Index(labels, name=GROUP)
+    display = pd.concat(displays).set_axis(index)
+    reason = pd.concat(reasons).set_axis(index)
+    # The declared spec is the first block's (kön: the groups sum to the total); every block was
+    # suppressed above under its own sums.
+    first_groups = [r for r in first.display.index if r != TOTAL]
+    spec = TableSpec(counts=[P], derived={A: [P, (TOTAL, P)]},
+                     total_rows={TOTAL: first_groups} if first.spec.total_rows else {},
+                     name=f"{ins.insats_id}_deltagare")
+    sup = Suppressed(display=display, reasons=reason, spec=spec, threshold=t)
+    return ReportTable(
+        key=f"{ins.insats_id}_deltagare", title=f"{ins.name}: deltagarna under året", suppressed=sup,
+        percent_columns=(A,),
+        note=("Personer som deltog i insatsen någon gång under året, beskrivna av sin senaste inskrivning; andelen "
+              "räknas av alla deltagare under året. Försörjning före start = månaden före inskrivning; en person kan "
+              "ha flera slag, så de raderna summerar inte till totalen. År i offentlig försörjning "
+              f"{covered}: hela 12-månadersperioder före inskrivningsmånaden med minst en månad med ersättning vid "
+              "ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd; bara perioder som helt finns i levererade data "
+              "räknas, och den som inte har någon sådan period före start är okänd, inte 0 år."))
+
+
+METHODS_SV = {"IPS": "IPS (Individual Placement and Support)", "IPS_LITE": "IPS Lite",
+              "SE": "Supported Employment (SE)", "SED": "Supported Education (SEd)", "ANNAN": "Egen metod"}
+
+
+def description_table(ins: Insats, descriptions: pd.DataFrame, year: int, t: int) -> ReportTable:
+    """What the insats is, from the förbund's own registers (the insatser register and the year's
+    plan): method, insatsägare, target group, start, budget against cost, coach FTE and goals. A
+    fact not reported is left out rather than shown empty. Financing is not in any delivery, so
+    nothing is said of it. No persons are counted here: nothing to suppress."""
+    mine = descriptions[descriptions.insats_id == ins.insats_id]
+    d = mine.iloc[0] if len(mine) else pd.Series(dtype=object)
+    known = (lambda c: c in d.index and not is_missing(d[c]))
+    rows: dict[str, str] = {"Metod": METHODS_SV.get(ins.method, ins.method)}
+    if known("operator"):
+        rows["Insatsägare"] = str(d.operator)
+    if known("target_group"):
+        rows["Målgrupp"] = str(d.target_group)
+    if known("started_on"):
+        rows["Startade"] = pd.Timestamp(d.started_on).date().isoformat()
+    if known("ended_on"):
+        rows["Avslutades"] = pd.Timestamp(d.ended_on).date().isoformat()
+    if known("budget_sek") or known("cost_sek"):
+        budget = fmt_sek(float(d.budget_sek)) if known("budget_sek") else "inte rapporterad"
+        cost = fmt_sek(float(d.cost_sek)) if known("cost_sek") else "inte rapporterad"
+        rows[f"Budget och kostnad {year}"] = f"budget {budget}, kostnad {cost}"
+    if known("coach_fte"):
+        rows[f"Årsarbetare jobbcoach {year}"] = fmt_number(float(d.coach_fte))
+    goals = [f"{fmt_share(float(d[c]))} {what}" for c, what in (
+        ("goal_share_work", "av de avslutade till arbete"), ("goal_share_studies", "till studier"),
+        ("goal_share_occupation", "till sysselsättning")) if known(c)]
+    if known("goal_participants_per_coach"):
+        goals.append(f"högst {fmt_number(float(d.goal_participants_per_coach), 0)} deltagare per årsarbetare")
+    if goals:
+        rows[f"Mål {year}"] = "; ".join(goals)
+    frame = pd.DataFrame({"Uppgift": list(rows.values())}, index=pd.Index(list(rows), name=""))
+    return table(f"{ins.insats_id}_beskrivning", f"{ins.name}: insatsen i korthet", frame, TableSpec(counts=[]), t,
+                 note="Enligt förbundets register över insatserna och insatsens plan för året.")
 
 
 def _count_or_none(values) -> list:
@@ -119,54 +190,55 @@ def _number_or_none(value) -> float | None:
 
 
 def flow_tables(ins: Insats, flows: pd.DataFrame, register: pd.DataFrame, year: int, t: int, queue: dict,
-                summary_row: pd.Series, caseload_goal: float | None = None):
+                summary_row: pd.Series, links: Links, persons: int, caseload_goal: float | None = None):
     """Monthly stocks (active, waiting and passiv at month end, caseload) and the year's flows and
     queue. Waiting and passiv come from every version of the register (mart_register_month): a
     month no version tells is empty.
 
     Monthly new and ended are not shown beside the stocks: a stock and its neighbour month give
     new − ended, so a small monthly flow could be worked out. The year's new and ended are
-    shown instead (the year's start stock is not in this report)."""
+    shown instead, in the identity table with the year's start and end stocks (`flow_identity`),
+    whose secondary suppression the other tables follow."""
     mine = flows[flows.insats_id == ins.insats_id].sort_values("month_start")
+    identity, forced = flow_identity(ins, mine, year, t, persons)
     reg = register[register.insats_id == ins.insats_id].set_index("month_start")
     reg = reg.reindex(mine.month_start)
     labels = [f"{MONTHS_SV[m.month - 1]} {m.year}" for m in pd.to_datetime(mine.month_start)]
-    active, waiting, passive, fte, caseload = ("Aktiva vid månadens slut", "I kö vid månadens slut",
-                                               "Passiva vid månadens slut", "Årsarbetare coach",
-                                               "Deltagare per årsarbetare coach")
+    # short headings: the table is narrow enough to be printed in two columns (the coach FTE, the
+    # same all year, is in the description of the insats)
+    active, waiting, passive, caseload = MONTHLY_COLUMNS
     frame = pd.DataFrame({
         active: mine.active_end.astype(int).to_numpy(),
         waiting: _count_or_none(reg.waiting_end),
         passive: _count_or_none(reg.status_passive_end),
-        fte: mine.coach_fte.to_numpy(),
         caseload: mine.active_per_coach_fte.to_numpy(),
-    }, index=labels).astype({waiting: object, passive: object})
+    }, index=pd.Index(labels, name="Månadens slut")).astype({waiting: object, passive: object})
     monthly = table(f"{ins.insats_id}_manader_flode", f"{ins.name}: deltagare och kö månad för månad {year}",
                     frame, TableSpec(counts=[active, waiting, passive], derived={caseload: [active]}), t,
-                    decimals=[fte, caseload],
-                    note="Aktiva deltagare och personer i kö vid varje månads slut. Kön läses ur alla registeruttag "
-                         "förbundet lämnat; passiva ur det uttag som gjordes under månaden. En tom ruta betyder "
-                         "att inget uttag visar månaden. IPS eftersträvar högst 20 deltagare per årsarbetare coach.")
-    new, ended, wait = "Nya under året", "Avslutade under året", "Mediantid i kö för nya (dagar)"
+                    decimals=[caseload],
+                    force_hidden=[(labels[-1], active)] if END_STOCK in forced and labels else [],
+                    note="Aktiva deltagare, personer i kö och passiva vid varje månads slut, och aktiva per "
+                         "årsarbetare jobbcoach. Kön läses ur alla registeruttag förbundet lämnat; passiva ur det "
+                         "uttag som gjordes under månaden. En tom ruta betyder att inget uttag visar månaden. IPS "
+                         "eftersträvar högst 20 deltagare per årsarbetare.")
+    new, wait = NEW_ENTRIES, "Mediantid i kö för nya (dagar)"
     queued, left = "I kö vid årets slut", "Lämnat kön utan att börja"
     current, longest = "Mediantid i kö för de som väntar (dagar)", "Längsta väntan hittills (dagar)"
     year_frame = pd.DataFrame({
-        new: [int(summary_row["new"])], ended: [int(summary_row["ended_flow"])], wait: [_number_or_none(queue.get("median_wait_days"))],
+        new: [int(summary_row["new"])], wait: [_number_or_none(queue.get("median_wait_days"))],
         queued: _count_or_none([queue.get("waiting_year_end")]), left: _count_or_none([queue.get("left_queue_without_start")]),
         current: [_number_or_none(queue.get("median_current_wait_days_year_end"))],
         longest: [_number_or_none(queue.get("max_current_wait_days_year_end"))],
     }, index=[str(year)]).astype({queued: object, left: object})
-    yearly = table(f"{ins.insats_id}_arsflode", f"{ins.name}: flöden och kö under {year}", year_frame,
-                   TableSpec(counts=[new, ended, queued, left],
+    yearly = table(f"{ins.insats_id}_arsflode", f"{ins.name}: kön under {year}", year_frame,
+                   TableSpec(counts=[new, queued, left],
                              derived={wait: [new], current: [queued], longest: [queued]}), t,
-                   note="Inskrivningar och avslut under året. Väntetid = dagar från köanmälan till inskrivning; "
+                   force_hidden=[(str(year), new)] if NEW_ENTRIES in forced else [],
+                   note="Väntetid = dagar från köanmälan till inskrivning; "
                         "för de som väntar den 31 december dagar från köanmälan till dess. Lämnat kön utan att "
                         "börja: stod i kö i ett registeruttag och fanns inte med i nästa, utan att ha skrivits in. "
                         "En tom ruta betyder att registeruttagen inte täcker uppgiften.")
     charts = [
-        Chart(title=f"Aktiva och i kö per månad – {ins.name}", kind="line", table=monthly,
-              series={active: "Aktiva", waiting: "I kö"}, x_label="Månad", y_label="Antal personer",
-              alt_text=f"Linjediagram: antal aktiva deltagare och antal i kö vid varje månads slut {year} i {ins.name}."),
         Chart(title=f"Deltagare per årsarbetare coach – {ins.name}", kind="line", table=monthly,
               series={caseload: "Deltagare per årsarbetare"}, x_label="Månad", y_label="Deltagare per årsarbetare",
               # the goal mart_caseload_year judges the months against (the plan's, else IPS's 20)
@@ -175,7 +247,56 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, register: pd.DataFrame, year: 
               alt_text=(f"Linjediagram: aktiva deltagare per årsarbetare coach vid varje månads slut {year} "
                         f"i {ins.name}. IPS eftersträvar högst 20.")),
     ]
-    return [yearly, monthly], charts
+    links.record(identity.suppressed, {(ins.insats_id, "new"): (NEW_ENTRIES, COUNT)})
+    return [identity, yearly, monthly], charts
+
+
+MONTHLY_COLUMNS = ("Aktiva", "I kö", "Passiva", "Per årsarbetare")
+START_STOCK, NEW_ENTRIES = "Pågående vid årets början", "Nya under året"
+ENDED_FLOW, END_STOCK = "Avslutade under året", "Pågående vid årets slut"
+COUNT = "Antal"
+
+
+def flow_identity(ins: Insats, mine: pd.DataFrame, year: int, t: int, persons: int) -> tuple[ReportTable, set[str]]:
+    """Pågående vid årets början + nya − avslutade = pågående vid årets slut, as a small table of
+    inskrivningar (episodes; mart_flows_month guarantees the identity month by month).
+
+    Any three of the four give the fourth, so one hidden figure alone protects nothing: the
+    identity goes to the suppression layer's audit (two sums through the hidden total of
+    inskrivningar during the year) and, while it can work out a hidden figure, one more is hidden —
+    first the start stock, which no other table shows. The returned rows hidden that way must be
+    hidden where other tables show the same figure (the year's new, December's stock)."""
+    values = {START_STOCK: int(mine.active_start.iloc[0]) if len(mine) else 0,
+              NEW_ENTRIES: int(mine.new_entries.sum()), ENDED_FLOW: int(mine.ended.sum()),
+              END_STOCK: int(mine.active_end.iloc[-1]) if len(mine) else 0}
+    rows = list(values)
+    cell = {r: (i, COUNT) for i, r in enumerate(rows)}
+    through = (len(rows), COUNT)  # inskrivningar during the year, which no table shows
+    sums = [Sum(through, (cell[START_STOCK], cell[NEW_ENTRIES])), Sum(through, (cell[ENDED_FLOW], cell[END_STOCK]))]
+    hidden = {cell[r]: SMALL_KIND for r, v in values.items() if 1 <= v < t}
+    hidden[through] = HIDDEN_KIND
+    forced: list[str] = []
+
+    def exposed() -> bool:
+        known = {cell[r]: float(v) for r, v in values.items() if cell[r] not in hidden}
+        found = exposed_cells(known, hidden, sums, t, big=10.0 * sum(values.values()) + 100 * t + 1000)
+        return bool(set(found) - {through})  # the total during the year is no figure of the table
+
+    # A 0 stays shown (zero may be); a figure hidden here is at least the threshold, as '..' says.
+    candidates = [r for r in (START_STOCK, END_STOCK, ENDED_FLOW, NEW_ENTRIES) if values[r] >= t]
+    while candidates and exposed():
+        forced.append(candidates.pop(0))
+        hidden[cell[forced[-1]]] = HIDDEN_KIND
+    frame = pd.DataFrame({COUNT: list(values.values())}, index=pd.Index(rows, name="Inskrivningar"))
+    note = ("Inskrivningar (en person som skrivits in två gånger räknas två gånger): pågående vid årets början + "
+            "nya under året − avslutade under året = pågående vid årets slut. Pågående = inskriven och inte "
+            "avslutad, aktiv eller passiv.")
+    if values[START_STOCK] + values[NEW_ENTRIES] != persons:
+        note += (" Deltagarna under året räknas som personer; några skrevs in på nytt under året eller deltog i "
+                 "insatsen två gånger, så inskrivningarna är fler än deltagarna.")
+    rt = table(f"{ins.insats_id}_flodesbalans", f"{ins.name}: inskrivningar under {year}", frame,
+               TableSpec(counts=[COUNT]), t, force_hidden=[(r, COUNT) for r in forced], note=note)
+    return rt, set(forced)
 
 
 def active_status_tables(ins: Insats, status: pd.DataFrame, year: int, t: int):
@@ -215,10 +336,6 @@ def active_status_tables(ins: Insats, status: pd.DataFrame, year: int, t: int):
                     percent=[share_work], force_hidden=[(labels[-1], in_work)] if hidden_work else [],
                     note="Inskrivna vid varje månads slut och hur många av dem som hade arbete den månaden. Tomt där "
                          "månaden ännu inte finns i alla leveranser.")
-    chart = Chart(title=f"Andel av de inskrivna som har arbete – {ins.name}", kind="line", table=monthly,
-                  series={share_work: "Andel i arbete"}, percent=True, x_label="Månad", y_label="Andel av inskrivna",
-                  alt_text=(f"Linjediagram: andel av de inskrivna i {ins.name} som hade arbete, med eller utan lönestöd, "
-                            f"vid varje månads slut {year}."))
     m = monthly.suppressed.display
     if not known:
         text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna. Deras försörjning i "
@@ -230,7 +347,12 @@ def active_status_tables(ins: Insats, status: pd.DataFrame, year: int, t: int):
         text = (f"Vid årets slut var {fmt_count(m.at[labels[-1], enrolled])} inskrivna, och "
                 f"{fmt_share(m.at[labels[-1], share_work])} av dem ({fmt_count(m.at[labels[-1], in_work])}) hade "
                 "arbete, med eller utan lönestöd, medan de fortfarande deltog i insatsen.")
-    return [*([year_end] if year_end else []), monthly], [chart], text
+    shares = [v for v in (shown_number(x) for x in m[share_work]) if v is not None]
+    if known and len(shares) >= 2:
+        text += (f" Vid månadsskiftena under året hade mellan {fmt_share(min(shares))} och {fmt_share(max(shares))} "
+                 "av de inskrivna arbete.")
+    # the month-by-month table only where the year's end is not known; the text gives the range over the months
+    return [year_end] if year_end else [monthly], [], text
 
 
 def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, links: Links):
@@ -238,10 +360,14 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
     repeats the summary's figures: what either hides, the other hides too (Links)."""
     mine = {k: v[v.insats_id == ins.insats_id].set_index("year") if "year" in v else v[v.insats_id == ins.insats_id]
             for k, v in trend.items()}
-    years = sorted(set(mine["participants"].index) | set(mine["flows"].index) | set(mine["outcomes"].index))
+    # the years from the first with a participant, an inskrivning or an avslut (before it the data
+    # spine has months but the insats had no one: rows of zeros tell the reader nothing)
+    active = (set(mine["participants"].index[mine["participants"].persons > 0])
+              | set(mine["flows"].index[mine["flows"].new_entries > 0]) | set(mine["outcomes"].index[mine["outcomes"].ended > 0]))
+    years = list(range(min(active), year + 1)) if active else []
     if not years:
         return [], ""
-    P, N, E, F, D, S = ("Deltagare", "Nya", "Avslut", "Följbara vid avslut", "Till arbete, studier", "Andel")
+    P, N, E, F, D, S = ("Deltagare", "Nya", "Avslut", "Kan följas upp vid avslut", "Till arbete, studier", "Andel")
     since = mine["since_start"]
     total = "Sedan start"
 
@@ -286,7 +412,7 @@ def twelve_month_series(ins: Insats, outcomes: pd.DataFrame, years: list[int], y
     (cohorts.py), as each year's evaluation reads it. A cohort whose twelfth month is not in the
     data says so instead of 0; a year without exits the year before says that. The evaluation
     year's row is the follow-up table's 12-month row: what that hides, this hides (Links)."""
-    F, S, A = "Följbara 12 månader efter avslut", "I egen försörjning", "Andel"
+    F, S, A = "Kan följas upp 12 månader efter avslut", "I egen försörjning", "Andel"
     frame = pd.DataFrame(index=[f"{y} ({cohort_label(TWELVE_MONTHS.cohort(y))})" for y in years],
                          columns=[F, S], dtype=object)
     texts = {}
@@ -308,7 +434,7 @@ def twelve_month_series(ins: Insats, outcomes: pd.DataFrame, years: list[int], y
                note="Varje år visar de avslut som följs upp i det årets utvärdering: avsluten året före, vars 12 "
                     "månader efter avslut har gått till årets slut. Egen försörjning = arbete eller studier utan "
                     "ersättning vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd, 12 månader efter "
-                    "avslutsmånaden. Följbara = avslut vars tolfte månad finns i levererade data.")
+                    "avslutsmånaden. Kan följas upp = avslut vars tolfte månad finns i levererade data.")
     rt = ReportTable(key=rt.key, title=rt.title, suppressed=with_text(rt.suppressed, texts), note=rt.note,
                      percent_columns=rt.percent_columns)
     if this_year:
@@ -332,6 +458,7 @@ def _pending(cohorts: dict[int, pd.Series], follow_up: FollowUp, year: int) -> b
     return _figure(cohorts, cohort, "ended") > 0 and _figure(cohorts, cohort, f"followable_{follow_up.suffix}") == 0
 
 
+FOLLOWED = "Kan följas upp"  # avslut whose follow-up month is in the data ("följbara" in the marts)
 FOLLOW_UP_ROWS = ((AT_EXIT, "Arbete eller studier månaden efter avslut", "direct_work_or_studies"),
                   (SIX_MONTHS, "Egen försörjning 6 månader efter avslut", "self_supporting_6m"),
                   (TWELVE_MONTHS, "Egen försörjning 12 månader efter avslut", "self_supporting_12m"),
@@ -345,7 +472,7 @@ WORK_OR_STUDIES_ROWS = (("arbete", "därav arbete utan lönestöd"), ("arbete_me
                         ("arbete_och_studier", "därav arbete och studier"), ("studier", "därav studier"))
 NEITHER_ROWS = tuple((f"varken_{s}", f"därav {STATUS_SV[s][0].lower()}{STATUS_SV[s][1:]}")
                      for s in ("ohalsa", "arbetsmarknadsstod", "ekonomiskt_bistand", "ingen"))
-WORK_OR_STUDIES, NEITHER, FOLLOWABLE = "Arbete eller studier", "Varken arbete eller studier", "Följbara avslut"
+WORK_OR_STUDIES, NEITHER, FOLLOWABLE = "Arbete eller studier", "Varken arbete eller studier", "Avslut som kan följas upp"
 # short headings (the page is narrow); the title names each point's cohort in full
 CATEGORY_POINTS = ((AT_EXIT, "vid avslut"), (SIX_MONTHS, "6 mån efter"), (TWELVE_MONTHS, "12 mån efter"),
                    (TWENTY_FOUR_MONTHS, "24 mån efter"))
@@ -418,7 +545,7 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], categories: pd.Da
         (ins.insats_id, "ended"): (TOTAL, col),
         **{(ins.insats_id, k): (s, col) for k, s in REASONS},
     })
-    fol, res, sh2 = "Följbara", "Med utfallet", "Andel"
+    fol, res, sh2 = FOLLOWED, "Med utfallet", "Andel"
     rows, pending = [], {}
     for follow_up, label, outcome in FOLLOW_UP_ROWS:
         cohort = follow_up.cohort(year)
@@ -441,7 +568,7 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], categories: pd.Da
                    ff, TableSpec(counts=[fol, res], derived={sh2: [res, fol]}), t, percent=[sh2], force_hidden=force,
                    note=f"Enligt registren, med data till och med december {year}. Varje uppföljning gäller de "
                         "avslut vars uppföljningsmånad hunnit passera: utfallet vid avslut för årets avslut, 6 och 12 "
-                        "månader efter för förra årets, 24 månader efter för avsluten två år tidigare. Följbara = "
+                        "månader efter för förra årets, 24 månader efter för avsluten två år tidigare. Kan följas upp = "
                         "avslut vars uppföljningsmånad finns i levererade data; de andra ingår inte i andelen. Egen "
                         "försörjning = arbete eller studier utan ersättning vid ohälsa, arbetsmarknadsstöd eller "
                         "ekonomiskt bistånd.")
@@ -451,14 +578,80 @@ def outcome_tables(ins: Insats, cohorts: dict[int, pd.Series], categories: pd.Da
         (ins.insats_id, m): (label, c) for (label, _, _), (follow_up, _, outcome) in zip(rows, FOLLOW_UP_ROWS)
         for m, c in ((f"followable_{follow_up.suffix}", fol), (outcome, res))
     })
-    chart = Chart(title=f"Andel med utfallet efter avslut – {ins.name}", kind="barh", table=follow,
-                  series={sh2: "Andel"}, percent=True, x_label="", y_label="Andel av följbara",
-                  alt_text=(f"Liggande stapeldiagram: andel av de följbara avsluten i {ins.name} som var i arbete eller studier "
-                            f"månaden efter avslut ({cohort_label(AT_EXIT.cohort(year))}), och andel i egen försörjning "
-                            f"6 och 12 månader efter ({cohort_label(SIX_MONTHS.cohort(year))}) och 24 månader efter "
-                            f"({cohort_label(TWENTY_FOUR_MONTHS.cohort(year))}). Uppföljningar som ännu inte kan göras "
-                            "saknar stapel."))
-    return [reasons, follow, categories_table], [chart]
+    return [reasons, follow, categories_table], []
+
+
+SECTORS_SV = (("PRIVAT", "Privat arbetsgivare"), ("KOMMUN", "Kommun"), ("REGION", "Region"), ("STAT", "Staten"),
+              ("IDEELL", "Ideell organisation"))
+UNSUBSIDISED, SUBSIDISED, PERSONS = "Utan lönestöd", "Med lönestöd", "Personer"
+
+
+def jobs_table(ins: Insats, jobs: pd.DataFrame, categories: ReportTable, year: int, t: int) -> tuple[list[ReportTable], str]:
+    """The jobs people got: persons in work the month after exit (the year's exits), by the
+    employer's sector and with or without lönestöd (mart_jobs_sector_year).
+
+    Its total is (per person rather than per avslut) the work in the work-and-studies table's
+    first column. Where that table hides part of the work, the split by lönestöd is left out and
+    the total hidden with the smallest sector, so the total cannot fill in what that table hides."""
+    cohort = AT_EXIT.cohort(year)
+    mine = jobs[jobs.insats_id == ins.insats_id]
+    if mine.empty or not int(mine.persons.sum()):
+        return [], (f"Ingen av dem som {cohort_label(cohort)} och kan följas hade arbete månaden efter avslut enligt "
+                    "Skatteverkets uppgifter.")
+    n = (lambda sector, subsidised: int(mine[(mine.employer_sector == sector)
+                                             & (mine.is_subsidised_work == subsidised)].persons.sum()))
+    # a sector where nobody got work has no row (a line of zeros leaves secondary suppression no cell)
+    sectors = [(c, label) for c, label in SECTORS_SV if n(c, False) + n(c, True)]
+    labels = [label for _, label in sectors]
+    first = categories.suppressed.display.columns[0]
+    work_rows = [WORK_OR_STUDIES, *(label for c, label in WORK_OR_STUDIES_ROWS if c != "studier")]
+    split_safe = not any(categories.suppressed.hidden.at[r, first] for r in work_rows)
+    note = (f"Personer som {cohort_label(cohort)} och hade arbete månaden efter avslutsmånaden, efter "
+            "arbetsgivarens sektor enligt Skatteverkets arbetsgivardeklarationer och lönestöd enligt "
+            "Arbetsförmedlingen; sektorer där ingen fick arbete visas inte. Varje person räknas en gång: med lön "
+            "från två sektorer samma månad där lönen var högst, med två avslut under året det senare.")
+    rt = None
+    if split_safe:
+        frame = pd.DataFrame({UNSUBSIDISED: [n(c, False) for c, _ in sectors],
+                              SUBSIDISED: [n(c, True) for c, _ in sectors]}, index=labels)
+        frame.loc[TOTAL] = frame.sum()
+        frame[TOTAL] = frame[UNSUBSIDISED] + frame[SUBSIDISED]
+        frame.index.name = "Arbetsgivarens sektor"
+        spec = TableSpec(counts=[UNSUBSIDISED, SUBSIDISED, TOTAL], total_columns={TOTAL: [UNSUBSIDISED, SUBSIDISED]},
+                         total_rows={TOTAL: None})
+        try:
+            rt = table(f"{ins.insats_id}_arbeten", f"{ins.name}: arbeten efter avslut, {cohort_label(cohort)}", frame,
+                       spec, t, note=note)
+        except RuntimeError:  # too few spread over too many cells: no pattern protects them, so no split
+            split_safe = False
+    if rt is None:
+        frame = pd.DataFrame({PERSONS: [n(c, False) + n(c, True) for c, _ in sectors]}, index=labels)
+        frame.loc[TOTAL] = frame[PERSONS].sum()
+        frame.index.name = "Arbetsgivarens sektor"
+        shown = [r for r in labels if frame.at[r, PERSONS] >= t]
+        smallest = min(shown, key=lambda r: frame.at[r, PERSONS]) if shown else None
+        # a total below the threshold is hidden as small anyway, with every part of it
+        force = [(TOTAL, PERSONS)] + ([(smallest, PERSONS)] if smallest else []) if frame.at[TOTAL, PERSONS] >= t else []
+        rt = table(f"{ins.insats_id}_arbeten", f"{ins.name}: arbeten efter avslut, {cohort_label(cohort)}", frame,
+                   TableSpec(counts=[PERSONS], total_rows={TOTAL: None}), t, force_hidden=force,
+                   note=note + " Uppdelningen på lönestöd och summan visas inte: de skulle kunna röja enskilda i "
+                               "tabellen över arbete och studier.")
+    d = rt.suppressed.display
+    total = d.at[TOTAL, TOTAL if split_safe else PERSONS]
+    column = TOTAL if split_safe else PERSONS
+    text = (f"Av dem som {cohort_label(cohort)} hade {fmt_count(total)} personer arbete månaden efter avslut."
+            if shown_number(total) is not None else
+            f"Tabellen visar hos vilka arbetsgivare de som {cohort_label(cohort)} fick arbete, månaden efter avslut.")
+    # the largest sector is named only when no hidden cell ('..') could be larger
+    if not any(d.at[r, column] == HIDDEN for r in labels):
+        biggest = max(labels, key=lambda r: shown_number(d.at[r, column]) or -1)
+        if (shown_number(d.at[biggest, column]) or 0) >= t:
+            text += f" Flest arbetade hos {SECTORS_PLURAL_SV[biggest]}."
+    return [rt], text
+
+
+SECTORS_PLURAL_SV = {"Privat arbetsgivare": "privata arbetsgivare", "Kommun": "kommuner", "Region": "regioner",
+                     "Staten": "staten", "Ideell organisation": "ideella organisationer"}
 
 
 def support_tables(ins: Insats, out: pd.Series | None, cohort: int, t: int):
@@ -494,12 +687,7 @@ def support_tables(ins: Insats, out: pd.Series | None, cohort: int, t: int):
                 TableSpec(counts=[base], derived={hb: [base], ha: [base], hd: [base]}), t, decimals=[hb, ha, hd],
                 note="Helårsekvivalenter (som SCB:s försörjningsmått): FK-dagar × omfattning / 365 och "
                      "ekonomiskt bistånd 1/12 per månad, högst 1 per person och period.")
-    chart = Chart(title=f"Offentlig försörjning före och efter – {ins.name}", kind="bar", table=sek,
-                  series={before: "12 mån före inskrivning", after: "12 mån efter avslut"},
-                  rows=tuple(s for _, s in payers), x_label="Betalare", y_label="Kronor",
-                  alt_text=(f"Stapeldiagram: kronor i offentlig försörjning per betalare under 12 månader före "
-                            f"inskrivning och 12 månader efter avslut för avslutade i {ins.name}."))
-    return [sek, fte], [chart]
+    return [sek, fte], []
 
 
 def transition_table(ins: Insats, trans: pd.DataFrame, cohort: int, t: int):
@@ -560,41 +748,66 @@ def time_to_work_table(ins: Insats, ttw: pd.DataFrame, t: int):
     return [rt, beside], [chart]
 
 
-FIDELITY_BANDS = ((115, "föredömlig"), (100, "god"), (74, "godtagbar"), (0, "ej IPS"))
-FIDELITY_AREAS = ((1, 3, "Bemanning"), (4, 11, "Organisation"), (12, 25, "Tjänster"))
+# The bands in the wording Swedish fidelity reviews use (domain brief §5, IPS-25)
+FIDELITY_BANDS = ((115, "stämmer mycket bra överens med IPS"), (100, "stämmer bra överens med IPS"),
+                  (74, "stämmer delvis överens med IPS"), (0, "stämmer inte överens med IPS"))
+STRENGTH_SCORE, DEVELOPMENT_MAX_SCORE = 5, 3  # an item at 5 is a strength, at 3 or lower a development area
 
 
 def fidelity_band(score: int) -> str:
     return next(label for floor, label in FIDELITY_BANDS if score >= floor)
 
 
-def fidelity_tables(ins: Insats, fid: pd.DataFrame, year: int, t: int):
+def _named(items: list[str]) -> str:
+    """'a', 'a och b', 'a, b och c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1]
+
+
+def fidelity_tables(ins: Insats, fid: pd.DataFrame, year: int, t: int, items: pd.DataFrame):
+    """The latest IPS-25 review: its total and band, and when the reviewer scored the items, each
+    item by name (seed ips25_items) with the strengths (5) and development areas (3 or lower) named
+    in the text. Scores of a review are no counts of persons: nothing to suppress."""
     mine = fid[fid.insats_id == ins.insats_id]
     if mine.empty:
         return [], [], "Ingen granskning av programtrohet (IPS-25) har rapporterats för insatsen."
     latest = mine.iloc[0]
     score = int(latest.total_score)
     reviewed = pd.Timestamp(latest.reviewed_on).date().isoformat()
-    frame = pd.DataFrame({"Granskningsdatum": [reviewed], "Totalpoäng (25–125)": [score],
-                          "Nivå": [fidelity_band(score)]}, index=["Senaste granskning"])
-    tables = [table(f"{ins.insats_id}_programtrohet", f"{ins.name}: programtrohet (IPS-25)", frame,
-                    TableSpec(counts=[]), t,
-                    note="Nivåer: 115–125 föredömlig, 100–114 god, 74–99 godtagbar, 73 eller lägre ej IPS.")]
-    charts = []
-    items = [f"item_{i:02d}" for i in range(1, 26)]
-    if latest[items].notna().all():
-        area = [next(a for lo, hi, a in FIDELITY_AREAS if lo <= i <= hi) for i in range(1, 26)]
-        it = pd.DataFrame({"Område": area, "Poäng (1–5)": [int(latest[c]) for c in items]},
-                          index=[f"Punkt {i}" for i in range(1, 26)])
-        rt = table(f"{ins.insats_id}_ips25_punkter", f"{ins.name}: IPS-25 per punkt", it, TableSpec(counts=[]), t)
-        tables.append(rt)
-        charts.append(Chart(title=f"IPS-25 per punkt – {ins.name}", kind="bar", table=rt,
-                            series={"Poäng (1–5)": "Poäng"}, x_label="Punkt (se tabellen)", y_label="Poäng (1–5)",
-                            tick_labels=tuple(str(i) for i in range(1, 26)),
-                            alt_text=f"Stapeldiagram: poäng 1–5 för var och en av de 25 punkterna i senaste IPS-25-granskningen av {ins.name}."))
-    text = (f"Senaste granskningen av programtrohet ({reviewed}) gav {score} av 125 poäng, "
-            f"nivån {fidelity_band(score)}.")
-    return tables, charts, text
+    text = (f"Den senaste granskningen av programtrohet ({reviewed}) gav {score} av 125 poäng: insatsen "
+            f"{fidelity_band(score)}.")
+    columns = [f"item_{i:02d}" for i in range(1, 26)]
+    if not latest[columns].notna().all():
+        frame = pd.DataFrame({"Granskningsdatum": [reviewed], "Totalpoäng (25–125)": [score],
+                              "Bedömning": [fidelity_band(score)]}, index=["Senaste granskning"])
+        return [table(f"{ins.insats_id}_programtrohet", f"{ins.name}: programtrohet (IPS-25), {reviewed}", frame,
+                      TableSpec(counts=[]), t, note=FIDELITY_NOTE)], [], \
+            text + " Granskaren rapporterade bara totalpoängen, inte poängen per punkt."
+    names = items.set_index("item")
+    scores = {i: int(latest[f"item_{i:02d}"]) for i in range(1, 26)}
+    # one narrow column of scores under the three areas' names (rows without a score), so that the
+    # printed report can set the 25 items in two columns
+    rows: dict[str, int | None] = {}
+    for i, v in scores.items():
+        if i == 1 or names.at[i, "area"] != names.at[i - 1, "area"]:
+            rows[names.at[i, "area"]] = None
+        rows[f"{i}. {names.at[i, 'item_name']}"] = v
+    rows["Totalpoäng (25–125)"] = score
+    frame = pd.DataFrame({"Poäng (1–5)": list(rows.values())}, index=pd.Index(list(rows), name="Punkt"),
+                         dtype=object)
+    rt = table(f"{ins.insats_id}_programtrohet", f"{ins.name}: programtrohet (IPS-25) per punkt, {reviewed}", frame,
+               TableSpec(counts=[]), t, note=FIDELITY_NOTE)
+    strengths = [names.at[i, "item_name"].lower() for i, v in scores.items() if v >= STRENGTH_SCORE]
+    development = [f"{names.at[i, 'item_name'].lower()} ({v})" for i, v in scores.items() if v <= DEVELOPMENT_MAX_SCORE]
+    text += (f" Styrkor (punkter med full poäng, 5): {_named(strengths)}." if strengths else
+             " Ingen punkt fick full poäng (5).")
+    text += (f" Utvecklingsområden (punkter med 3 poäng eller lägre): {_named(development)}." if development else
+             " Ingen punkt fick 3 poäng eller lägre.")
+    return [rt], [], text
+
+
+FIDELITY_NOTE = ("IPS-25 har 25 punkter som vardera ges 1–5 poäng, högst 125: bemanning (3 punkter), organisation (8) "
+                 "och tjänster (14). 115–125 poäng: stämmer mycket bra överens med IPS; 100–114: stämmer bra överens; "
+                 "74–99: stämmer delvis överens; 73 eller lägre: stämmer inte överens med IPS.")
 
 
 def participants_text(ins: Insats, tables: list[ReportTable], left_out: list[str]) -> str:
@@ -602,7 +815,7 @@ def participants_text(ins: Insats, tables: list[ReportTable], left_out: list[str
         return "Deltagarna kan inte beskrivas närmare utan att röja enskilda."
     first = tables[0].suppressed.display
     parts = [f"Under året deltog {fmt_count(first.at[TOTAL, P])} personer i {ins.name}."]
-    if tables[0].key.endswith("_kon") and "Kvinnor" in first.index:
+    if "Kvinnor" in first.index:
         parts.append(f"Av dem var {fmt_count(first.at['Kvinnor', P])} kvinnor ({fmt_share(first.at['Kvinnor', A])}).")
     if left_out:
         parts.append("Fördelningen efter " + ", ".join(x.lower() for x in left_out) + " visas inte: den skulle "
@@ -623,23 +836,26 @@ def outcomes_text(ins: Insats, cohorts: dict[int, pd.Series], tables: list[Repor
     else:
         parts.append(f"Av avsluten {at_exit} som kan följas var {fmt_share(f.at[first, 'Andel'])} i arbete eller "
                      f"studier månaden efter avslut ({fmt_count(f.at[first, 'Med utfallet'])} av "
-                     f"{fmt_count(f.at[first, 'Följbara'])}).")
+                     f"{fmt_count(f.at[first, FOLLOWED])}).")
     if _pending(cohorts, TWELVE_MONTHS, year):
         parts.append(f"Avsluten {after} kan inte följas ett år efter avslut: "
                      f"{why_not_followable(TWELVE_MONTHS, after, year)}.")
     else:
         parts.append(f"Av avsluten {after} var {fmt_share(f.at[twelve, 'Andel'])} i egen försörjning ett år efter "
-                     f"avslut ({fmt_count(f.at[twelve, 'Med utfallet'])} av {fmt_count(f.at[twelve, 'Följbara'])}).")
+                     f"avslut ({fmt_count(f.at[twelve, 'Med utfallet'])} av {fmt_count(f.at[twelve, FOLLOWED])}).")
     parts.append(f"<{t} betyder färre än {t} och .. att uppgiften döljs för att skydda enskilda.")
     return " ".join(parts)
 
 
 def flows_text(ins: Insats, tables: list[ReportTable]) -> str:
-    y = tables[0].suppressed.display.iloc[0]
-    m = tables[1].suppressed.display
+    b = tables[0].suppressed.display[COUNT]
+    y = tables[1].suppressed.display.iloc[0]
+    m = tables[2].suppressed.display
     last = m.iloc[-1] if len(m) else None
-    text = (f"Under året skrevs {fmt_count(y['Nya under året'])} deltagare in och {fmt_count(y['Avslutade under året'])} "
-            f"avslutades; mediantiden i kö för de nya var {fmt_number(y['Mediantid i kö för nya (dagar)'], 0)} dagar.")
+    text = (f"Vid årets början pågick {fmt_count(b[START_STOCK])} inskrivningar. Under året skrevs "
+            f"{fmt_count(b[NEW_ENTRIES])} deltagare in och {fmt_count(b[ENDED_FLOW])} avslutades, och vid årets slut "
+            f"pågick {fmt_count(b[END_STOCK])}. Mediantiden i kö för de nya var "
+            f"{fmt_number(y['Mediantid i kö för nya (dagar)'], 0)} dagar.")
     queued = y["I kö vid årets slut"]
     if shown_number(queued) == 0:
         text += " Vid årets slut stod ingen i kö."
@@ -655,10 +871,11 @@ def flows_text(ins: Insats, tables: list[ReportTable]) -> str:
     elif not is_missing(left):
         text += f" {fmt_count(left)} lämnade kön under året utan att börja."
     if last is not None:
-        text += (f" Vid årets sista månad var {fmt_count(last['Aktiva vid månadens slut'])} deltagare aktiva, "
-                 f"{fmt_number(last['Deltagare per årsarbetare coach'])} deltagare per årsarbetare coach (IPS: högst 20)")
-        if not is_missing(last["Passiva vid månadens slut"]):
-            text += f"; {fmt_count(last['Passiva vid månadens slut'])} hade status passiv"
+        active, _, passive, caseload = MONTHLY_COLUMNS
+        text += (f" Vid årets sista månad var {fmt_count(last[active])} deltagare aktiva, "
+                 f"{fmt_number(last[caseload])} deltagare per årsarbetare jobbcoach (IPS: högst 20)")
+        if not is_missing(last[passive]):
+            text += f"; {fmt_count(last[passive])} hade status passiv"
         text += "."
     return text
 

@@ -30,6 +30,10 @@ DEFINITIONS_SV = (
     "Deltagare: en person som varit inskriven i insatsen någon gång under året. Väntetid: dagar från "
     "köanmälan till inskrivning. Deltagare, flöden, kö och deltagare per årsarbetare coach räknas ur "
     "förbundets egna register och kräver inga leveranser från myndigheter, kommuner eller region.",
+    "Flöden räknas i inskrivningar: pågående vid årets början + nya under året − avslutade under året = "
+    "pågående vid årets slut. Den som skrivits in två gånger under året räknas två gånger bland "
+    "inskrivningarna men en gång bland deltagarna under året. Eftersom tre av talen ger det fjärde döljs ett "
+    "andra tal när ett av dem döljs.",
     "Kön räknas ur alla registeruttag förbundet lämnat, inte bara det senaste: den som stod i kö i ett uttag "
     "och saknas i nästa utan att ha skrivits in har lämnat kön utan att börja, räknat den dag nästa uttag "
     "gjordes. Väntan för de som står i kö: dagar från köanmälan till månadens sista dag (median och längsta). "
@@ -59,7 +63,7 @@ DEFINITIONS_SV = (
     "gäller där avsluten året före.",
     "År med offentlig försörjning före start: hela 12-månadersperioder före inskrivningsmånaden (högst fem) "
     "med minst en månad med ersättning vid ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd. Bara "
-    "perioder som helt finns i levererade data räknas, så rubriken anger hur många år före start data täcker; "
+    "perioder som helt finns i levererade data räknas, så tabellens not anger hur många år före start data täcker; "
     "den som inte har någon sådan period är okänd, inte 0 år.",
     "Offentlig försörjning före och efter, övergångar och den samhällsekonomiska analysen gäller förra "
     "årets avslut: 12 månader före inskrivning jämförs med månad 1–12 efter avslut (stöd som fortfarande "
@@ -70,6 +74,14 @@ DEFINITIONS_SV = (
     "Tid till första arbete: Kaplan–Meier från inskrivningsmånaden (månad 0). Var och en följs också efter "
     "avslut, till årets slut eller dödsfall; den som redan arbetade månaden före inskrivning "
     "ingår inte i kurvan utan redovisas bredvid.",
+    "Arbeten efter avslut: de som hade arbete månaden efter avslut, efter arbetsgivarens sektor i "
+    "Skatteverkets arbetsgivardeklarationer (privat, kommun, region, stat, ideell) och med eller utan "
+    "lönestöd enligt Arbetsförmedlingen. Varje person räknas en gång, hos den sektor som betalade mest lön "
+    "den månaden.",
+    "Programtrohet: den senaste IPS-25-granskningen till och med årets slut, 25 punkter om 1–5 poäng. "
+    "Nivåerna anges med granskningarnas egna ord: 115–125 poäng stämmer mycket bra överens med IPS, 100–114 "
+    "stämmer bra överens, 74–99 stämmer delvis överens och 73 eller lägre stämmer inte överens med IPS. "
+    "Styrkor = punkter med 5 poäng, utvecklingsområden = punkter med 3 poäng eller lägre.",
     "Deltagare per årsarbetare coach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
     "eftersträvar högst 20. Status passiv finns bara i registeruttagen: passiva vid månadens slut visas för "
     "de månader ett uttag gjordes, övriga månader lämnas tomma.",

@@ -40,7 +40,7 @@ followed as (
     from episodes
     inner join panel
         on panel.person_id = episodes.person_id
-        and panel.month_start = cast(date_trunc('month', episodes.exited_on) + interval '{{ months }} month' as date)
+        and panel.month_start = {{ month_after('episodes.exited_on', months) }}
     -- followable exactly where fct_episodes has the point's status (complete data, not censored)
     where episodes.status_{{ suffix }} is not null
     {{ 'union all' if not loop.last }}
