@@ -80,3 +80,12 @@ def test_parsing_a_dag_file_loads_no_storage_or_analysis_library(dag_file: Path,
     parsed = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"{dag_file.name}: parsed in {parsed['seconds']:.2f} s")
     assert parsed["heavy"] == []
+
+
+def test_the_local_environment_is_set_before_airflow_is_imported():
+    """Airflow reads AIRFLOW_HOME when first imported: the module that sets it up imports none of it."""
+    done = subprocess.run([sys.executable, "-c", "import sys, utfall.orchestration.environment; "
+                           "print(sorted(m for m in sys.modules if m == 'airflow' or m.startswith('airflow.')))"],
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(SRC.parent)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

@@ -5,7 +5,8 @@ modules here (`assets`, `defaults`, `feeds`), and nothing of duckdb, dbt, psycop
 pandas. A task body imports `utfall.orchestration.tasks`, which calls the library and
 translates its errors into Airflow's (a failure a retry cannot fix fails without retry).
 
-- assets: the warehouse writer pool and the Assets that chain the DAGs
+- pools: the warehouse writer pool (no Airflow import)
+- assets: the Assets that chain the DAGs
 - defaults: every DAG's task defaults (timeouts, retries, the failure alert)
 - alerting: the failure notifier and the failure that carries its own alert
 - feeds: what a DAG file needs to know of the feeds at parse time

@@ -5,10 +5,9 @@ from __future__ import annotations
 from airflow.sdk import Asset
 
 from utfall.contracts import Feed
+from utfall.orchestration.pools import WAREHOUSE_WRITER_POOL
 
-# One slot: DuckDB allows a single writer, so every task that writes the warehouse
-# queues here instead of failing on the file lock.
-WAREHOUSE_WRITER_POOL = "warehouse_writer"
+__all__ = ["MARTS_ASSET_NAME", "MARTS_ASSET_URI", "WAREHOUSE_WRITER_POOL", "marts_asset", "raw_asset"]
 
 MARTS_ASSET_NAME = "marts"
 MARTS_ASSET_URI = "x-utfall://warehouse/marts"

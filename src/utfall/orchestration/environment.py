@@ -1,4 +1,7 @@
-"""The Airflow environment Utfall runs in locally: AIRFLOW_HOME inside the data folder."""
+"""The Airflow environment Utfall runs in locally: AIRFLOW_HOME inside the data folder.
+
+Imports no Airflow module: Airflow reads its configuration when first imported, so this
+module's environment must be in place before that (the demo, `utfall airflow-env`)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import sys
 from pathlib import Path
 
 from utfall.config import Paths, project_dir
-from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
+from utfall.orchestration.pools import WAREHOUSE_WRITER_POOL
 
 
 def airflow_environment(paths: Paths) -> dict[str, str]:

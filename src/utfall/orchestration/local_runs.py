@@ -14,7 +14,7 @@ class DagImportError(RuntimeError):
 
 def project_dags() -> DagBag:
     """Every DAG in the project's dags/ folder; DagImportError naming the files that fail."""
-    bag = DagBag(dag_folder=str(project_dir() / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(project_dir() / "dags"))
     if bag.import_errors:
         raise DagImportError(f"DAG import errors: {bag.import_errors}")
     return bag
