@@ -17,6 +17,7 @@ import duckdb
 
 from tests.conftest import GATE_YEAR, VENV_BIN, cli_env, query
 from tests.report_checks import assert_staff_outputs_disclose_nothing
+from tests.report_language import language_problems
 from tests.test_scenario_cutoff import load_build_gate, tables
 from utfall.contracts import FEEDS
 from utfall.dq.gate import run_gate
@@ -108,6 +109,8 @@ def test_gate_failure_writes_nothing_then_a_passed_gate_delivers_every_forbund(c
         assert f"<h1>Utvärdering {GATE_YEAR} – {report.forbund_name}</h1>" in html
         # every table and figure of the real report fits the PDF's page (measured from its layout)
         assert overflows(html) == []
+        # no internal identifier, run id or known wrong phrasing where the board reads
+        assert language_problems(html) == []
 
     # The evaluation tables are published with the gate run that let them through
     assert query(paths, "SELECT DISTINCT gate_run_id, evaluation_year FROM published.mart_outcomes_year") == [

@@ -149,7 +149,7 @@ def drawn(chart: Chart):
 
 
 def test_a_chart_has_no_title_of_its_own_and_labels_its_bars():
-    frame = pd.DataFrame({"Status": ["", "ännu inte följbar (kan följas upp 2026)"], "Andel": [0.4, None]},
+    frame = pd.DataFrame({"Status": ["", "kan följas upp först 2026"], "Andel": [0.4, None]},
                          index=["Arbete eller studier månaden efter avslut", "Egen försörjning 12 månader efter"])
     rt = ReportTable("uppf", "Utfall efter avslut", suppress(frame, TableSpec(counts=[]), threshold=5),
                      percent_columns=("Andel",))
@@ -157,7 +157,7 @@ def test_a_chart_has_no_title_of_its_own_and_labels_its_bars():
     assert ax.get_title() == ""  # the report prints the title once, beside the image
     assert f"40{THIN}%" in texts  # the value at its bar
     # the follow-up not yet due has no bar, and says so where the bar would be
-    assert "ännu inte följbar (kan följas upp 2026)" in texts
+    assert "kan följas upp först 2026" in texts
 
 
 def test_kronor_axes_in_mkr_the_goal_as_a_line_and_items_by_number():

@@ -325,7 +325,7 @@ def test_a_follow_up_not_yet_due_names_the_year_it_will_be_and_a_missing_one_say
     # the outcome at exit is read inside the exit year: due in the 2025 report itself, so no exit of
     # 2025 followable at exit means missing months; in a report for 2024 (mid-way) it is not yet due
     assert not_yet_followable(AT_EXIT, 2025, 2025) == "kan inte följas: månaderna saknas i data"
-    assert not_yet_followable(TWELVE_MONTHS, 2025, 2025) == "ännu inte följbar (kan följas upp 2026)"
+    assert not_yet_followable(TWELVE_MONTHS, 2025, 2025) == "kan följas upp först 2026"
     # the 2024 exits' 12 months and the 2023 exits' 24 months end in December 2025: due in the 2025
     # report, so missing months, not a later year
     assert not_yet_followable(TWELVE_MONTHS, 2024, 2025) == "kan inte följas: månaderna saknas i data"

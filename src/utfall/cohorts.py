@@ -56,4 +56,4 @@ def why_not_followable(follow_up: FollowUp, cohort: int, year: int) -> str:
 def not_yet_followable(follow_up: FollowUp, cohort: int, year: int) -> str:
     """What a table shows instead of 0 for such a cohort."""
     due = follow_up.followable_in(cohort)
-    return f"ännu inte följbar (kan följas upp {due})" if due > year else "kan inte följas: månaderna saknas i data"
+    return f"kan följas upp först {due}" if due > year else "kan inte följas: månaderna saknas i data"

@@ -550,16 +550,16 @@ def _tables(section: Section) -> list[ReportTable]:
 # --- national comparison -------------------------------------------------------------------
 
 NAT = (("participants_active", "Aktiva deltagare", "active"), ("new_entries", "Nya", "new"),
-       ("ended", "Avslutade", "ended"), ("followable_after_exit", "Följbara månaden efter avslut", "followable_after_exit"),
+       ("ended", "Avslutade", "ended"), ("followable_after_exit", "Kan följas upp månaden efter avslut", "followable_after_exit"),
        ("direct_work_or_studies", "Till arbete eller studier", "direct_work_or_studies"),
-       ("followable_12m", "Följbara 12 månader efter (förra årets avslut)", "followable_12m"),
+       ("followable_12m", "Kan följas upp 12 månader efter (förra årets avslut)", "followable_12m"),
        ("self_supporting_12m", "Egen försörjning 12 månader efter (förra årets avslut)", "self_supporting_12m"))
 # The 12-month figures are the exit cohort of the year before (cohorts.py): mart_national_year's
 # row of that year, whose outcome columns are by exit year.
 NAT_12M = ("followable_12m", "self_supporting_12m")
-NAT_SHARES = (("Andel till arbete eller studier", "Till arbete eller studier", "Följbara månaden efter avslut"),
+NAT_SHARES = (("Andel till arbete eller studier", "Till arbete eller studier", "Kan följas upp månaden efter avslut"),
               ("Andel egen försörjning 12 månader efter (förra årets avslut)",
-               "Egen försörjning 12 månader efter (förra årets avslut)", "Följbara 12 månader efter (förra årets avslut)"))
+               "Egen försörjning 12 månader efter (förra årets avslut)", "Kan följas upp 12 månader efter (förra årets avslut)"))
 
 
 # Riket minus one förbund is the others' sum: with fewer than two others, that is one other
@@ -611,7 +611,7 @@ def _national_section(insatser, src, forbund_id: str, name: str, year: int, t: i
                     f"gäller avsluten {TWELVE_MONTHS.cohort(year)}, vars år efter avslut har hunnit gå.")
     d = rt.suppressed.display
     sh0 = NAT_SHARES[0][0]
-    text = (f"Av förbundets följbara avslutade gick {fmt_share(d.at[name, sh0])} direkt till arbete eller studier, "
+    text = (f"Av förbundets avslut som kan följas upp gick {fmt_share(d.at[name, sh0])} direkt till arbete eller studier, "
             f"mot {fmt_share(d.at[RIKET, sh0])} i riket.")
     chart = Chart(title=f"Förbundet jämfört med riket {year}", kind="bar", table=rt,
                   series={s: s for s, _, _ in NAT_SHARES}, rows=(name, RIKET), percent=True, y_label="Andel",

@@ -49,7 +49,7 @@ class Links:
                 # the weaker label wins: '..' tells a reader less than '<5'
                 self.hidden[key] = HIDDEN if self.hidden.get(key) == HIDDEN else str(value)
                 self.shown.pop(key, None)
-            elif key not in self.hidden and is_number(value):  # a text ("ännu inte följbar") is no figure
+            elif key not in self.hidden and is_number(value):  # a text ("kan följas upp först 2026") is no figure
                 self.shown[key] = float(value)
 
     def display(self, insats_id: str, measure: str):
@@ -144,7 +144,7 @@ def with_column(sup: Suppressed, column: str, values: Mapping[Hashable, object])
 
 
 def with_text(sup: Suppressed, cells: Mapping[tuple[Hashable, str], str]) -> Suppressed:
-    """Write a text into empty cells (e.g. "ännu inte följbar" where a figure does not exist yet)."""
+    """Write a text into empty cells (e.g. "kan följas upp först 2026" where a figure does not exist yet)."""
     display, reasons = sup.display.copy(), sup.reasons.copy()
     for (row, column), text in cells.items():
         if not is_missing(display.at[row, column]):

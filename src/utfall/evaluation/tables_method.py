@@ -53,12 +53,12 @@ DEFINITIONS_SV = (
     "Utfallet vid avslut gäller årets avslut, egen försörjning 6 och 12 månader efter avslutsmånaden gäller "
     "förra årets avslut och 24 månader efter avsluten två år tidigare, så att uppföljningsmånaden har hunnit "
     "passera. Ett avslut vars uppföljningsmånad ännu inte finns i data ingår inte i andelen; en kohort där "
-    "inget avslut kan följas visas som ännu inte följbar, med det år den kan följas upp.",
+    "inget avslut kan följas upp ännu visas som \"kan följas upp först\" och det år det går.",
     "Arbete och studier räknas som Socialstyrelsen gör: arbete (arbete med lönestöd redovisas för sig), "
     "studier (studiemedel eller ett arbetsmarknadsprogram som är studier, till exempel studiemotiverande "
     "folkhögskolekurs; arbetsmarknadsutbildning räknas som arbetsmarknadsstöd), arbete och studier samma "
     "månad, och varken arbete eller studier, uppdelat efter försörjningen den månaden. Kategorierna summerar "
-    "till de följbara avsluten och gäller samma avslutsår som uppföljningen.",
+    "till de avslut som kan följas upp och gäller samma avslutsår som uppföljningen.",
     "År för år: varje års rad visar det som det årets utvärdering redovisar. Läget 12 månader efter avslut "
     "gäller där avsluten året före.",
     "År med offentlig försörjning före start: hela 12-månadersperioder före inskrivningsmånaden (högst fem) "

@@ -109,11 +109,14 @@ def socioeconomic_section(ins: Insats, result: Result, p: Parameters, n_work: in
         text += (f", mot insatsens kostnad {fmt_sek(cost)} under {exit_year}; netto {fmt_sek(net)}." if cost_known
                  else f"; insatsens kostnad {exit_year} är inte levererad, så netto och återbäring kan inte beräknas.")
     charts = []
+    gain_hidden = rt.suppressed.hidden.at["Offentlig vinst per år", SEK]
     plot = ("Minskade utbetalningar, totalt", "Ökade skatteintäkter", "Minskat boendestöd (besparing)",
             *((cost_label,) if cost_known else ()))
-    charts.append(Chart(title=f"Offentlig vinst per år och kostnad – {ins.name}", kind="barh", table=rt,
-                        series={SEK: "Kronor per år"}, rows=plot, y_label="Kronor per år",
-                        alt_text=(f"Liggande stapeldiagram: minskade utbetalningar, ökade skatteintäkter och minskat "
-                                  f"boendestöd per år för dem som {cohort}, jämfört med insatsens kostnad för "
-                                  f"{ins.name}. Dolda belopp visas inte.")))
+    # a chart of hidden amounts shows nothing but the cost: only where the gains are shown
+    if not gain_hidden:
+        charts.append(Chart(title=f"Offentlig vinst per år och kostnad – {ins.name}", kind="barh", table=rt,
+                            series={SEK: "Kronor per år"}, rows=plot, y_label="Kronor per år",
+                            alt_text=(f"Liggande stapeldiagram: minskade utbetalningar, ökade skatteintäkter och "
+                                      f"minskat boendestöd per år för dem som {cohort}, jämfört med insatsens "
+                                      f"kostnad för {ins.name}. Dolda belopp visas inte.")))
     return Section(key=key, title=title, paragraphs=[text], tables=[rt], charts=charts)
