@@ -26,15 +26,16 @@ def test_hidden_small_count_judged_not_met_from_its_bound():
     # '<5' of 40: at most 4/40 = 10 % < 20 %: not met, whatever the hidden count is
     j = judge_share(["<5"], 40, 0.20, T)
     assert j.verdict is Verdict.NOT_MET and j.from_bound
-    assert j.text == "✗ Ej uppnått (bedömt från dolt antal, färre än 5)"
-    # nothing beyond what '<5' and the 40 shown already say: no figure in the text
-    assert not any(str(n) in j.text.replace("färre än 5", "") for n in range(1, 5))
+    # at most 4/40 = 10 %: nothing beyond what '<5' and the 40 shown already say
+    assert j.text == "✗ Ej uppnått (högst 10\u202f%; ett antal färre än 5 visas inte)"
+    assert not any(str(n) in j.text.replace("färre än 5", "").replace("10\u202f%", "") for n in range(1, 5))
 
 
 def test_hidden_small_count_judged_met_from_its_bound():
     # '<5' of 40 against a 2 % goal: at least 1/40 = 2.5 % >= 2 %: met
     j = judge_share(["<5"], 40, 0.02, T)
-    assert j.verdict is Verdict.MET and j.text == "✓ Uppnått (bedömt från dolt antal, färre än 5)"
+    # at least 1/40 = 2.5 %, shown rounded down (never 'minst 3 %')
+    assert j.verdict is Verdict.MET and j.text == "✓ Uppnått (minst 2\u202f%; ett antal färre än 5 visas inte)"
 
 
 def test_work_goal_met_by_arbete_alone_though_lonestod_is_hidden():
@@ -42,9 +43,11 @@ def test_work_goal_met_by_arbete_alone_though_lonestod_is_hidden():
     reaches 20 %, so the goal is met (the goal table's own work count is hidden as '..')."""
     j = judge_share([10, "<5"], 40, 0.20, T, shown_total="..")
     assert j.verdict is Verdict.MET and j.from_bound
+    # at least 10 + 1 of 40 = 27.5 %, rounded down
+    assert j.text == "✓ Uppnått (minst 27\u202f%; ett antal färre än 5 visas inte)"
     # the same with the lönestöd part hidden as '..' (0..40): still at least 10/40
     assert judge_share([10, ".."], 40, 0.20, T, shown_total="..").verdict is Verdict.MET
-    assert judge_share([10, ".."], 40, 0.20, T, shown_total="..").text == "✓ Uppnått (bedömt från dolt antal)"
+    assert judge_share([10, ".."], 40, 0.20, T, shown_total="..").text == "✓ Uppnått (minst 25\u202f%; ett antal visas inte)"
 
 
 def test_bound_that_does_not_decide():
@@ -76,11 +79,11 @@ def test_caseload_judged_over_the_year():
     assert judge_caseload(0, 12, 20).text == "✓ Uppnått"
     assert judge_caseload(3, 12, 20).text == "✗ Ej uppnått (3 av 12 månader över målet)"
     assert judge_caseload(5, 12, None).verdict is Verdict.NO_GOAL
-    assert judge_caseload(0, 0, 20).text == "– Kan inte bedömas: inga årsarbetare coach rapporterade"
+    assert judge_caseload(0, 0, 20).text == "– Kan inte bedömas: inga årsarbetare jobbcoach rapporterade"
 
 
 def test_verdict_colour_classes():
-    assert verdict_css("✓ Uppnått (bedömt från dolt antal, färre än 5)") == "verdict-met"
+    assert verdict_css("✓ Uppnått (minst 27\u202f%; ett antal färre än 5 visas inte)") == "verdict-met"
     assert verdict_css("✗ Ej uppnått") == "verdict-not-met"
     assert verdict_css("– Kan inte bedömas: inga avslut under året") == "verdict-unknown"
     assert verdict_css("– Inget mål rapporterat") == "verdict-no-goal"
@@ -103,8 +106,9 @@ def test_goals_rule_met_and_not_met_with_figures_and_table():
 def test_goals_rule_from_a_hidden_count_says_so_without_a_figure():
     judged = judge_share(["<5"], 40, 0.20, T)
     c = goals_rule("IPS Nord", [GoalFigure("arbete", "", "20 %", judged)], 2025)
-    assert c.text == ("Bland avsluten 2025 i IPS Nord nåddes inte målet för arbete (målet 20 %; bedömt från "
-                      "dolt antal) (tabell Måluppfyllelse).")
+    # at most 4 of 40 = 10 %: what '<5' and the 40 shown already say
+    assert c.text == ("Bland avsluten 2025 i IPS Nord nåddes inte målet för arbete (högst 10\u202f% mot målet 20 %) "
+                      "(tabell Måluppfyllelse).")
     # a goal the figures cannot decide gives no sentence
     unknown = judge_share(["<5"], 20, 0.10, T)
     assert goals_rule("IPS Nord", [GoalFigure("arbete", "", "10 %", unknown)], 2025) is None
@@ -112,7 +116,7 @@ def test_goals_rule_from_a_hidden_count_says_so_without_a_figure():
 
 def test_caseload_rule():
     assert caseload_rule("IPS Nord", 4, 12, "högst 20").text == (
-        "IPS Nord hade fler deltagare per årsarbetare coach än målet (högst 20) vid 4 av 12 månadsskiften "
+        "IPS Nord hade fler deltagare per årsarbetare jobbcoach än målet (högst 20) vid 4 av 12 månadsskiften "
         "(tabell Måluppfyllelse).")
     assert "vid alla 12 månadsskiften" in caseload_rule("IPS Nord", 0, 12, "högst 20").text
     assert caseload_rule("IPS Nord", 0, 0, "högst 20") is None  # no coach FTE reported: no months judged
@@ -132,9 +136,10 @@ def test_change_rule():
 
 
 def test_fidelity_and_national_rules():
-    assert fidelity_rule("IPS Nord", 105, "god", "2025-10-25", "IPS Nord: programtrohet").text == (
-        "Den senaste granskningen av programtroheten i IPS Nord (2025-10-25) gav 105 av 125 poäng, nivån god "
-        "(tabell IPS Nord: programtrohet).")
+    assert fidelity_rule("IPS Nord", 105, "stämmer bra överens med IPS", "2025-10-25",
+                         "IPS Nord: programtrohet").text == (
+        "Den senaste granskningen av programtroheten i IPS Nord (2025-10-25) gav 105 av 125 poäng, vilket innebär "
+        "att insatsen stämmer bra överens med IPS (tabell IPS Nord: programtrohet).")
     assert fidelity_rule("IPS Nord", None, "", "", "T") is None
     nb = "\u202f"
     assert national_rule(0.25, 0.31, 2024, "Riket").text == (

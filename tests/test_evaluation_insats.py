@@ -16,7 +16,7 @@ from utfall.evaluation.tables_common import Links, table
 from utfall.evaluation.tables_data import Insats
 from utfall.evaluation.tables_insats import (
     END_STOCK, ENDED_FLOW, NEW_ENTRIES, NEITHER, START_STOCK, WORK_OR_STUDIES, WORK_OR_STUDIES_ROWS,
-    description_table, fidelity_tables, flow_identity, jobs_table, participant_tables,
+    description_table, fidelity_tables, flow_identity, jobs_table, participant_tables, time_to_work_table,
 )
 from utfall.suppression import TableSpec, find_disclosures
 
@@ -230,3 +230,17 @@ def test_the_item_seed_has_25_items_in_the_three_areas():
     it = items()
     assert list(it["item"]) == list(range(1, 26))
     assert it.groupby("area").size().to_dict() == {"Bemanning": 3, "Organisation": 8, "Tjänster": 14}
+
+
+def test_time_to_work_leaves_out_month_0_which_would_give_away_a_hidden_count_already_in_work():
+    """231 inskrivningar (shown year by year elsewhere), 3 already in work (hidden as <5): at month 0,
+    228 are followed, and 231 − 228 would be the hidden 3. From month 3 on, work found and people
+    no longer followed both lower the figure, so it tells nothing exact."""
+    ttw = pd.DataFrame({"insats_id": [INS.insats_id] * 3, "month_since_entry": [0, 3, 6],
+                        "at_risk": [228, 205, 171], "share_in_work": [0.0, 0.05, 0.12],
+                        "working_before_entry": [3, 3, 3]})
+    tables, _ = time_to_work_table(INS, ttw, T)
+    curve, already = tables
+    assert list(curve.suppressed.display.index) == ["3 mån", "6 mån"]
+    assert 228 not in curve.suppressed.display.to_numpy().ravel().tolist()
+    assert already.suppressed.display.iloc[0, 0] == "<5"

@@ -23,6 +23,7 @@ documented in the method section (`tables_method.CONCLUSION_RULES_SV`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -63,6 +64,9 @@ class Judgement:
     verdict: Verdict
     why: str = ""  # Swedish: why it cannot be judged, or what was not met
     bound: str = ""  # '' = judged from shown figures; else the hidden label it was judged from
+    # judged from a bound: the least share the shown figures allow (met) or the most (not met);
+    # it tells no more than the shown figures and '<5' already do
+    limit: float | None = None
 
     @property
     def from_bound(self) -> bool:
@@ -78,7 +82,11 @@ class Judgement:
             return f"{text}: {self.why}"
         details = [self.why] if self.why else []
         if self.bound:
-            details.append(f"bedömt från dolt antal{', ' + self.bound if self.bound != HIDDEN else ''}")
+            if self.limit is not None:
+                word = "minst" if self.verdict is Verdict.MET else "högst"
+                details.append(f"{word} {format_value(self.limit, Kind.PERCENT)}")
+            details.append("ett antal färre än 5 visas inte".replace("5", self.bound.rsplit(" ", 1)[-1])
+                           if self.bound != HIDDEN else "ett antal visas inte")
         return f"{text} ({'; '.join(details)})" if details else text
 
 
@@ -121,9 +129,10 @@ def judge_share(parts: Sequence, denominator, goal, threshold: int, shown_total=
             used = [shown_total]  # the sum itself is shown: the parts' labels do not matter
     bound = _hidden_label(used, threshold)
     if lo >= float(goal) * den - EPS:
-        return Judgement(Verdict.MET, bound=bound)
+        # whole percent, rounded away from the goal: 'minst 2 %' for 2.5 %, never 'minst 3 %'
+        return Judgement(Verdict.MET, bound=bound, limit=math.floor(lo * 100 / den + EPS) / 100 if bound else None)
     if hi < float(goal) * den - EPS:
-        return Judgement(Verdict.NOT_MET, bound=bound)
+        return Judgement(Verdict.NOT_MET, bound=bound, limit=math.ceil(hi * 100 / den - EPS) / 100 if bound else None)
     return Judgement(Verdict.UNKNOWN, "det dolda antalet kan ligga både under och över målet")
 
 
@@ -132,7 +141,7 @@ def judge_caseload(months_above: int, months_judged: int, goal) -> Judgement:
     if goal is None or is_missing(goal) or not goal:
         return Judgement(Verdict.NO_GOAL)
     if not months_judged:
-        return Judgement(Verdict.UNKNOWN, "inga årsarbetare coach rapporterade")
+        return Judgement(Verdict.UNKNOWN, "inga årsarbetare jobbcoach rapporterade")
     if months_above == 0:
         return Judgement(Verdict.MET)
     return Judgement(Verdict.NOT_MET, f"{months_above} av {months_judged} månader över målet")
@@ -167,8 +176,12 @@ def _and(items: list[str]) -> str:
 
 
 def _goal_phrase(f: GoalFigure) -> str:
-    if f.judgement.from_bound or not f.value:
-        return f"{f.goal} (målet {f.target}; bedömt från dolt antal)"
+    j = f.judgement
+    if j.from_bound and j.limit is not None:
+        word = "minst" if j.verdict is Verdict.MET else "högst"
+        return f"{f.goal} ({word} {format_value(j.limit, Kind.PERCENT)} mot målet {f.target})"
+    if j.from_bound or not f.value:
+        return f"{f.goal} (målet {f.target}; ett antal visas inte)"
     return f"{f.goal} ({f.value} mot målet {f.target})"
 
 
@@ -193,10 +206,10 @@ def caseload_rule(insats: str, months_above: int, months_judged: int, goal_text:
     if not months_judged or not goal_text:
         return None
     if months_above == 0:
-        text = (f"{insats} höll målet om {goal_text} deltagare per årsarbetare coach vid alla "
+        text = (f"{insats} höll målet om {goal_text} deltagare per årsarbetare jobbcoach vid alla "
                 f"{months_judged} månadsskiften")
     else:
-        text = (f"{insats} hade fler deltagare per årsarbetare coach än målet ({goal_text}) vid {months_above} av "
+        text = (f"{insats} hade fler deltagare per årsarbetare jobbcoach än målet ({goal_text}) vid {months_above} av "
                 f"{months_judged} månadsskiften")
     return Conclusion(f"{text} (tabell {GOAL_TABLE}).", GOAL_TABLE)
 
@@ -221,7 +234,7 @@ def fidelity_rule(insats: str, score: int | None, band: str, reviewed: str, tabl
     if score is None:
         return None
     return Conclusion(f"Den senaste granskningen av programtroheten i {insats} ({reviewed}) gav {score} av 125 "
-                      f"poäng, nivån {band} (tabell {table_title}).", table_title)
+                      f"poäng, vilket innebär att insatsen {band} (tabell {table_title}).", table_title)
 
 
 def national_rule(forbund_share, riket_share, exit_year: int, table_title: str) -> Conclusion | None:

@@ -193,7 +193,7 @@ def _insats_section(ins, src, key, year: int, t: int, links: Links) -> Section:
                  f"de 12 månaderna efter avslut i levererade data.",
                  "Övergångstabellen visar försörjningen före och ett år efter." if tr_tables else
                  "Övergångarna mellan försörjning före och ett år efter visas inte: avsluten är för få för att "
-                 "fördelas på slag av försörjning utan att röja enskilda."], s_tables + tr_tables, s_charts),
+                 "fördelas på försörjningsformer utan att röja enskilda."], s_tables + tr_tables, s_charts),
         Section(f"{ins.insats_id}_tid_arbete", "Tid till första arbete",
                 ["Kurvan visar hur stor andel av deltagarna som fått sitt första arbete (med eller utan lönestöd) "
                  "ett visst antal månader efter inskrivningsmånaden, under insatsen eller efter avslut. Var och en "
@@ -251,7 +251,7 @@ def _summary_section(insatser, keys: pd.DataFrame, src, name: str, year: int, t:
                       note=f"Deltagare under året = personer som varit inskrivna någon gång under {year}. Nya och "
                            f"avslutade = inskrivningar och avslut under {year} (räknade per avslut). Till arbete eller "
                            f"studier = enligt registren månaden efter avslut, av de avslut som kan följas upp dit "
-                           "(jämför SUS: nationellt ungefär en tredjedel).")
+                           "(jämför SUS, Samordningsförbundens uppföljningssystem: nationellt ungefär en tredjedel).")
     for ins in insatser:
         links.record(key_table.suppressed, {(ins.insats_id, m): (labels[ins.insats_id], c) for m, c in
                                             (("active", ACT), ("new", NEW), ("ended", END),
@@ -430,7 +430,7 @@ def _fidelity_rows(insatser, fid: pd.DataFrame) -> dict[str, str]:
         if len(mine):
             latest = mine.iloc[0]
             score = int(latest.total_score)
-            out[f"Programtrohet {ins.name}"] = f"{score} av 125 poäng (IPS-25), nivån {fidelity_band(score)}"
+            out[f"Programtrohet {ins.name}"] = f"{score} av 125 poäng (IPS-25): {fidelity_band(score)}"
     return out
 
 
@@ -485,7 +485,7 @@ def _goal_table(insatser, keys, goals: pd.DataFrame, caseload: pd.DataFrame, lab
     rt = table("maluppfyllelse", f"{GOAL_TABLE} {year}", frame, spec, t, percent=[G_VALUE, G_GOAL],
                force_hidden=force,
                note="Arbete och studier: andelar av årets avslut efter den avslutsorsak insatsen rapporterat (arbete "
-                    "inklusive arbete med lönestöd). Deltagare per årsarbetare coach bedöms vid varje månads slut: "
+                    "inklusive arbete med lönestöd). Deltagare per årsarbetare jobbcoach bedöms vid varje månads slut: "
                     "utfallet är antalet månader (mån.) över målet. "
                     "Målen är förbundets egna för insatsen. Målet för sysselsättning (t.ex. arbetsträning eller "
                     "daglig verksamhet) kan inte följas upp: ingen avslutsorsak och inget levererat register anger "
@@ -573,8 +573,9 @@ def _national_section(insatser, src, forbund_id: str, name: str, year: int, t: i
     others = [f for f in nat.index if f not in ("riket", forbund_id)]
     if len(others) < MIN_OTHER_FORBUND:
         return Section(key="jamforelse_riket", title="Förbundet jämfört med riket", paragraphs=[
-            f"Jämförelsen med riket visas när minst {MIN_OTHER_FORBUND + 1} förbund finns i Utfall. Nu finns "
-            f"{len(others) + 1}, och riket minus förbundet vore ett annat enskilt förbunds siffror."])
+            f"Jämförelse med riket kan ännu inte redovisas: underlaget har uppgifter från {len(others) + 1} "
+            f"förbund, och minst {MIN_OTHER_FORBUND + 1} behövs för att inget annat enskilt förbunds siffror ska gå "
+            "att räkna ut."])
     OTHER, RIKET = "Övriga förbund", "Riket"
     rows = {}
     for label, key in ((name, forbund_id), (RIKET, "riket")):

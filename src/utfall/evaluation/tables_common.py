@@ -4,6 +4,8 @@ number formatting for prose (always from display values), labels and the traffic
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -162,12 +164,17 @@ def shown_number(value) -> float | None:
 
 
 def _prose(value, kind: Kind) -> str:
-    """A display value for prose, formatted as the tables show it ('–' where there is none)."""
-    return "–" if is_missing(value) else format_value(value, kind)
+    """A display value for prose, formatted as the tables show it ('–' where there is none), except
+    a small hidden count, which prose says in words: 'färre än 5', not '<5'."""
+    if is_missing(value):
+        return "–"
+    text = format_value(value, kind)
+    small = re.fullmatch(r"<\s?(\d+)", text)
+    return f"färre än {small.group(1)}" if small else text
 
 
 def fmt_count(value) -> str:
-    """A display value of a count for prose: '12', '1 234', '<5' or '..'."""
+    """A display value of a count for prose: '12', '1 234', 'färre än 5' or '..'."""
     return _prose(value, Kind.COUNT)
 
 

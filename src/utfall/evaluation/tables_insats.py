@@ -59,7 +59,9 @@ def years_covered_label(mine: pd.DataFrame) -> str:
         return f"(av de {low} år före start som data täcker)"
     return f"(av de {low}–{high} år före start som data täcker, beroende på när personen började)"
 
-FOLLOW_UP_CHECKPOINTS = (0, 3, 6, 9, 12, 18, 24, 36)
+# Not month 0: everyone followed then is every inskrivning minus those already in work, and the
+# inskrivningar are shown year by year, so month 0 would give away a hidden "already in work".
+FOLLOW_UP_CHECKPOINTS = (3, 6, 9, 12, 18, 24, 36)
 
 
 def _ordered(sub: pd.DataFrame, order) -> pd.DataFrame:
@@ -135,7 +137,7 @@ def _stacked(ins: Insats, blocks: list[tuple[str, Suppressed]], total: int, t: i
         percent_columns=(A,),
         note=("Personer som deltog i insatsen någon gång under året, beskrivna av sin senaste inskrivning; andelen "
               "räknas av alla deltagare under året. Försörjning före start = månaden före inskrivning; en person kan "
-              "ha flera slag, så de raderna summerar inte till totalen. År i offentlig försörjning "
+              "ha flera försörjningsformer, så de raderna summerar inte till totalen. År i offentlig försörjning "
               f"{covered}: hela 12-månadersperioder före inskrivningsmånaden med minst en månad med ersättning vid "
               "ohälsa, arbetsmarknadsstöd eller ekonomiskt bistånd; bara perioder som helt finns i levererade data "
               "räknas, och den som inte har någon sådan period före start är okänd, inte 0 år."))
@@ -223,7 +225,7 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, register: pd.DataFrame, year: 
                          "eftersträvar högst 20 deltagare per årsarbetare.")
     new, wait = NEW_ENTRIES, "Mediantid i kö för nya (dagar)"
     queued, left = "I kö vid årets slut", "Lämnat kön utan att börja"
-    current, longest = "Mediantid i kö för de som väntar (dagar)", "Längsta väntan hittills (dagar)"
+    current, longest = "Mediantid i kö för dem som väntar (dagar)", "Längsta väntan hittills (dagar)"
     year_frame = pd.DataFrame({
         new: [int(summary_row["new"])], wait: [_number_or_none(queue.get("median_wait_days"))],
         queued: _count_or_none([queue.get("waiting_year_end")]), left: _count_or_none([queue.get("left_queue_without_start")]),
@@ -235,16 +237,16 @@ def flow_tables(ins: Insats, flows: pd.DataFrame, register: pd.DataFrame, year: 
                              derived={wait: [new], current: [queued], longest: [queued]}), t,
                    force_hidden=[(str(year), new)] if NEW_ENTRIES in forced else [],
                    note="Väntetid = dagar från köanmälan till inskrivning; "
-                        "för de som väntar den 31 december dagar från köanmälan till dess. Lämnat kön utan att "
+                        "för dem som väntar den 31 december dagar från köanmälan till dess. Lämnat kön utan att "
                         "börja: stod i kö i ett registeruttag och fanns inte med i nästa, utan att ha skrivits in. "
                         "En tom ruta betyder att registeruttagen inte täcker uppgiften.")
     charts = [
-        Chart(title=f"Deltagare per årsarbetare coach – {ins.name}", kind="line", table=monthly,
+        Chart(title=f"Deltagare per årsarbetare jobbcoach – {ins.name}", kind="line", table=monthly,
               series={caseload: "Deltagare per årsarbetare"}, x_label="Månad", y_label="Deltagare per årsarbetare",
               # the goal mart_caseload_year judges the months against (the plan's, else IPS's 20)
               goal=caseload_goal, goal_label=f"Mål: högst {fmt_number(caseload_goal, 0 if caseload_goal.is_integer() else 1)} per årsarbetare"
               if caseload_goal is not None else "",
-              alt_text=(f"Linjediagram: aktiva deltagare per årsarbetare coach vid varje månads slut {year} "
+              alt_text=(f"Linjediagram: aktiva deltagare per årsarbetare jobbcoach vid varje månads slut {year} "
                         f"i {ins.name}. IPS eftersträvar högst 20.")),
     ]
     links.record(identity.suppressed, {(ins.insats_id, "new"): (NEW_ENTRIES, COUNT)})
@@ -401,7 +403,7 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
             "utvärdering följer upp: avsluten året före.")
     if first is not None and not pd.isna(first) and started is not None and not pd.isna(started) \
             and pd.Timestamp(first) > pd.Timestamp(started) + pd.Timedelta(days=92):
-        text += (f" Registret i Utfall börjar med inskrivningar från {pd.Timestamp(first).year}; tidigare deltagare "
+        text += (f" Uppgifterna i underlaget börjar med inskrivningar från {pd.Timestamp(first).year}; tidigare deltagare "
                  "finns inte med.")
     return [rt, twelve], text
 
@@ -852,8 +854,8 @@ def flows_text(ins: Insats, tables: list[ReportTable]) -> str:
     y = tables[1].suppressed.display.iloc[0]
     m = tables[2].suppressed.display
     last = m.iloc[-1] if len(m) else None
-    text = (f"Vid årets början pågick {fmt_count(b[START_STOCK])} inskrivningar. Under året skrevs "
-            f"{fmt_count(b[NEW_ENTRIES])} deltagare in och {fmt_count(b[ENDED_FLOW])} avslutades, och vid årets slut "
+    text = (f"Vid årets början pågick {fmt_count(b[START_STOCK])} inskrivningar. Under året kom "
+            f"{fmt_count(b[NEW_ENTRIES])} nya inskrivningar och {fmt_count(b[ENDED_FLOW])} avslut, och vid årets slut "
             f"pågick {fmt_count(b[END_STOCK])}. Mediantiden i kö för de nya var "
             f"{fmt_number(y['Mediantid i kö för nya (dagar)'], 0)} dagar.")
     queued = y["I kö vid årets slut"]
@@ -861,7 +863,7 @@ def flows_text(ins: Insats, tables: list[ReportTable]) -> str:
         text += " Vid årets slut stod ingen i kö."
     elif shown_number(queued) is not None:
         text += (f" Vid årets slut stod {fmt_count(queued)} i kö; de hade väntat "
-                 f"{fmt_number(y['Mediantid i kö för de som väntar (dagar)'], 0)} dagar i median och som längst "
+                 f"{fmt_number(y['Mediantid i kö för dem som väntar (dagar)'], 0)} dagar i median och som längst "
                  f"{fmt_number(y['Längsta väntan hittills (dagar)'], 0)} dagar.")
     elif not is_missing(queued):
         text += f" Vid årets slut stod {fmt_count(queued)} i kö."
@@ -869,13 +871,14 @@ def flows_text(ins: Insats, tables: list[ReportTable]) -> str:
     if shown_number(left) == 0:
         text += " Ingen lämnade kön under året utan att börja."
     elif not is_missing(left):
-        text += f" {fmt_count(left)} lämnade kön under året utan att börja."
+        left_text = fmt_count(left)
+        text += f" {left_text[:1].upper()}{left_text[1:]} lämnade kön under året utan att börja."
     if last is not None:
         active, _, passive, caseload = MONTHLY_COLUMNS
         text += (f" Vid årets sista månad var {fmt_count(last[active])} deltagare aktiva, "
                  f"{fmt_number(last[caseload])} deltagare per årsarbetare jobbcoach (IPS: högst 20)")
         if not is_missing(last[passive]):
-            text += f"; {fmt_count(last[passive])} hade status passiv"
+            text += f"; {fmt_count(last[passive])} var passiva (vilande)"
         text += "."
     return text
 

@@ -28,7 +28,7 @@ FEEDS_SV = {
 
 DEFINITIONS_SV = (
     "Deltagare: en person som varit inskriven i insatsen någon gång under året. Väntetid: dagar från "
-    "köanmälan till inskrivning. Deltagare, flöden, kö och deltagare per årsarbetare coach räknas ur "
+    "köanmälan till inskrivning. Deltagare, flöden, kö och deltagare per årsarbetare jobbcoach räknas ur "
     "förbundets egna register och kräver inga leveranser från myndigheter, kommuner eller region.",
     "Flöden räknas i inskrivningar: pågående vid årets början + nya under året − avslutade under året = "
     "pågående vid årets slut. Den som skrivits in två gånger under året räknas två gånger bland "
@@ -36,7 +36,7 @@ DEFINITIONS_SV = (
     "andra tal när ett av dem döljs.",
     "Kön räknas ur alla registeruttag förbundet lämnat, inte bara det senaste: den som stod i kö i ett uttag "
     "och saknas i nästa utan att ha skrivits in har lämnat kön utan att börja, räknat den dag nästa uttag "
-    "gjordes. Väntan för de som står i kö: dagar från köanmälan till månadens sista dag (median och längsta). "
+    "gjordes. Väntan för dem som står i kö: dagar från köanmälan till månadens sista dag (median och längsta). "
     "En månad som inget uttag gjort på eller efter dess sista dag visas tom.",
     "Försörjning per månad (ur registren): arbete (lön minst en åttondels prisbasbelopp), arbete med "
     "lönestöd, studier (studiemedel), ersättning vid ohälsa (sjukpenning, rehabiliteringspenning, "
@@ -53,7 +53,7 @@ DEFINITIONS_SV = (
     "Utfallet vid avslut gäller årets avslut, egen försörjning 6 och 12 månader efter avslutsmånaden gäller "
     "förra årets avslut och 24 månader efter avsluten två år tidigare, så att uppföljningsmånaden har hunnit "
     "passera. Ett avslut vars uppföljningsmånad ännu inte finns i data ingår inte i andelen; en kohort där "
-    "inget avslut kan följas upp ännu visas som \"kan följas upp först\" och det år det går.",
+    "inget avslut kan följas upp ännu visas som ”kan följas upp först” följt av året då det går.",
     "Arbete och studier räknas som Socialstyrelsen gör: arbete (arbete med lönestöd redovisas för sig), "
     "studier (studiemedel eller ett arbetsmarknadsprogram som är studier, till exempel studiemotiverande "
     "folkhögskolekurs; arbetsmarknadsutbildning räknas som arbetsmarknadsstöd), arbete och studier samma "
@@ -82,7 +82,7 @@ DEFINITIONS_SV = (
     "Nivåerna anges med granskningarnas egna ord: 115–125 poäng stämmer mycket bra överens med IPS, 100–114 "
     "stämmer bra överens, 74–99 stämmer delvis överens och 73 eller lägre stämmer inte överens med IPS. "
     "Styrkor = punkter med 5 poäng, utvecklingsområden = punkter med 3 poäng eller lägre.",
-    "Deltagare per årsarbetare coach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
+    "Deltagare per årsarbetare jobbcoach: aktiva vid månadens slut delat med rapporterade årsarbetare; IPS "
     "eftersträvar högst 20. Status passiv finns bara i registeruttagen: passiva vid månadens slut visas för "
     "de månader ett uttag gjordes, övriga månader lämnas tomma.",
 )
@@ -92,7 +92,7 @@ DEFINITIONS_SV = (
 GOAL_RULE_SV = (
     "Måluppfyllelse: ett mål för andelen till arbete eller studier är uppnått (✓, grönt) när andelen av årets "
     "avslut når målet och ej uppnått (✗, rött) när den inte gör det. Arbete räknas inklusive arbete med "
-    "lönestöd. Målet för deltagare per årsarbetare coach är uppnått när inget månadsslut under året låg över "
+    "lönestöd. Målet för deltagare per årsarbetare jobbcoach är uppnått när inget månadsslut under året låg över "
     "målet. Kan inte bedömas (–, grått) betyder att målet finns men att siffrorna inte avgör det, till exempel "
     "för att ingen källa anger sysselsättning. Där ett antal är dolt för att skydda enskilda bedöms målet ändå "
     "när det dolda antalets gränser avgör det: färre än 5 av 40 avslut kan inte nå ett mål på 20 %. "
@@ -101,7 +101,7 @@ GOAL_RULE_SV = (
 CONCLUSION_RULES_SV = (
     "Slutsatserna i sammanfattningen dras enligt fasta regler ur tabellerna, högst sex, i denna ordning: "
     "vilka mål varje insats nådde och inte nådde (tabell Måluppfyllelse); insatser med fler deltagare per "
-    "årsarbetare coach än målet någon månad; förändringen mot året före i andelen avslut som ledde direkt "
+    "årsarbetare jobbcoach än målet någon månad; förändringen mot året före i andelen avslut som ledde direkt "
     "till arbete eller studier, när båda åren visas (en skillnad under 5 procentenheter räknas som ungefär "
     "densamma); senaste granskningens programtrohet; egen försörjning 12 månader efter avslut jämfört med "
     "riket, när jämförelsen visas; insatser som höll målet för deltagare per årsarbetare. Varje mening anger "
@@ -119,7 +119,7 @@ def missing_deliveries_text(missing: list[str], year: int) -> str | None:
         return (f"Inga månader till och med december {year} har levererats från: {names}. Försörjningen per "
                 "månad bygger därför på de övriga källorna, utan uppgifter från dessa.")
     return ("Inga månadsuppgifter från myndigheter, kommuner eller region har levererats till och med december "
-            f"{year} (saknas: {names}). Deltagare, flöden, kö, deltagare per årsarbetare coach och programtrohet "
+            f"{year} (saknas: {names}). Deltagare, flöden, kö, deltagare per årsarbetare jobbcoach och programtrohet "
             "bygger bara på förbundets egna register och redovisas. Utfall vid och efter avslut, försörjning före "
             "och efter, sysselsättning bland inskrivna, tid till första arbete och den samhällsekonomiska "
             "analysen bygger på de leveranserna och kan redovisas först när de finns.")
@@ -158,7 +158,6 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
     for r in src.itertuples():
         monthly = not pd.isna(r.first_month)
         rows.append({
-            "Källa": FEEDS_SV.get(r.feed, r.feed),
             "Första månad": _month(r.first_month) if monthly else "–",
             "Sista månad": _month(r.last_month) if monthly else "–",
             "Månader": int(r.months) if monthly else None,
@@ -166,9 +165,11 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
         })
     missing = data.missing_monthly_feeds(con, year)
     # a feed that has delivered nothing is listed too: the reader sees which source is missing
-    rows += [{"Källa": FEEDS_SV.get(feed, feed), "Första månad": "inte levererad", "Sista månad": "–",
+    rows += [{"Första månad": "inte levererad", "Sista månad": "–",
               "Månader": None, "Registeruttag": "–"} for feed in missing]
-    frame = pd.DataFrame(rows, index=[r.feed for r in src.itertuples()] + missing).astype(object)
+    # each source as readers know it ("Utbetalningar (Försäkringskassan)"), not by its feed name
+    names = [FEEDS_SV.get(feed, feed) for feed in [r.feed for r in src.itertuples()] + missing]
+    frame = pd.DataFrame(rows, index=pd.Index(names, name="Källa")).astype(object)
     frame["Månader"] = [None if pd.isna(v) else int(v) for v in frame["Månader"]]
     sources = table("kallor", "Källor och månader i data", frame, TableSpec(counts=[]), t,
                     note="Månadsleveranser: vilka månader som finns. Förbundets register: datum för senaste uttaget.")
@@ -219,9 +220,8 @@ def method_section(con, forbund_id: str, year: int, gate_run_id: str, t: int,
                     paragraphs=[*GOAL_RULE_SV, *CONCLUSION_RULES_SV]),
             Section(key="rojandeskydd", title="Skydd mot röjande av enskilda",
                     paragraphs=[
-                        "Alla tabeller och diagram bygger på avidentifierade registeruppgifter. Små grupper döljs: "
-                        + legend_sv(t),
-                        "Där samma uppgift finns i flera tabeller döljs den i alla om den döljs i någon, så att "
+                        "Alla tabeller och diagram bygger på avidentifierade registeruppgifter; små grupper döljs "
+                        "enligt teckenförklaringen nedan. Där samma uppgift finns i flera tabeller döljs den i alla om den döljs i någon, så att "
                         "tabellerna inte kan läggas mot varandra. Flöden visas per år (nya och avslutade) och "
                         "bestånd per månad, eftersom månadsflöden bredvid bestånd skulle kunna räknas fram.",
                     ]),
