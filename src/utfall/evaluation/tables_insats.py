@@ -371,7 +371,12 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
         return [], ""
     P, N, E, F, D, S = ("Deltagare", "Nya", "Avslut", "Kan följas upp vid avslut", "Till arbete, studier", "Andel")
     since = mine["since_start"]
-    total = "Sedan start"
+    started = since.started_on.iloc[0] if len(since) else None
+    first = since.first_entry_on.iloc[0] if len(since) else None
+    # data that begin after the insats started cannot say 'since start': the row names the years it covers
+    late = (first is not None and not pd.isna(first) and started is not None and not pd.isna(started)
+            and pd.Timestamp(first) > pd.Timestamp(started) + pd.Timedelta(days=92))
+    total = f"{pd.Timestamp(first).year}–{year}" if late else "Sedan start"
 
     def value(frame, y, column):
         return int(frame.at[y, column]) if y in frame.index and not pd.isna(frame.at[y, column]) else 0
@@ -394,15 +399,13 @@ def trend_table(ins: Insats, trend: dict[str, pd.DataFrame], year: int, t: int, 
                     "arbete eller studier enligt registren månaden efter avslut, av de avslut som kan följas dit.")
     links.record(rt.suppressed, {(ins.insats_id, m): (this_year, c) for m, c in measures.items()})
     twelve = twelve_month_series(ins, mine["outcomes"], years, year, t, links)
-    started = since.started_on.iloc[0] if len(since) else None
-    first = since.first_entry_on.iloc[0] if len(since) else None
     d = rt.suppressed.display
-    text = (f"Tabellen visar insatsen år för år{'' if started is None or pd.isna(started) else ' sedan den startade ' + str(pd.Timestamp(started).date())}"
-            f". Sedan start har {fmt_count(d.at[total, P])} personer deltagit och {fmt_count(d.at[total, E])} avslut skett."
+    since_text = f"Under åren {total}" if late else "Sedan start"
+    text = (f"Tabellen visar insatsen år för år{'' if started is None or pd.isna(started) else ' (den startade ' + str(pd.Timestamp(started).date()) + ')'}"
+            f". {since_text} har {fmt_count(d.at[total, P])} personer deltagit och {fmt_count(d.at[total, E])} avslut skett."
             " Den andra tabellen visar för varje år läget 12 månader efter avslut för de avslut det årets "
             "utvärdering följer upp: avsluten året före.")
-    if first is not None and not pd.isna(first) and started is not None and not pd.isna(started) \
-            and pd.Timestamp(first) > pd.Timestamp(started) + pd.Timedelta(days=92):
+    if late:
         text += (f" Uppgifterna i underlaget börjar med inskrivningar från {pd.Timestamp(first).year}; tidigare deltagare "
                  "finns inte med.")
     return [rt, twelve], text
