@@ -73,6 +73,13 @@ class Judgement:
         return bool(self.bound)
 
     @property
+    def limit_text(self) -> str:
+        """'minst 25 %' (met) or 'högst 6 %' (not met) when judged from a bound; else ''."""
+        if not self.bound or self.limit is None:
+            return ""
+        return f"{'minst' if self.verdict is Verdict.MET else 'högst'} {format_value(self.limit, Kind.PERCENT)}"
+
+    @property
     def text(self) -> str:
         """Symbol and words, so that the verdict reads without colour (and in greyscale print)."""
         text = VERDICT_START[self.verdict]
@@ -82,11 +89,8 @@ class Judgement:
             return f"{text}: {self.why}"
         details = [self.why] if self.why else []
         if self.bound:
-            if self.limit is not None:
-                word = "minst" if self.verdict is Verdict.MET else "högst"
-                details.append(f"{word} {format_value(self.limit, Kind.PERCENT)}")
-            details.append("ett antal färre än 5 visas inte".replace("5", self.bound.rsplit(" ", 1)[-1])
-                           if self.bound != HIDDEN else "ett antal visas inte")
+            details += [self.limit_text] if self.limit_text else []
+            details.append(f"ett antal {self.bound} visas inte" if self.bound != HIDDEN else "ett antal visas inte")
         return f"{text} ({'; '.join(details)})" if details else text
 
 
@@ -177,9 +181,8 @@ def _and(items: list[str]) -> str:
 
 def _goal_phrase(f: GoalFigure) -> str:
     j = f.judgement
-    if j.from_bound and j.limit is not None:
-        word = "minst" if j.verdict is Verdict.MET else "högst"
-        return f"{f.goal} ({word} {format_value(j.limit, Kind.PERCENT)} mot målet {f.target})"
+    if j.limit_text:
+        return f"{f.goal} ({j.limit_text} mot målet {f.target})"
     if j.from_bound or not f.value:
         return f"{f.goal} (målet {f.target}; ett antal visas inte)"
     return f"{f.goal} ({f.value} mot målet {f.target})"

@@ -64,6 +64,10 @@ class Section:
     subsections: list["Section"] = field(default_factory=list)
     comments: "Comments | None" = None  # the förbund's own text (evaluation.comments), after the paragraphs
 
+    def all_tables(self) -> list[ReportTable]:
+        """The section's tables and its subsections', in reading order."""
+        return [*self.tables, *(t for s in self.subsections for t in s.all_tables())]
+
 
 @dataclass(frozen=True)
 class Report:
@@ -77,12 +81,4 @@ class Report:
     suppression_threshold: int
 
     def tables(self) -> list[ReportTable]:
-        out: list[ReportTable] = []
-
-        def walk(sections: list[Section]) -> None:
-            for s in sections:
-                out.extend(s.tables)
-                walk(s.subsections)
-
-        walk(self.sections)
-        return out
+        return [t for s in self.sections for t in s.all_tables()]

@@ -305,7 +305,7 @@ def _record_year_end(insatser, sections: list[Section], links: Links) -> None:
     """Record in `links` what each insats section shows for December (hidden or not), so that the
     förbund totals hide a sum that would give a hidden one away. A table or column not found
     counts as hidden: the total is then not shown rather than shown unchecked."""
-    by_key = {t.key: t for s in sections for t in _tables(s)}
+    by_key = {t.key: t for s in sections for t in s.all_tables()}
     for ins in insatser:
         i = ins.insats_id
         rt = by_key.get(f"{i}{ACTIVE_END[0]}")
@@ -515,7 +515,7 @@ def _conclusions(insatser, goal_conclusions: list[Conclusion | None], sections: 
                  national: Section) -> list[Conclusion]:
     """The report's conclusions in rule order (conclusions.py): goals met or not, caseload above
     its goal, change against last year, fidelity, self-support against riket, caseload held."""
-    by_key = {t.key: t for s in sections for t in _tables(s)}
+    by_key = {t.key: t for s in sections for t in s.all_tables()}
     n = len(insatser)
     goals, loads = goal_conclusions[:n], goal_conclusions[n:]
     above = [c for c in loads if c is not None and "fler deltagare" in c.text]
@@ -541,10 +541,6 @@ def _conclusions(insatser, goal_conclusions: list[Conclusion | None], sections: 
         if col in d.columns and "Riket" in d.index and len(d.index):
             riket.append(national_rule(d.iloc[0][col], d.at["Riket", col], TWELVE_MONTHS.cohort(year), t.title))
     return select([*goals, *above, *changes, *fidelity, *riket, *held])
-
-
-def _tables(section: Section) -> list[ReportTable]:
-    return [*section.tables, *(t for s in section.subsections for t in _tables(s))]
 
 
 # --- national comparison -------------------------------------------------------------------

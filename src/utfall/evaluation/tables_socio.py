@@ -98,7 +98,8 @@ def socioeconomic_section(ins: Insats, result: Result, p: Parameters, n_work: in
     d = rt.suppressed.display
     gain, cost, net = (d.at["Offentlig vinst per år", SEK], d.at[cost_label, SEK],
                        d.at["Netto (offentlig vinst − kostnad)", SEK])
-    if rt.suppressed.hidden.at["Offentlig vinst per år", SEK]:
+    gain_hidden = rt.suppressed.hidden.at["Offentlig vinst per år", SEK]
+    if gain_hidden:
         text = (f"Den samhällsekonomiska analysen omfattar {fmt_count(d.at[TOTAL, P])} personer som {cohort}. "
                 f"Gruppen (eller en delgrupp) är för liten för att visa beräkningen utan att röja enskilda: färre "
                 f"än {t} personer ger inga kronbelopp.")
@@ -109,7 +110,6 @@ def socioeconomic_section(ins: Insats, result: Result, p: Parameters, n_work: in
         text += (f", mot insatsens kostnad {fmt_sek(cost)} under {exit_year}; netto {fmt_sek(net)}." if cost_known
                  else f"; insatsens kostnad {exit_year} är inte levererad, så netto och återbäring kan inte beräknas.")
     charts = []
-    gain_hidden = rt.suppressed.hidden.at["Offentlig vinst per år", SEK]
     plot = ("Minskade utbetalningar, totalt", "Ökade skatteintäkter", "Minskat boendestöd (besparing)",
             *((cost_label,) if cost_known else ()))
     # a chart of hidden amounts shows nothing but the cost: only where the gains are shown
