@@ -22,7 +22,7 @@ $(BIN)/utfall: pyproject.toml constraints.txt
 venv: $(BIN)/utfall
 
 demo: venv
-	$(BIN)/python -m utfall.demo
+	$(BIN)/python -m utfall.synthetic.demo
 
 # --no-loadscope-reorder: the workers take the slowest tests first (tests/conftest.py SLOWEST_FIRST);
 # --durations: the slowest tests are printed at the end.

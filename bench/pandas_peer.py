@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from utfall.loader import delivered_name  # archived files carry their load id in front
+from utfall.ingest.loader import delivered_name  # archived files carry their load id in front
 
 KEYS = ["forbund_id", "insats_id", "exit_year"]
 

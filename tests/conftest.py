@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from _pytest.nodeid import NodeId
 
-from utfall.config import Paths
+from utfall.db.config import Paths
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -132,7 +132,7 @@ def deliver(paths: Paths, feed: str, name: str, text: str | bytes) -> Path:
 def query(paths: Paths, sql: str, params: list | None = None) -> list[tuple]:
     """Rows of a query on the home's warehouse: its DuckDB file, or its PostgreSQL database."""
     if paths.warehouse_dsn:
-        from utfall.target import PostgresConnection
+        from utfall.db.target import PostgresConnection
 
         con = PostgresConnection(paths.warehouse_dsn)
         try:
@@ -143,7 +143,7 @@ def query(paths: Paths, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
-# Every environment variable that selects the warehouse (utfall.target); a test's own choice only
+# Every environment variable that selects the warehouse (utfall.db.target); a test's own choice only
 WAREHOUSE_SETTINGS = ("UTFALL_WAREHOUSE_TYPE", "UTFALL_WAREHOUSE_URL", "AIRFLOW_CONN_UTFALL_WAREHOUSE",
                       "AIRFLOW_VAR_UTFALL_WAREHOUSE_TYPE", "UTFALL_WAREHOUSE")
 
@@ -191,8 +191,8 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Pat
 @pytest.fixture(scope="session")
 def gate_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Paths, Path]:
     """(home loaded with everything but GATE_HELD_BACK, folder holding that file). Read only."""
-    from utfall.generate import generate
-    from utfall.loader import load
+    from utfall.synthetic.generator import generate
+    from utfall.ingest.loader import load
 
     def make(root: Path) -> None:
         paths = Paths(root / "home")
@@ -222,8 +222,8 @@ def gate_clean_built(gate_base, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
     Tests copy it (`clean_home`) rather than build their own: a build is ~25 s.
     """
-    from utfall.build import build
-    from utfall.loader import load
+    from utfall.warehouse.dbt_build import build
+    from utfall.ingest.loader import load
 
     base, held = gate_base
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from openpyxl import load_workbook
 from PIL import Image
 
-from utfall.evaluation.model import Report, Section
+from utfall.evaluation.report_model import Report, Section
 from utfall.evaluation.render_excel import read_excel_tables
 from utfall.evaluation.render_html import read_html_tables
-from utfall.suppression import find_disclosures
+from utfall.evaluation.suppression import find_disclosures
 
 INSTALL_HINT = "run scripts/install-test-deps.sh (poppler-utils, chromium)"
 PERSON_ID = re.compile(r"\b[0-9a-f]{64}\b")

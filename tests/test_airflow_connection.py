@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import WAREHOUSE_SETTINGS, deliver, pid, query
 from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 (fixtures)
-from utfall.target import CONNECTION_ID, WAREHOUSE_TYPE_VARIABLE
+from utfall.db.target import CONNECTION_ID, WAREHOUSE_TYPE_VARIABLE
 
 PASSWORD = "Hemligt-9x!"  # trust authentication on the test server: checked for never being shown
 REGION_FILE = ("region_vard", "region_vard_202401.csv",

@@ -15,9 +15,9 @@ from tests.conftest import VENV_BIN, deliver, pid, query
 from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 - shared fixtures
 from tests.processes import free_port
 from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, FK_ROWS, GOOD_FK, GOOD_REGION, fk
-from utfall.alerts import parse_recipients, scrub
-from utfall.contracts import FEEDS
-from utfall.loader import load
+from utfall.orchestration.alert_text import parse_recipients, scrub
+from utfall.ingest.contracts import FEEDS
+from utfall.ingest.loader import load
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 # A valid personnummer (1985-03-12, Luhn digit checked by hand in tests/test_loader.py).

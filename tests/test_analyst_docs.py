@@ -17,8 +17,8 @@ import psycopg
 import pytest
 
 from tests.conftest import VENV_BIN, cli_env
-from utfall.publish import analyst_db_path
-from utfall.warehouse import build_and_publish
+from utfall.warehouse.analyst_copy import analyst_db_path
+from utfall.warehouse.build_and_publish import build_and_publish
 
 # From dbt/models/marts/analyst/_flows_participants_ttw__models.yml, word for word.
 FLOWS_TABLE = "Flows, queue, waiting time and caseload per insats and month (domain brief §4"
@@ -51,7 +51,7 @@ def test_the_published_duckdb_file_describes_every_table_and_column(home):
 
 
 def test_postgresql_marts_and_reference_describe_every_table_and_column(postgres, tmp_path):
-    from utfall.config import Paths
+    from utfall.db.config import Paths
 
     paths = Paths(tmp_path / "home", postgres.create_database("wh_analyst_docs"))
     paths.inbox.mkdir(parents=True)

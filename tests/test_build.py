@@ -6,8 +6,8 @@ import json
 
 from tests.conftest import deliver, pid, query
 from tests.test_loader import FK_ROWS, fk
-from utfall.build import build, dbt_target_path
-from utfall.loader import load
+from utfall.warehouse.dbt_build import build, dbt_target_path
+from utfall.ingest.loader import load
 
 
 def test_build_on_an_empty_warehouse_treats_missing_feeds_as_empty(home, with_dbt_unit_tests):

@@ -8,10 +8,10 @@ import duckdb
 
 from tests.conftest import REPO, deliver, pid
 from tests.test_dags import _task_states, airflow_db, dagbag  # noqa: F401 - shared fixtures
-from utfall.contracts import FEEDS
+from utfall.ingest.contracts import FEEDS
 from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
-from utfall.loader import load
-from utfall.publish import analyst_db_path
+from utfall.ingest.loader import load
+from utfall.warehouse.analyst_copy import analyst_db_path
 
 
 def test_build_warehouse_runs_after_any_raw_feed_in_the_writer_pool(dagbag):

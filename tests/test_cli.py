@@ -17,8 +17,8 @@ import typer
 from typer.testing import CliRunner
 
 from tests.conftest import REPO, VENV_BIN, cli_env, deliver, pid, query
-from utfall import socioeconomic
-from utfall.cli import app
+from utfall.evaluation import socioeconomic
+from utfall.cli.main import app
 
 
 @pytest.fixture(autouse=True)
@@ -226,7 +226,7 @@ def test_the_spinner_shows_on_a_terminal_unless_quiet(terminal: bool, verbosity:
 
     from rich.console import Console
 
-    from utfall.cli_feedback import configure_logging, working
+    from utfall.cli.feedback import configure_logging, working
 
     out = io.StringIO()
     err = Console(file=out, force_terminal=terminal, width=100)

@@ -232,7 +232,7 @@ def test_celery_broker_and_results_are_services_of_the_file(services: dict) -> N
 
 
 def test_the_warehouse_is_its_own_database_reached_through_an_airflow_connection(services: dict) -> None:
-    from utfall.target import AIRFLOW_CONNECTION_ENV, WAREHOUSE_TYPE_ENV, WAREHOUSE_URL_ENV
+    from utfall.db.target import AIRFLOW_CONNECTION_ENV, WAREHOUSE_TYPE_ENV, WAREHOUSE_URL_ENV
 
     warehouse_env = environment(services["warehouse-db"])
     for name in AIRFLOW_SERVICES:
@@ -332,7 +332,7 @@ def test_project_folders_are_mounted_where_the_settings_point(services: dict) ->
         binds = [(source, target) for source, target in mounts(service) if is_bind(source)]
         by_source = {PurePosixPath(source).name: target for source, target in binds}
         assert by_source["dags"] == env["AIRFLOW__CORE__DAGS_FOLDER"], name
-        # utfall.config finds dags/, dbt/, expectations/, seeds/ under UTFALL_PROJECT_DIR.
+        # utfall.db.config finds dags/, dbt/, expectations/, seeds/ under UTFALL_PROJECT_DIR.
         for folder in PROJECT_FOLDERS:
             assert by_source[folder] == f"{env['UTFALL_PROJECT_DIR']}/{folder}", (name, folder)
         assert env["UTFALL_HOME"] in {target for _, target in mounts(service)}, (
@@ -460,7 +460,7 @@ def test_first_start_admin_logs_in_and_dags_arrive_unpaused(services: dict, home
     password from .env, no password is generated, and Utfall's DAGs are parsed unpaused (the
     ingest DAGs and the asset-triggered build), all but the annual evaluation."""
     from tests.test_airflow_standalone import airflow_component, local_airflow_env, running
-    from utfall.contracts import FEEDS
+    from utfall.ingest.contracts import FEEDS
 
     compose_env = environment(services["airflow-apiserver"])
     passwords = tmp_path / "auth" / PurePosixPath(compose_env[AUTH_PASSWORDS_FILE]).name

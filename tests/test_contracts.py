@@ -10,9 +10,9 @@ import subprocess
 import pytest
 
 from tests.conftest import REPO, VENV_BIN, deliver, pid, query
-from utfall import contracts, derive
-from utfall.contracts import FEEDS, STORAGE_TYPES, Column
-from utfall.loader import load
+from utfall.ingest import contracts, derive
+from utfall.ingest.contracts import FEEDS, STORAGE_TYPES, Column
+from utfall.ingest.loader import load
 
 DOMAIN_FEEDS = {
     "deltagare", "insatser", "insats_ar", "programtrohet", "fk_utbetalningar", "af_status", "kommun_bistand",

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import REPO, VENV_BIN, deliver, pid, query
 from tests.test_loader import FK_ROWS, GOOD_FK, fk
-from utfall.contracts import AGENCY_NAMES, FEEDS
+from utfall.ingest.contracts import AGENCY_NAMES, FEEDS
 from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from utfall.build import build, run_dbt
+from utfall.warehouse.dbt_build import build, run_dbt
 
 
 def test_docs_generate_and_every_model_and_column_has_a_description(home):

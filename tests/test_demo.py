@@ -16,15 +16,15 @@ from tests.conftest import REPO, VENV_BIN, query
 from tests.report_checks import (
     all_sections, assert_staff_outputs_disclose_nothing, browser_check, ink_share, pdf_page_images, pdf_text)
 from tests.report_language import language_problems
-from utfall.config import Paths
+from utfall.db.config import Paths
 from utfall.evaluation.tables import build_report
-from utfall.publish import analyst_db_path
+from utfall.warehouse.analyst_copy import analyst_db_path
 
 
 def run_demo(home) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env["UTFALL_HOME"] = str(home)
-    return subprocess.run([str(VENV_BIN / "python"), "-m", "utfall.demo"], cwd=REPO, env=env,
+    return subprocess.run([str(VENV_BIN / "python"), "-m", "utfall.synthetic.demo"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=900)
 
 

@@ -155,7 +155,7 @@ def test_the_site_builds_strict_with_every_page(tmp_path):
     assert not (tmp_path / "site" / "hooks").exists(), "the build's own hook is no page"
     # a link to a repository file outside docs/ is shown as its path in the site
     setup = (tmp_path / "site" / "setup.html").read_text(encoding="utf-8")
-    assert "<code>src/utfall/tiers.py</code>" in setup and "../src/utfall/tiers.py" not in setup
+    assert "<code>src/utfall/db/tiers.py</code>" in setup and "../src/utfall/db/tiers.py" not in setup
     analysts = (tmp_path / "site" / "analysts.html").read_text(encoding="utf-8")
     assert "<code>measures.md</code> (<code>dbt/models/docs/measures.md</code>)" in analysts
     # Python-Markdown is stricter than a forge: a list needs a blank line before it, and a fenced

@@ -15,15 +15,15 @@ import duckdb
 import pytest
 
 from tests.conftest import GATE_YEAR, deliver, query
-from utfall.build import run_dbt
-from utfall.config import Paths
-from utfall.dq import evaluation, warehouse
+from utfall.warehouse.dbt_build import run_dbt
+from utfall.db.config import Paths
+from utfall.dq import dbt_tests, mart_suites
 from utfall.dq.catalogue import load_catalogue
 from utfall.dq.gate import run_gate
-from utfall.dq.model import Scope
+from utfall.dq.gate_model import Scope
 from utfall.evaluation.evaluate import EVALUATION_TABLES
-from utfall.loader import load
-from utfall.warehouse import build_and_publish
+from utfall.ingest.loader import load
+from utfall.warehouse.build_and_publish import build_and_publish
 
 
 @pytest.fixture
@@ -60,13 +60,13 @@ def test_every_dbt_test_and_expectation_maps_to_exactly_one_catalogue_check(tmp_
     paths = Paths(tmp_path / "home")
     monkeypatch.setenv("UTFALL_HOME", str(paths.home))
     assert run_dbt(paths, "parse").success
-    manifest = warehouse.read_artifact(paths, "manifest.json")
+    manifest = dbt_tests.read_artifact(paths, "manifest.json")
     catalogue = load_catalogue()
     nodes = {**manifest["nodes"], **manifest.get("sources", {})}
-    tests = warehouse.data_tests(manifest)
+    tests = dbt_tests.data_tests(manifest)
     assert len(tests) > 150  # the project's tests, not an empty parse
 
-    mapped = {uid: warehouse.check_id_for(t, nodes) for uid, t in tests.items()}
+    mapped = {uid: dbt_tests.check_id_for(t, nodes) for uid, t in tests.items()}
     not_in_catalogue = {uid: cid for uid, cid in mapped.items() if cid not in catalogue}
     assert not not_in_catalogue, f"dbt tests without a catalogue entry: {not_in_catalogue}"
     wrong_level = {uid: cid for uid, cid in mapped.items() if catalogue[cid].level != "warehouse"}
@@ -74,10 +74,10 @@ def test_every_dbt_test_and_expectation_maps_to_exactly_one_catalogue_check(tmp_
     warehouse_entries = {cid for cid, e in catalogue.items() if e.level == "warehouse"}
     assert warehouse_entries - set(mapped.values()) == set(), "warehouse checks no dbt test runs"
 
-    expectation_checks = [e["meta"]["dq_check"] for p in evaluation.suite_paths()
-                          for e in evaluation.load_suite_dict(p)["expectations"]]
+    expectation_checks = [e["meta"]["dq_check"] for p in mart_suites.suite_paths()
+                          for e in mart_suites.load_suite_dict(p)["expectations"]]
     # every published evaluation table has its suite
-    assert {p.stem for p in evaluation.suite_paths()} == set(EVALUATION_TABLES) == {
+    assert {p.stem for p in mart_suites.suite_paths()} == set(EVALUATION_TABLES) == {
         "mart_flows_month", "mart_outcomes_year", "mart_participants_year", "mart_transitions_year",
         "mart_time_to_work", "mart_national_year", "mart_socioeconomic_year", "mart_active_status_month"}
     assert all(catalogue[c].level == "evaluation" for c in expectation_checks)
@@ -90,7 +90,7 @@ def test_every_dbt_test_and_expectation_maps_to_exactly_one_catalogue_check(tmp_
 
 def test_clean_warehouse_passes_every_warehouse_and_evaluation_check(built: Paths):
     scope = Scope(GATE_YEAR)
-    measured = warehouse.measure(built, scope) + evaluation.measure(built, scope)
+    measured = dbt_tests.measure(built, scope) + mart_suites.measure(built, scope)
     assert failing(measured) == set()
     assert not [m for m in measured if m.not_applicable]
     catalogue = load_catalogue()
@@ -105,7 +105,7 @@ def test_clean_warehouse_passes_every_warehouse_and_evaluation_check(built: Path
     assert insats[("warehouse_episode_insats_known", "sf01")].denominator == episodes["sf01"]
     assert insats[("warehouse_episode_insats_known", "sf02")].denominator == episodes["sf02"]
     # Data Docs of the evaluation suites' results
-    index = evaluation.data_docs_index(built)
+    index = mart_suites.data_docs_index(built)
     assert index is not None and index.parent == built.home / "dq" / "data_docs"
     assert "evaluation__mart_outcomes_year" in index.read_text(encoding="utf-8")
 
@@ -128,7 +128,7 @@ def test_episode_of_an_unknown_insats_fails_the_relationships_check_and_still_pu
     # only warns during the build: the analysts' marts are still published
     assert build_and_publish(built).published is not None
 
-    measured = warehouse.measure(built, Scope(GATE_YEAR))
+    measured = dbt_tests.measure(built, Scope(GATE_YEAR))
     # the one episode is unknown in sf01's register; its entry (inside the data) is lost from
     # mart_flows_month, which has rows only for registered insatser: the reconciliation says so
     assert failing(measured) == {("warehouse_episode_insats_known", "sf01"), ("warehouse_reconcile_episodes", "sf01")}
@@ -153,7 +153,7 @@ def test_a_register_from_a_forbund_the_seed_does_not_know_fails_the_gate_naming_
     # only warns during the build, as the other register checks: the analysts' marts still publish
     assert build_and_publish(built).published is not None
 
-    measured = warehouse.measure(built, Scope(GATE_YEAR))
+    measured = dbt_tests.measure(built, Scope(GATE_YEAR))
     m = by_key(measured)
     # nf7 delivered a register, so it is in the gate's scope: the check fails for it, naming the
     # id and the register; the known förbund pass it
@@ -185,7 +185,7 @@ def test_sek_that_do_not_reconcile_fail_the_reconciliation_check(built: Paths):
         con.execute(f"UPDATE {schema}.{table} SET support_fk_sek = support_fk_sek + 1000 "
                     "WHERE person_id = ? AND month_start = ?", [person, month])
 
-    measured = warehouse.measure(built, Scope(GATE_YEAR))
+    measured = dbt_tests.measure(built, Scope(GATE_YEAR))
     # one förbund × month × payer cell no longer adds up; the other förbund's are untouched
     assert failing(measured) == {("warehouse_reconcile_support_sek", forbund)}
     other = "sf02" if forbund == "sf01" else "sf01"
@@ -210,7 +210,7 @@ def test_mart_share_above_one_fails_the_evaluation_check(built: Paths):
         con.execute("UPDATE marts.mart_outcomes_year SET share_self_supporting_12m = 1.5 "
                     "WHERE forbund_id = ? AND insats_id = ? AND exit_year = ?", [forbund, insats, GATE_YEAR])
 
-    measured = evaluation.measure(built, Scope(GATE_YEAR))
+    measured = mart_suites.measure(built, Scope(GATE_YEAR))
     assert failing(measured) == {("evaluation_outcomes_shares_0_1", forbund)}
     m = by_key(measured)[("evaluation_outcomes_shares_0_1", forbund)]
     # the rows the evaluation of the year reads: its cohorts, exits of the year and two years before
@@ -220,7 +220,7 @@ def test_mart_share_above_one_fails_the_evaluation_check(built: Paths):
     assert m.examples == [f"forbund_id={forbund}, insats_id={insats}, exit_year={GATE_YEAR}, "
                           f"share_self_supporting_12m=1.5"]
     # another year is not this year's problem
-    assert failing(evaluation.measure(built, Scope(GATE_YEAR - 1))) == set()
+    assert failing(mart_suites.measure(built, Scope(GATE_YEAR - 1))) == set()
     # the gate's warehouse level sees it too: the dbt test on the mart's shares
     assert gate_blocks(built, Scope(GATE_YEAR)) == {("evaluation_outcomes_shares_0_1", forbund),
                                                     ("warehouse_outcomes_shares", forbund)}

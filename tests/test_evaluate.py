@@ -19,15 +19,15 @@ from tests.conftest import GATE_YEAR, VENV_BIN, cli_env, query
 from tests.report_checks import assert_staff_outputs_disclose_nothing
 from tests.report_language import language_problems
 from tests.test_scenario_cutoff import load_build_gate, tables
-from utfall.contracts import FEEDS
+from utfall.ingest.contracts import FEEDS
 from utfall.dq.gate import run_gate
-from utfall.dq.model import Scope
+from utfall.dq.gate_model import Scope
 from utfall.evaluation.evaluate import evaluate, outbox_folder
 from utfall.evaluation.provenance import MonthLoad, since_previous
 from utfall.evaluation.render_pdf import overflows
 from utfall.evaluation.tables import build_report
 from utfall.evaluation.tables_method import corrections_text
-from utfall.loader import load
+from utfall.ingest.loader import load
 
 
 def utfall(paths, *args: str) -> subprocess.CompletedProcess:

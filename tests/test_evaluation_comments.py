@@ -17,11 +17,11 @@ from openpyxl import load_workbook
 
 from tests.report_checks import browser_check, pdf_text
 from tests.test_evaluation_render import make_report
-from utfall.config import Paths
+from utfall.db.config import Paths
 from utfall.evaluation.comments import (
     SECTION_TITLE, Block, CommentRefused, Comments, comments_sections, forbund_with_comments, read_comments,
 )
-from utfall.evaluation.model import Report
+from utfall.evaluation.report_model import Report
 from utfall.evaluation.render_excel import COMMENTS_SHEET, render_excel
 from utfall.evaluation.render_html import render_html
 from utfall.evaluation.render_pdf import render_pdf

@@ -18,7 +18,7 @@ from utfall.evaluation.tables_insats import (
     END_STOCK, ENDED_FLOW, NEW_ENTRIES, NEITHER, START_STOCK, WORK_OR_STUDIES, WORK_OR_STUDIES_ROWS,
     description_table, fidelity_tables, flow_identity, jobs_table, participant_tables, time_to_work_table,
 )
-from utfall.suppression import TableSpec, find_disclosures
+from utfall.evaluation.suppression import TableSpec, find_disclosures
 
 REPO = Path(__file__).resolve().parents[1]
 INS = Insats("sf02-ips1", "IPS Göteborg", "IPS")

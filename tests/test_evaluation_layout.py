@@ -20,11 +20,11 @@ import pytest
 
 from tests.report_checks import pdf_text
 from utfall.evaluation.charts import STYLE, draw_figure
-from utfall.evaluation.model import Chart, Report, ReportTable, Section
+from utfall.evaluation.report_model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import THIN
 from utfall.evaluation.render_html import read_html_tables, render_html
 from utfall.evaluation.render_pdf import overflows, page_count, render_pdf
-from utfall.suppression import TableSpec, suppress
+from utfall.evaluation.suppression import TableSpec, suppress
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december"]

@@ -19,7 +19,7 @@ from tests.report_checks import browser_check, ink_share, pdf_page_images
 from tests.report_checks import pdf_text as read_pdf_text
 from utfall.evaluation.charts import render_chart
 from utfall.evaluation.comments import Comments
-from utfall.evaluation.model import Chart, Report, ReportTable, Section
+from utfall.evaluation.report_model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_excel import (
     ABOUT_SHEET, COMMENTS_SHEET, EXCEL_FORMATS, HEADER_ROW, INDEX_SHEET, read_excel_tables, render_excel, sheet_names,
     table_sheets,
@@ -27,7 +27,7 @@ from utfall.evaluation.render_excel import (
 from utfall.evaluation.render_format import THIN, Kind, column_kind, format_value
 from utfall.evaluation.render_html import parse_figure, read_html_tables, render_html
 from utfall.evaluation.render_pdf import render_pdf
-from utfall.suppression import Reason, Suppressed, TableSpec, find_disclosures, legend_sv, suppress
+from utfall.evaluation.suppression import Reason, Suppressed, TableSpec, find_disclosures, legend_sv, suppress
 
 T, ALL = "Totalt", "Alla åldrar"
 OUTCOME_COUNTS = ["Avslutade", "Arbete", "Studier", "Övrigt"]

@@ -18,15 +18,15 @@ import pytest
 
 from tests.conftest import GATE_YEAR
 from tests.report_checks import all_sections
-from utfall.config import Paths
+from utfall.db.config import Paths
 from utfall.dq import store
-from utfall.evaluation.model import Report
+from utfall.evaluation.report_model import Report
 from utfall.evaluation.tables_common import Links
 from utfall.evaluation.tables import build_report
 from utfall.evaluation.tables_data import Insats
 from utfall.evaluation.tables_socio import SEK, TOTAL, WORK, socioeconomic_section
-from utfall.socioeconomic import Person, calculate, default_parameters
-from utfall.suppression import find_disclosures
+from utfall.evaluation.socioeconomic import Person, calculate, default_parameters
+from utfall.evaluation.suppression import find_disclosures
 
 RUN_ID = "gate-test-run"
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")
@@ -325,7 +325,7 @@ def test_with_two_forbund_riket_is_not_shown_since_it_would_give_away_the_other(
 
 
 def test_a_follow_up_not_yet_due_names_the_year_it_will_be_and_a_missing_one_says_so():
-    from utfall.cohorts import AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS, not_yet_followable
+    from utfall.dq.cohorts import AT_EXIT, TWELVE_MONTHS, TWENTY_FOUR_MONTHS, not_yet_followable
 
     # the outcome at exit is read inside the exit year: due in the 2025 report itself, so no exit of
     # 2025 followable at exit means missing months; in a report for 2024 (mid-way) it is not yet due

@@ -9,10 +9,10 @@ import pytest
 
 from tests.conftest import VENV_BIN, cli_env, deliver
 from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, GOOD_FK, GOOD_REGION, home  # noqa: F401 - fixture
-from utfall import ledger
-from utfall.contracts import FEEDS
+from utfall.db import connection
+from utfall.ingest.contracts import FEEDS
 from utfall.dq.freshness import NEVER, ON_TIME, OVERDUE, Freshness, feed_freshness, monthly_due
-from utfall.loader import load
+from utfall.ingest.loader import load
 
 
 def _deliveries(home) -> None:
@@ -29,7 +29,7 @@ def _deliveries(home) -> None:
 
 
 def _freshness(home, today: date) -> dict[str, Freshness]:
-    con = ledger.connect_warehouse(home, read_only=True)
+    con = connection.connect_warehouse(home, read_only=True)
     try:
         return {f.feed: f for f in feed_freshness(con, today)}
     finally:

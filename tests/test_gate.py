@@ -18,13 +18,13 @@ import duckdb
 import pytest
 
 from tests.conftest import GATE_HELD_BACK, GATE_YEAR, VENV_BIN, cli_env, query
-from utfall.build import build
+from utfall.warehouse.dbt_build import build
 from utfall.dq.catalogue import COLUMNS, CatalogueError, load_catalogue
 from utfall.dq.gate import GateNotPassed, require_passed, run_gate
-from utfall.dq.model import Measurement, Scope
+from utfall.dq.gate_model import Measurement, Scope
 from utfall.dq.runner import LEVEL_MODULES, judge, level_of
 from utfall.dq.waivers import record_waiver
-from utfall.loader import load
+from utfall.ingest.loader import load
 
 TODAY = date(2025, 3, 1)
 HEX64 = re.compile(r"[0-9a-f]{64}")

@@ -12,11 +12,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from utfall.cli import app
-from utfall.config import project_dir
-from utfall.contracts import FEEDS, Column, Feed
-from utfall.generate import KOMMUNER, MAX_FORBUND, generate
-from utfall.pii import contains, looks_like_identity_number
+from utfall.cli.main import app
+from utfall.db.config import project_dir
+from utfall.ingest.contracts import FEEDS, Column, Feed
+from utfall.synthetic.generator import KOMMUNER, MAX_FORBUND, generate
+from utfall.ingest.pii import contains, looks_like_identity_number
 
 SMALL = dict(forbund=2, participants=300, from_year=2023, to_year=2024, seed=7)
 # Enough people for shares to be stable, still a few seconds to write.

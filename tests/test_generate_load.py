@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import VENV_BIN, cli_env, query
-from utfall.contracts import FEEDS
-from utfall.generate import generate
-from utfall.loader import load
+from utfall.ingest.contracts import FEEDS
+from utfall.synthetic.generator import generate
+from utfall.ingest.loader import load
 
 FORBUND, FROM_YEAR, TO_YEAR = 2, 2023, 2024
 

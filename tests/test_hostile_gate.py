@@ -17,10 +17,10 @@ import pytest
 
 from tests.conftest import GATE_YEAR, VENV_BIN, cli_env, deliver, query
 from utfall.dq.gate import GateNotPassed, GateUsageError, require_passed, run_gate
-from utfall.dq.model import Scope
+from utfall.dq.gate_model import Scope
 from utfall.dq.waivers import WaiverRefused, record_waiver
 from utfall.evaluation.evaluate import EvaluationUsageError, evaluate, publish_evaluation_tables
-from utfall.loader import load
+from utfall.ingest.loader import load
 
 TODAY = date(2025, 3, 1)
 # 23 characters: every sheet name of its tables is cut to the same 31 (Excel's limit), so its

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import VENV_BIN, cli_env, deliver, pid, query
 from tests.test_loader import FK_ROWS, GOOD_FK, PERSONNUMMER_10, fk, home  # noqa: F401  (home: fixture)
-from utfall.loader import load
+from utfall.ingest.loader import load
 
 RIGHT = "fk_utbetalningar_202401.csv"
 
@@ -82,8 +82,8 @@ def test_a_quarantined_file_put_back_in_the_same_wrong_place_is_not_taken_for_a_
 
 KILL_BEFORE_MOVE = """
 import os, signal, sys
-from utfall import loader
-from utfall.config import Paths
+from utfall.ingest import loader
+from utfall.db.config import Paths
 # A real SIGKILL at the one moment that matters: the ledger row is committed, the file not yet moved.
 loader._move = lambda source, target: os.kill(os.getpid(), signal.SIGKILL)
 loader.load(Paths.from_env())

@@ -14,9 +14,9 @@ import pytest
 
 from tests.conftest import VENV_BIN, cli_env, deliver, query
 from tests.test_loader import FK_HEADER, GOOD_FK, GOOD_REGION
-from utfall.config import Paths
-from utfall.loader import load
-from utfall.publish import analyst_db_path
+from utfall.db.config import Paths
+from utfall.ingest.loader import load
+from utfall.warehouse.analyst_copy import analyst_db_path
 
 PERSONNUMMER = "8503121231"
 
@@ -162,7 +162,7 @@ def test_unreadable_file_and_folder_without_root_privileges_never_crash_a_load(h
 # Holds the warehouse as a load would, so that both loads list the inbox before either can start.
 HOLDERS = {
     "duckdb": "import duckdb; c = duckdb.connect({target!r})",
-    "postgresql": "from utfall.target import PostgresConnection; c = PostgresConnection({target!r}, "
+    "postgresql": "from utfall.db.target import PostgresConnection; c = PostgresConnection({target!r}, "
                   "role='utfall_loader'); c.wait_for_other_loaders()",
 }
 

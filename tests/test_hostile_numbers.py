@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import deliver, pid, query
-from utfall.config import Paths
-from utfall.loader import load
+from utfall.db.config import Paths
+from utfall.ingest.loader import load
 
 FK_HEADER = "person_id;manad;formankod;omfattning;dagar;belopp_sek;skatt_sek"
 TODAY = date(2025, 3, 1)

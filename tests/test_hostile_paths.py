@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import VENV_BIN, cli_env, deliver, query
 from tests.test_loader import GOOD_FK, GOOD_REGION
-from utfall.config import Paths
+from utfall.db.config import Paths
 from utfall.evaluation.evaluate import outbox_folder
-from utfall.loader import load
+from utfall.ingest.loader import load
 
 SECRET = "root:x:0:0:8503121231 hemlig första rad\n"
 
@@ -25,7 +25,7 @@ def run_cli(home: Paths, *args: str, timeout: int = 120) -> subprocess.Completed
 
 @pytest.mark.parametrize("forbund", ["../../x", "..", "sf01/../../x", "/tmp/x", "sf_01", "", "a" * 21])
 def test_malformed_forbund_id_builds_no_outbox_path(home, forbund):
-    with pytest.raises(ValueError, match="malformed förbund id"):  # utfall.places.PlaceError
+    with pytest.raises(ValueError, match="malformed förbund id"):  # utfall.ingest.places.PlaceError
         outbox_folder(home, forbund, 2024)
 
 
@@ -47,7 +47,7 @@ def test_evaluate_with_a_path_for_forbund_is_a_usage_error_and_touches_nothing(h
 
 
 def test_inside_refuses_every_way_out_of_the_root(tmp_path):
-    from utfall.places import PlaceError, inside  # here: the rest of the module also runs on a main without it
+    from utfall.ingest.places import PlaceError, inside  # here: the rest of the module also runs on a main without it
 
     root = tmp_path / "root"
     root.mkdir()

@@ -21,9 +21,9 @@ import pytest
 from tests.conftest import deliver, pid, query
 from tests.test_dags import airflow_db, dagbag  # noqa: F401  (fixtures)
 from tests.test_loader import run_cli
-from utfall import pii
-from utfall.config import Paths
-from utfall.loader import load
+from utfall.ingest import pii
+from utfall.db.config import Paths
+from utfall.ingest.loader import load
 
 # 1985-03-12 / 1231 and its samordningsnummer (day 12 + 60) / 1238: date and Luhn checked by hand
 # (tests/test_loader.py uses the same two).

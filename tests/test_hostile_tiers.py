@@ -23,8 +23,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import GATE_YEAR, VENV_BIN, cli_env, deliver, pid
-from utfall.config import Paths
-from utfall.publish import analyst_db_path, publish
+from utfall.db.config import Paths
+from utfall.warehouse.analyst_copy import analyst_db_path, publish
 
 PERSON = pid(1)
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import GATE_HELD_BACK, deliver, pid
-from utfall.build import build
-from utfall.config import Paths
-from utfall.loader import delivered_name, load
+from utfall.warehouse.dbt_build import build
+from utfall.db.config import Paths
+from utfall.ingest.loader import delivered_name, load
 
 PANEL = "intermediate.int_person_months"
 TODAY = date(2025, 3, 1)

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from tests.conftest import VENV_BIN, query
-from utfall.config import Paths
+from utfall.db.config import Paths
 
 ROWS = 600_000
 FILE_NAME = "fk_utbetalningar_202401.csv"

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from tests.conftest import VENV_BIN, cli_env, deliver, pid, query
-from utfall.config import Paths
-from utfall.contracts import FEEDS
-from utfall.loader import load
+from utfall.db.config import Paths
+from utfall.ingest.contracts import FEEDS
+from utfall.ingest.loader import load
 
 FK_HEADER = "person_id;manad;formankod;omfattning;dagar;belopp_sek;skatt_sek"
 FK_ROWS = [
@@ -423,9 +423,9 @@ def test_gx_suite_on_its_own_names_the_failing_line_and_column(home):
     passes a good file and names line and column of a bad one (the listing pass)."""
     from datetime import date
 
-    from utfall.deliveries import identify
-    from utfall.gx_check import validate_staged
-    from utfall.validation import stage
+    from utfall.ingest.delivery_names import identify
+    from utfall.ingest.gx_check import validate_staged
+    from utfall.ingest.validation import stage
 
     con = duckdb.connect()
     good = deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from tests.conftest import VENV_BIN, pid
-from utfall.roles import ROLES
+from utfall.warehouse.roles import ROLES
 
 # login user → the group role it is a member of (and acts as, for writers)
 USERS = {"etl": "utfall_loader", "dbt": "utfall_transform", "anna": "utfall_analyst", "rapport": "utfall_reporter"}
@@ -93,7 +93,7 @@ def test_init_roles_again_changes_nothing_and_keeps_grants(warehouse):
 
 
 def test_the_pipeline_user_is_a_member_of_both_writer_roles_with_a_hashed_password(warehouse):
-    from utfall.roles import init_roles
+    from utfall.warehouse.roles import init_roles
 
     init_roles(warehouse, pipeline_user="pipeline_pw", pipeline_password="s3cret-pipeline")
     with psycopg.connect(warehouse, autocommit=True) as con:

@@ -17,16 +17,16 @@ import pytest
 from tests.conftest import VENV_BIN, WAREHOUSE_SETTINGS, cli_env, deliver, pid
 from tests.test_loader import DELTAGARE_HEADER, DELTAGARE_ROWS, FK_ROWS, GOOD_FK, fk
 from tests.test_scenario_outcomes import deliver_scenario
-from utfall import ledger
-from utfall.build import build
-from utfall.config import Paths
+from utfall.ingest import ledger
+from utfall.warehouse.dbt_build import build
+from utfall.db.config import Paths
 from utfall.dq.gate import GateNotPassed, require_passed, run_gate
-from utfall.dq.model import Scope
+from utfall.dq.gate_model import Scope
 from utfall.dq.waivers import record_waiver
 from utfall.evaluation.evaluate import evaluate
-from utfall.loader import load
-from utfall.roles import init_roles
-from utfall.target import PostgresConnection
+from utfall.ingest.loader import load
+from utfall.warehouse.roles import init_roles
+from utfall.db.target import PostgresConnection
 
 
 @pytest.fixture

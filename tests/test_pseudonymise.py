@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from utfall import pii
-from utfall.cli import app
+from utfall.ingest import pii
+from utfall.cli.main import app
 
 REPO = Path(__file__).resolve().parents[1]
 UTFALL = REPO / ".venv" / "bin" / "utfall"

@@ -12,9 +12,9 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO, VENV_BIN, cli_env, query
-from utfall.config import Paths
-from utfall.publish import MANIFEST_COMMENTS, PublishRefused, analyst_db_path, publish
-from utfall.warehouse import build_and_publish
+from utfall.db.config import Paths
+from utfall.warehouse.analyst_copy import MANIFEST_COMMENTS, PublishRefused, analyst_db_path, publish
+from utfall.warehouse.build_and_publish import build_and_publish
 
 # codes keep their leading zeros, as the dbt seed does
 KOMMUNER = f"read_csv('{REPO / 'seeds' / 'kommuner.csv'}', all_varchar = true)"

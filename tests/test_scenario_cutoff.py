@@ -20,15 +20,15 @@ import duckdb
 import openpyxl
 import pytest
 
-from utfall.build import build
-from utfall.config import Paths
-from utfall.contracts import FEEDS
+from utfall.warehouse.dbt_build import build
+from utfall.db.config import Paths
+from utfall.ingest.contracts import FEEDS
 from utfall.dq.gate import run_gate
-from utfall.dq.model import Scope
+from utfall.dq.gate_model import Scope
 from utfall.evaluation.evaluate import evaluate, outbox_folder
 from utfall.evaluation.render_excel import ABOUT_SHEET, SHEET_LABELS
-from utfall.generate import generate
-from utfall.loader import load
+from utfall.synthetic.generator import generate
+from utfall.ingest.loader import load
 
 YEAR, LATER = 2023, 2024
 # The gate's own sheet names its run and when it finished: different by design in a re-run.

@@ -24,8 +24,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.conftest import deliver, pid, query
-from utfall.build import build
-from utfall.loader import load
+from utfall.warehouse.dbt_build import build
+from utfall.ingest.loader import load
 
 P1, P2, P3, P4, P5, FILLER = pid(1), pid(2), pid(3), pid(4), pid(5), pid(9)
 

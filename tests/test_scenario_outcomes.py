@@ -37,8 +37,8 @@ from datetime import date
 from decimal import Decimal
 
 from tests.conftest import deliver, pid, query
-from utfall.build import build
-from utfall.loader import load
+from utfall.warehouse.dbt_build import build
+from utfall.ingest.loader import load
 
 P1, P2, P3, P4, P5, P6, P7, P8 = (pid(n) for n in range(1, 9))
 FIRST, LAST = "2023-01", "2025-06"

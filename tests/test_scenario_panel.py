@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.conftest import deliver, pid, query
-from utfall.build import build
-from utfall.loader import load
+from utfall.warehouse.dbt_build import build
+from utfall.ingest.loader import load
 
 P1, P2 = pid(1), pid(2)
 

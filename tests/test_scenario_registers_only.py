@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from tests.conftest import deliver, query
 from tests.test_scenario_flows_participants import DELIVERIES, FLOWS, normalise
-from utfall.build import build
+from utfall.warehouse.dbt_build import build
 from utfall.dq.gate import run_gate
-from utfall.dq.model import Scope
+from utfall.dq.gate_model import Scope
 from utfall.dq.scope import MONTHLY_FEEDS, SNAPSHOT_FEEDS
 from utfall.dq.waivers import record_waiver
 from utfall.evaluation.evaluate import evaluate, outbox_folder
 from utfall.evaluation.tables_method import FEEDS_SV
-from utfall.loader import load
+from utfall.ingest.loader import load
 
 YEAR = 2024
 

@@ -26,8 +26,8 @@ import pytest
 from rich.console import Console
 
 from tests.conftest import VENV_BIN, pid
-from utfall.cli_socioeconomic import run_socioeconomic_command
-from utfall.socioeconomic import default_parameters
+from utfall.cli.socioeconomic_file import run_socioeconomic_command
+from utfall.evaluation.socioeconomic import default_parameters
 
 HEADER = ("person_id;utfall;fk_fore_sek;af_fore_sek;kommun_fore_sek;skatt_fore_sek;lon_sek;lonestod_sek;"
           "boendestod_fore_tim_vecka;boendestod_efter_tim_vecka")
@@ -275,7 +275,7 @@ def test_the_calculation_over_nobody_is_zero_and_the_cost_stands() -> None:
     when mart_socioeconomic_year has no row for it)."""
     from dataclasses import replace
 
-    from utfall.socioeconomic import calculate
+    from utfall.evaluation.socioeconomic import calculate
 
     result = calculate([], replace(default_parameters(), cost=Decimal(250_000)))
     assert (result.persons, result.per_year.public_gain, result.cost, result.net) == (0, 0, 250_000, -250_000)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utfall.suppression import HIDDEN, Reason, TableSpec, find_disclosures, resolve_threshold, suppress
+from utfall.evaluation.suppression import HIDDEN, Reason, TableSpec, find_disclosures, resolve_threshold, suppress
 
 T = "Totalt"
 

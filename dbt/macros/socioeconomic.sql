@@ -2,7 +2,7 @@
   The socioeconomic calculation (domain brief §5): its one implementation.
 
   dbt runs it per förbund × insats × year for `mart_socioeconomic_year`; `utfall socioeconomic`
-  (src/utfall/socioeconomic.py) renders this same file with plain Jinja2 and runs it on DuckDB
+  (src/utfall/evaluation/socioeconomic.py) renders this same file with plain Jinja2 and runs it on DuckDB
   over an evaluator's per-person file. So: plain Jinja and portable SQL only, no dbt functions.
 
   persons     relation: the keys, outcome ('arbete', 'studier' or 'sysselsattning') and monthly
@@ -16,7 +16,7 @@
               benefit_period_years, persistence_share, attributable_share_min,
               attributable_share_max. Every group of `parameters` gets a row, with or without persons.
 
-  Which outcome counts for which measure (the FoU conventions as src/utfall/socioeconomic.py
+  Which outcome counts for which measure (the FoU conventions as src/utfall/evaluation/socioeconomic.py
   explains them): reduced payments for arbete and studier; increased tax and production value
   for arbete; wage subsidies and boendestöd for everyone. Reduced payments per payer =
   12 × (before − after); tax on support lost = 12 × (tax withheld before − after).

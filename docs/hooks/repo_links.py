@@ -1,6 +1,6 @@
 """MkDocs hook: links from a docs page to a repository file outside docs/.
 
-The pages link to source files, seeds and the compose file (`../src/utfall/tiers.py`), so they
+The pages link to source files, seeds and the compose file (`../src/utfall/db/tiers.py`), so they
 are clickable where the repository is browsed (a forge, an editor). The built site holds only
 docs/, so there such a link is shown as the file's path in code instead, and a link to a path
 the repository lacks is a warning: `mkdocs build --strict` fails on it as on any broken link.

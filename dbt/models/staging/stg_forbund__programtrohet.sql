@@ -1,4 +1,4 @@
--- Generated from src/utfall/contracts.py by `utfall contracts export`; do not edit.
+-- Generated from src/utfall/ingest/contracts.py by `utfall contracts export`; do not edit.
 -- IPS-25 fidelity reviews: the rows of current loads only (the latest correction of each
 -- period, or each förbund's newest snapshot), columns renamed to English.
 

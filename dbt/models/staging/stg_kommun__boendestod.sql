@@ -1,4 +1,4 @@
--- Generated from src/utfall/contracts.py by `utfall contracts export`; do not edit.
+-- Generated from src/utfall/ingest/contracts.py by `utfall contracts export`; do not edit.
 -- Boendestöd hours delivered per person and month (socialpsykiatri): the rows of current loads only (the latest correction of each
 -- period, or each förbund's newest snapshot), columns renamed to English.
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from utfall.config import project_dir
-from utfall.dq.model import KAHN_CATEGORIES, LEVELS, SEVERITIES, CatalogueEntry
+from utfall.db.config import project_dir
+from utfall.dq.gate_model import KAHN_CATEGORIES, LEVELS, SEVERITIES, CatalogueEntry
 
 COLUMNS = ("check_id", "level", "table_name", "column_name", "kahn_category", "kahn_subcategory", "severity",
            "threshold_pct", "description_sv", "description_en")

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from utfall import ledger
-from utfall.config import Paths
-from utfall.dq.model import Measurement, Scope
+from utfall.db import connection
+from utfall.db.config import Paths
+from utfall.dq.gate_model import Measurement, Scope
 from utfall.dq.scope import (MONTHLY_FEEDS, SNAPSHOT_FEEDS, expected_months, forbund_in_scope,
                              latest_delivered_month, month_label, month_ranges, months_between, period_day_sql,
                              period_month_sql)
 from utfall.dq.timing import timed
-from utfall.reference import parameter
+from utfall.ingest.reference import parameter
 from utfall.db.sql import literal
+
+# The catalogue level these checks belong to (seeds/dq_checks.csv `level`)
+LEVEL = "completeness"
 
 MAX_EXAMPLES = 12
 
@@ -77,7 +80,7 @@ ORDER BY month
 
 
 def measure(paths: Paths, scope: Scope) -> list[Measurement]:
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         first, last = expected_months(con, scope)
         results = [_months(con, feed, first, last) for feed in MONTHLY_FEEDS]

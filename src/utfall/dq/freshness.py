@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from utfall.contracts import DUE_DAY, FEEDS
+from utfall.ingest.contracts import DUE_DAY, FEEDS
 from utfall.dq.scope import month_label, period_day_sql, period_month_sql
-from utfall.reference import parameter
+from utfall.ingest.reference import parameter
 
 
 ON_TIME, OVERDUE, NEVER = "on time", "overdue", "never delivered"

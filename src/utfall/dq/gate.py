@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from utfall import __version__, ledger, tiers
-from utfall.config import Paths
+from utfall.db import connection
+from utfall import __version__
+
+
+from utfall.db import tiers
+from utfall.db.config import Paths
 from utfall.db.transactions import transaction
 from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
-from utfall.dq.model import Scope, plausible_year
+from utfall.dq.gate_model import Scope, plausible_year
 from utfall.dq.runner import Result, judge, measure_all
 from utfall.dq.scope import forbund_with_data, latest_complete_year
 from utfall.dq.state import WarehouseState, changes_since, loads_since_latest_build, read_state
@@ -75,13 +79,13 @@ def new_run_id(now: datetime) -> str:
 
 
 def check_scope(paths: Paths, scope: Scope) -> None:
-    if not ledger.warehouse_exists(paths):
+    if not connection.warehouse_exists(paths):
         raise GateUsageError(f"inget lager i {paths.warehouse}: kör `utfall load` och `utfall build` först")
     try:
         plausible_year(scope.year)  # the one range: the CLI and the DAG check the same
     except ValueError as e:
         raise GateUsageError(str(e)) from None
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         unbuilt = loads_since_latest_build(con)
         known = forbund_with_data(con)
@@ -98,7 +102,7 @@ def check_scope(paths: Paths, scope: Scope) -> None:
 @tiers.secured
 def run_gate(paths: Paths, scope: Scope) -> GateRun:
     """Measure, judge, apply waivers; store run and results in one transaction with the report."""
-    from utfall.dq.evaluation import data_docs_index
+    from utfall.dq.mart_suites import data_docs_index
     from utfall.dq.report import write_report
 
     check_scope(paths, scope)
@@ -106,7 +110,7 @@ def run_gate(paths: Paths, scope: Scope) -> GateRun:
     started_at = utc_now()
     run_id = new_run_id(started_at)
     # Read before measuring: whatever changes while the levels run makes this verdict stale.
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         state = read_state(con)
     finally:
@@ -115,7 +119,7 @@ def run_gate(paths: Paths, scope: Scope) -> GateRun:
     measured, failed_levels = measure_all(paths, scope)
     results = judge(catalogue, measured, failed_levels)
     report_path = reports_dir(paths) / run_id / "index.html"
-    con = ledger.connect_warehouse(paths)
+    con = connection.connect_warehouse(paths)
     try:
         try:
             with transaction(con):
@@ -161,10 +165,10 @@ def require_passed(paths: Paths, year: int, forbund_id: str | None = None) -> st
     and only when its stored results agree with its verdict and the warehouse is still the
     one it judged: no file loaded, no build, no change to the marts since.
     """
-    if not ledger.warehouse_exists(paths):
+    if not connection.warehouse_exists(paths):
         raise GateNotPassed(f"kvalitetsgrinden har inte körts för {_scope_text(year, forbund_id)}: "
                             f"inget lager i {paths.warehouse}")
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         return passed_run(con, year, forbund_id)
     finally:
@@ -240,7 +244,7 @@ def run_warnings_only(paths: Paths) -> dict:
     Stores results and the report and logs what failed; a failing check is no error here
     (the annual evaluation is where the gate blocks).
     """
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         year = latest_complete_year(con)
     finally:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from utfall import __version__
-from utfall.dq.model import KAHN_CATEGORIES, SEVERITIES, CatalogueEntry
+from utfall.dq.gate_model import KAHN_CATEGORIES, SEVERITIES, CatalogueEntry
 
 if TYPE_CHECKING:
     from utfall.dq.gate import GateRun

@@ -1,7 +1,7 @@
 """Run every level's checks for a scope and judge them against the catalogue.
 
 `LEVEL_MODULES` is the one list of levels: each module has
-`measure(paths, scope) -> list[Measurement]` and is named like its catalogue level.
+`measure(paths, scope) -> list[Measurement]` and `LEVEL`, its catalogue level.
 Judging: percent = violated / denominator × 100; pass when it is at most the entry's
 threshold (threshold 0: no violation at all), otherwise fail (blocking) or warn (warning).
 Every measurement must name a catalogue entry and every entry must be measured: both
@@ -17,15 +17,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import ModuleType
 
-from utfall.config import Paths
-from utfall.dq import completeness, delivery, evaluation, warehouse
-from utfall.dq.model import CatalogueEntry, Measurement, Scope
+from utfall.db.config import Paths
+from utfall.dq import completeness, dbt_tests, mart_suites, refused_files
+from utfall.dq.gate_model import CatalogueEntry, Measurement, Scope
 from utfall.dq.timing import timed
 
 log = logging.getLogger("utfall.dq")
 
-# The levels, in the order they run. Each module's last name is its catalogue level.
-LEVEL_MODULES: list[ModuleType] = [delivery, completeness, warehouse, evaluation]
+# The levels, in the order they run; each module's LEVEL is its catalogue level.
+LEVEL_MODULES: list[ModuleType] = [refused_files, completeness, dbt_tests, mart_suites]
 
 # A pseudonymised person_id (64 hex): it must never reach a result or a report.
 PERSON_ID_LIKE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64}(?![0-9A-Fa-f])")
@@ -60,7 +60,7 @@ class Result:
 
 
 def level_of(module: ModuleType) -> str:
-    return module.__name__.rsplit(".", 1)[-1]
+    return module.LEVEL
 
 
 def measure_all(paths: Paths, scope: Scope) -> tuple[list[tuple[str, Measurement]], dict[str, str]]:

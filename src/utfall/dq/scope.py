@@ -4,7 +4,7 @@ One definition for every level:
 * förbund: the one asked for, or every förbund with data (`forbund_with_data`: a loaded
   snapshot of any of the four register feeds, so that a förbund missing its deltagare snapshot
   is still seen; the gate, waivers and the evaluation share this definition);
-* months: every month the year's exit cohorts read (utfall/cohorts.py: the exits of the year
+* months: every month the year's exit cohorts read (utfall/dq/cohorts.py: the exits of the year
   and of the two years before), from 12 months before the earliest inskrivning among them to
   the cut-off, December of the year. No month after the cut-off is needed: the evaluation
   of a year holds what was known at its end. Months before every monthly feed had begun
@@ -18,10 +18,10 @@ from datetime import date
 
 import duckdb
 
-from utfall import ledger
-from utfall.cohorts import OLDEST_COHORT_YEARS_BACK
-from utfall.contracts import FEEDS
-from utfall.dq.model import Scope
+from utfall.db import connection
+from utfall.dq.cohorts import OLDEST_COHORT_YEARS_BACK
+from utfall.ingest.contracts import FEEDS
+from utfall.dq.gate_model import Scope
 
 MONTHLY_FEEDS = tuple(name for name, feed in FEEDS.items() if feed.kind == "monthly")
 SNAPSHOT_FEEDS = tuple(name for name, feed in FEEDS.items() if feed.kind == "snapshot")
@@ -60,7 +60,7 @@ def forbund_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     every förbund with a current (loaded) snapshot of any register feed. A register refused into
     quarantine is no data: a förbund known only from refused files can be neither gated nor
     evaluated. [] before any load."""
-    if not ledger.table_exists(con, "raw", "loads"):
+    if not connection.table_exists(con, "raw", "loads"):
         return []
     return [r[0] for r in con.execute(
         f"SELECT DISTINCT forbund_id FROM raw.loads WHERE status = 'loaded' AND forbund_id IS NOT NULL "
@@ -110,7 +110,7 @@ def _months_before(month: date, n: int) -> date:
 def _earliest_cohort_entry(con: duckdb.DuckDBPyConnection, scope: Scope) -> date | None:
     """The first inskrivning month among the episodes ending in the year or the cohort years
     before it (an aggregate of the built core table; None before a build)."""
-    if not ledger.table_exists(con, "core", "fct_episodes"):
+    if not connection.table_exists(con, "core", "fct_episodes"):
         return None
     where, params = "exit_year BETWEEN ? AND ?", [scope.year - OLDEST_COHORT_YEARS_BACK, scope.year]
     if scope.forbund_id:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from utfall import ledger
+from utfall.db import connection
+from utfall.ingest import ledger
 from utfall.db.sql import ident
 
 MARTS_SCHEMA = "marts"
@@ -30,7 +31,7 @@ class WarehouseState:
 
 
 def read_state(con) -> WarehouseState:
-    has_loads = ledger.table_exists(con, "raw", "loads")
+    has_loads = connection.table_exists(con, "raw", "loads")
     max_id = con.execute("SELECT max(load_id) FROM raw.loads").fetchone()[0] if has_loads else None
     return WarehouseState(max_id, _loads_digest(con, max_id), ledger.latest_build_id(con), marts_fingerprint(con))
 
@@ -68,7 +69,7 @@ def loads_since_latest_build(con) -> int:
     yet, so a gate now would judge, and let evaluation publish, marts older than the ledger it names.
     A build holds the warehouse until it has published, so no load falls inside one. 0 when the
     warehouse was never built by `utfall build` (the marts fingerprint guards that case)."""
-    if not ledger.table_exists(con, "raw", "builds") or not ledger.table_exists(con, "raw", "loads"):
+    if not connection.table_exists(con, "raw", "builds") or not connection.table_exists(con, "raw", "loads"):
         return 0
     return con.execute(
         "SELECT count(*) FROM raw.loads WHERE status IN ('loaded', 'superseded') "

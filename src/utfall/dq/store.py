@@ -1,7 +1,7 @@
 """The gate's tables in the warehouse (schema dq): runs, results and waivers.
 
 Engineers' tier: results name files, months and förbund, never a person. Written only
-through `utfall.ledger.connect`, which waits for DuckDB's single writer.
+through `utfall.ingest.ledger.connect`, which waits for DuckDB's single writer.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime
 
 import duckdb
 
-from utfall import ledger
+from utfall.db import connection
 
 RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS dq.runs (
@@ -93,7 +93,7 @@ class Waiver:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    ledger.create_schema_if_missing(con, "dq")
+    connection.create_schema_if_missing(con, "dq")
     for ddl in (RUNS_DDL, RESULTS_DDL, WAIVERS_DDL):
         con.execute(ddl)
     for name, type_ in RUNS_ADDED_COLUMNS:
@@ -110,7 +110,7 @@ def results_digest(con, run_id: str) -> str:
 
 
 def has_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    return ledger.table_exists(con, "dq", "runs")
+    return connection.table_exists(con, "dq", "runs")
 
 
 def add_waiver(con: duckdb.DuckDBPyConnection, check_id: str, year: int, forbund_id: str | None, reason: str,

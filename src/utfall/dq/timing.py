@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from utfall.ledger import utc_now
+from utfall.ingest.ledger import utc_now
 
 
 class Timer:

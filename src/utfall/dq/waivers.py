@@ -13,11 +13,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
-from utfall import ledger, tiers
-from utfall.config import Paths
+from utfall.db import connection
+
+from utfall.db import tiers
+from utfall.db.config import Paths
 from utfall.dq import store
 from utfall.dq.catalogue import load_catalogue
-from utfall.dq.model import Scope, plausible_year
+from utfall.dq.gate_model import Scope, plausible_year
 from utfall.dq.runner import Result
 from utfall.dq.scope import forbund_with_data
 from utfall.dq.store import Waiver
@@ -43,7 +45,7 @@ def record_waiver(paths: Paths, check_id: str, year: int, forbund_id: str | None
         plausible_year(year)
     except ValueError as e:
         raise WaiverRefused(str(e)) from None
-    with ledger.warehouse_transaction(paths) as con:
+    with connection.warehouse_transaction(paths) as con:
         store.ensure_tables(con)
         if forbund_id:
             known = forbund_with_data(con)

@@ -24,9 +24,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from utfall.evaluation.model import Chart
+from utfall.evaluation.report_model import Chart
 from utfall.evaluation.render_format import MUTED_COLOUR, PALETTE, TEXT_COLOUR, Kind, column_kind, format_axis
-from utfall.suppression import HIDDEN
+from utfall.evaluation.suppression import HIDDEN
 
 # 980 × 448 px: sharp on a phone, small as a data: URI; printed about 150 mm wide, so the 12 pt
 # text reads as about 9 pt on paper (a wider figure printed smaller had unreadable labels)

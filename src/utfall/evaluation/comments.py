@@ -21,11 +21,11 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from utfall import pii
-from utfall.config import Paths
-from utfall.evaluation.model import Section
-from utfall.places import checked_forbund_id, inside
-from utfall.suppression import find_disclosures, resolve_threshold
+from utfall.ingest import pii
+from utfall.db.config import Paths
+from utfall.evaluation.report_model import Section
+from utfall.ingest.places import checked_forbund_id, inside
+from utfall.evaluation.suppression import find_disclosures, resolve_threshold
 
 SECTION_KEY = "forbundets_kommentarer"
 SECTION_TITLE = "Förbundets kommentarer"

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from utfall.evaluation.render_format import Kind, format_value, is_missing, is_number
-from utfall.suppression import HIDDEN, small_label
+from utfall.evaluation.suppression import HIDDEN, small_label
 
 GOAL_TABLE = "Måluppfyllelse"
 MAX_CONCLUSIONS = 6

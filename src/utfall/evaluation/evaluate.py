@@ -28,15 +28,20 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from utfall import __version__, ledger, tiers
-from utfall.config import Paths
-from utfall.dq.evaluation import evaluation_tables, scope_years
+from utfall.db import connection
+from utfall import __version__
+
+from utfall.ingest import ledger
+
+from utfall.db import tiers
+from utfall.db.config import Paths
+from utfall.dq.mart_suites import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, passed_run, require_passed
 from utfall.dq.scope import forbund_with_data
 from utfall.evaluation import provenance
 from utfall.evaluation.comments import CommentRefused, forbund_with_comments, read_comments
-from utfall.places import checked_forbund_id, inside
-from utfall.reference import load_parameters
+from utfall.ingest.places import checked_forbund_id, inside
+from utfall.ingest.reference import load_parameters
 
 log = logging.getLogger("utfall.evaluation")
 
@@ -88,7 +93,7 @@ def evaluate(paths: Paths, year: int, forbund_id: str | None = None, workers: in
     `workers`: processes rendering reports at once (default: one per core)."""
     if forbund_id is not None:
         checked_forbund_id(forbund_id)
-    forbund = _forbund(paths, year, forbund_id) if ledger.warehouse_exists(paths) else []
+    forbund = _forbund(paths, year, forbund_id) if connection.warehouse_exists(paths) else []
     gate_run_id = require_passed(paths, year, forbund_id)  # also says when there is no warehouse
     comments = checked_comments(paths, forbund, year)
     # Beside the outbox, on the same file system: the folders are renamed into place.
@@ -169,7 +174,7 @@ def swap_into_outbox(paths: Paths, forbund: list[str], year: int, work: Path) ->
 
 def _forbund(paths: Paths, year: int, forbund_id: str | None) -> list[str]:
     """The förbund to evaluate: the one asked for, or every förbund with data (the gate's definition)."""
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         with_data = forbund_with_data(con)
     finally:
@@ -191,11 +196,11 @@ def publish_evaluation_tables(paths: Paths, year: int, forbund: list[str], gate_
     asked again inside it: a load, build or gate run while the reports rendered refuses.
     """
     published_at = ledger.utc_now()
-    with ledger.warehouse_transaction(paths) as con:
+    with connection.warehouse_transaction(paths) as con:
         if passed_run(con, year, scope_forbund) != gate_run_id:
             raise GateNotPassed(f"kvalitetsgrinden för {year} kördes igen medan rapporterna skapades; "
                                 "kör `utfall evaluate` igen")
-        ledger.create_schema_if_missing(con, "published")
+        connection.create_schema_if_missing(con, "published")
         for mart, meta in EVALUATION_TABLES.items():
             # riket's row of the national table goes with every förbund's evaluation
             scope = forbund + (["riket"] if mart == "mart_national_year" else [])
@@ -270,7 +275,7 @@ def read_provenance(paths: Paths, forbund_id: str, year: int
                     ) -> tuple[list[provenance.MonthLoad], provenance.SincePrevious | None]:
     """The loads of the months up to the cut-off, and what changed since the evaluation of the
     year now in the outbox (read before the new one replaces it)."""
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         loads = provenance.month_loads(con, year)
     finally:
@@ -285,7 +290,7 @@ def data_months(paths: Paths, forbund_id: str, year: int) -> dict[str, dict]:
     months, as the report's method section lists them (current loads)."""
     from utfall.evaluation.tables_data import sources
 
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         rows = sources(con, forbund_id, year)
     finally:
@@ -298,9 +303,9 @@ def data_months(paths: Paths, forbund_id: str, year: int) -> dict[str, dict]:
 def parameters_used(paths: Paths, year: int) -> dict[str, str]:
     """seeds/parameters.csv, and the year's row of yearly_parameters as loaded in the warehouse."""
     used = dict(load_parameters())
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
-        if ledger.table_exists(con, "reference", "yearly_parameters"):
+        if connection.table_exists(con, "reference", "yearly_parameters"):
             cursor = con.execute("SELECT * FROM reference.yearly_parameters WHERE year = ?", [year])
             names = [d[0] for d in cursor.description]
             row = cursor.fetchone()

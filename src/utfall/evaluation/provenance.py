@@ -53,7 +53,7 @@ class SincePrevious:
 
 def month_loads(con, year: int) -> list[MonthLoad]:
     """The current load of every monthly feed's month up to the cut-off (December of the year)."""
-    from utfall.ledger import current_month_loads
+    from utfall.ingest.ledger import current_month_loads
 
     return [MonthLoad(feed, f"{period[:4]}-{period[4:]}", int(load_id), file_name, _iso(loaded_at))
             for feed, period, load_id, file_name, loaded_at in current_month_loads(con, date(year, 12, 1))]

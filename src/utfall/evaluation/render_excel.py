@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
@@ -28,10 +27,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from utfall.evaluation.comments import Comments
-from utfall.evaluation.model import Report, ReportTable, Section
+from utfall.evaluation.report_model import Report, ReportTable, Section
 from utfall.evaluation.render_format import EXCEL_FORMATS, PALETTE, Kind, column_kind, format_value, is_missing, is_number
 from utfall.evaluation.render_html import document_title, has_row_labels
-from utfall.suppression import legend_sv, small_label
+from utfall.evaluation.suppression import legend_sv, small_label
 
 INDEX_SHEET = "Innehåll"
 ABOUT_SHEET = "Om tabellerna"
@@ -89,10 +88,6 @@ def render_excel(report: Report) -> bytes:
     out = io.BytesIO()
     build_workbook(report).save(out)
     return out.getvalue()
-
-
-def write_excel(report: Report, path: Path) -> None:
-    Path(path).write_bytes(render_excel(report))
 
 
 def build_workbook(report: Report) -> Workbook:

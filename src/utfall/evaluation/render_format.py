@@ -13,7 +13,7 @@ import math
 from enum import StrEnum
 from numbers import Number
 
-from utfall.evaluation.model import ReportTable
+from utfall.evaluation.report_model import ReportTable
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common form of
 # colour blindness, and in greyscale print by lightness. Charts take series colours in

@@ -23,9 +23,9 @@ from markupsafe import Markup
 
 from utfall.evaluation.charts import alt_text, pixels, render_chart
 from utfall.evaluation.conclusions import verdict_css
-from utfall.evaluation.model import Chart, Report, ReportTable, Section
+from utfall.evaluation.report_model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import MINUS, MUTED_COLOUR, PALETTE, THIN, TEXT_COLOUR, Kind, column_kind, format_value
-from utfall.suppression import HIDDEN, legend_sv
+from utfall.evaluation.suppression import HIDDEN, legend_sv
 
 LEGEND_ID = "teckenforklaring"
 SHORT_TABLE_ROWS = 10  # a table of at most this many rows is not split across pages

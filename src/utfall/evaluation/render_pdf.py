@@ -14,8 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from utfall.evaluation.model import Report
-from utfall.evaluation.render_html import render_html
 
 log = logging.getLogger("utfall.evaluation.render_pdf")
 
@@ -100,8 +98,3 @@ def _walk(box, where: str | None):
         for child in box.children:
             if isinstance(child, boxes.Box):
                 yield from _walk(child, where)
-
-
-def render_report_pdf(report: Report) -> bytes:
-    """Convenience: `render_pdf(render_html(report))`; render the HTML once when writing both."""
-    return render_pdf(render_html(report))

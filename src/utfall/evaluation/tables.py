@@ -24,18 +24,18 @@ from decimal import Decimal
 import pandas as pd
 
 from utfall import __version__
-from utfall.cohorts import AT_EXIT, TWELVE_MONTH_COHORT, TWELVE_MONTHS, cohort_label
-from utfall.config import Paths
+from utfall.dq.cohorts import AT_EXIT, TWELVE_MONTH_COHORT, TWELVE_MONTHS, cohort_label
+from utfall.db.config import Paths
 from utfall.evaluation import tables_data as data
 from utfall.evaluation.comments import comments_sections
-from utfall.evaluation.model import Chart, Report, ReportTable, Section
+from utfall.evaluation.report_model import Chart, Report, ReportTable, Section
 from utfall.evaluation.render_format import is_missing, is_number
 from utfall.evaluation.conclusions import (
     GOAL_TABLE, Conclusion, GoalFigure, caseload_rule, change_rule, fidelity_rule, goals_rule, judge_caseload,
     judge_occupation, judge_share, national_rule, select,
 )
 from utfall.evaluation.tables_common import (
-    Links, fmt_count, fmt_number, fmt_share, share, suppress_table, table, with_column, with_text,
+    Links, fmt_number, fmt_share, share, suppress_table, table, with_column, with_text,
 )
 from utfall.evaluation.tables_insats import (
     MONTHLY_COLUMNS, active_status_tables, description_table, fidelity_band, fidelity_tables, flow_tables, flows_text, jobs_table,
@@ -45,9 +45,9 @@ from utfall.evaluation.tables_insats import (
 from utfall.evaluation.provenance import SincePrevious
 from utfall.evaluation.tables_method import method_section, missing_deliveries_text
 from utfall.evaluation.tables_socio import socioeconomic_section
-from utfall.ledger import connect_warehouse
-from utfall.socioeconomic import Parameters, Result, calculate, default_parameters
-from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, resolve_threshold
+from utfall.db.connection import connect_warehouse
+from utfall.evaluation.socioeconomic import Parameters, Result, calculate, default_parameters
+from utfall.evaluation.suppression import HIDDEN, Reason, Suppressed, TableSpec, resolve_threshold
 
 
 def build_report(paths: Paths, forbund_id: str, year: int, gate_run_id: str, threshold: int | None = None,

@@ -11,25 +11,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from utfall.evaluation.model import ReportTable
+from utfall.evaluation.report_model import ReportTable
 from utfall.evaluation.render_format import Kind, format_value, is_missing, is_number
-from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec, suppress
-from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
-from utfall.suppression.audit import SMALL as SMALL_KIND
-from utfall.suppression.audit import exposed_cells
-from utfall.suppression.grid import Sum, build_grid
+from utfall.evaluation.suppression import HIDDEN, Reason, Suppressed, TableSpec, suppress
+from utfall.evaluation.suppression.audit import HIDDEN as HIDDEN_KIND
+from utfall.evaluation.suppression.audit import SMALL as SMALL_KIND
+from utfall.evaluation.suppression.audit import exposed_cells
+from utfall.evaluation.suppression.grid import Sum, build_grid
+from utfall.ingest.reference import load_status_names
 
 MONTHS_SV = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
-STATUS_SV = {  # labels as in the seed status_priority, capitalised for table headings
-    "arbete_subventionerat": "Arbete med lönestöd",
-    "arbete": "Arbete",
-    "studier": "Studier",
-    "ohalsa": "Ersättning vid ohälsa",
-    "arbetsmarknadsstod": "Arbetsmarknadsstöd",
-    "ekonomiskt_bistand": "Ekonomiskt bistånd",
-    "ingen": "Ingen registrerad försörjning",
-}
+# The seed status_priority's names, in its order, capitalised for table headings
+STATUS_SV = {status: name[0].upper() + name[1:] for status, name in load_status_names().items()}
 STATUS_ORDER = tuple(STATUS_SV)
 
 @dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from utfall.cohorts import FOLLOW_UPS
+from utfall.dq.cohorts import FOLLOW_UPS
 from utfall.dq import store
 from utfall.dq.scope import MONTHLY_FEEDS
 

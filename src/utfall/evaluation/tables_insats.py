@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import pandas as pd
 
-from utfall.cohorts import (
+from utfall.dq.cohorts import (
     AT_EXIT, SIX_MONTHS, TWELVE_MONTHS, TWENTY_FOUR_MONTHS, FollowUp, cohort_label, not_yet_followable,
     why_not_followable,
 )
-from utfall.evaluation.model import Chart, ReportTable
+from utfall.evaluation.report_model import Chart, ReportTable
 from utfall.evaluation.tables_common import (
     MONTHS_SV, STATUS_ORDER, STATUS_SV, Links, fmt_count, fmt_number, fmt_sek, fmt_share, share, shown_number,
     suppress_table, table, with_text,
 )
 from utfall.evaluation.render_format import is_missing
 from utfall.evaluation.tables_data import Insats
-from utfall.suppression import HIDDEN, Reason, Suppressed, TableSpec
-from utfall.suppression.audit import HIDDEN as HIDDEN_KIND
-from utfall.suppression.audit import SMALL as SMALL_KIND
-from utfall.suppression.audit import exposed_cells
-from utfall.suppression.grid import Sum
+from utfall.evaluation.suppression import HIDDEN, Reason, Suppressed, TableSpec
+from utfall.evaluation.suppression.audit import HIDDEN as HIDDEN_KIND
+from utfall.evaluation.suppression.audit import SMALL as SMALL_KIND
+from utfall.evaluation.suppression.audit import exposed_cells
+from utfall.evaluation.suppression.grid import Sum
 
 TOTAL = "Totalt"
 P, A = "Personer", "Andel"

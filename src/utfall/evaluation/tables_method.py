@@ -7,10 +7,10 @@ import pandas as pd
 
 from utfall.dq.scope import MONTHLY_FEEDS
 from utfall.evaluation import tables_data as data
-from utfall.evaluation.model import Section
+from utfall.evaluation.report_model import Section
 from utfall.evaluation.provenance import SincePrevious
 from utfall.evaluation.tables_common import MONTHS_SV, table
-from utfall.suppression import TableSpec, legend_sv
+from utfall.evaluation.suppression import TableSpec
 
 FEEDS_SV = {
     "deltagare": "Deltagare (förbundets insatsregister)",

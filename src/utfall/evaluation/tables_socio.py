@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from utfall.cohorts import TWELVE_MONTHS, cohort_label, why_not_followable
-from utfall.evaluation.model import Chart, Section
+from utfall.dq.cohorts import TWELVE_MONTHS, cohort_label, why_not_followable
+from utfall.evaluation.report_model import Chart, Section
 from utfall.evaluation.tables_common import fmt_count, fmt_number, fmt_sek, table
 from utfall.evaluation.tables_data import Insats
-from utfall.socioeconomic import Parameters, Result
-from utfall.suppression import TableSpec
+from utfall.evaluation.socioeconomic import Parameters, Result
+from utfall.evaluation.suppression import TableSpec
 
 WORK, STUDIES, TOTAL = "I arbete", "I studier", "Totalt i arbete eller studier"
 P, SEK, RATIO = "Personer", "Kronor per år", "Kvot"

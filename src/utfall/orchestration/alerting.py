@@ -1,7 +1,7 @@
 """Failures reach people: the notifier every Utfall task calls when it fails, and the failure
 that carries the alert Utfall composed for it.
 
-The message is composed by utfall.alerts and sent through the SMTP provider's SmtpNotifier
+The message is composed by utfall.orchestration.alert_text and sent through the SMTP provider's SmtpNotifier
 with the Airflow connection `smtp_default` (or [email] email_conn_id).
 """
 
@@ -13,7 +13,7 @@ from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk import BaseNotifier, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
-from utfall.alerts import RECIPIENTS_VARIABLE, Alert, parse_recipients, task_failure_alert, topic_variable
+from utfall.orchestration.alert_text import RECIPIENTS_VARIABLE, Alert, parse_recipients, task_failure_alert, topic_variable
 
 log = logging.getLogger("utfall.orchestration.alerting")
 

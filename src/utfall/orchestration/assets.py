@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
-from utfall.contracts import Feed
+from utfall.ingest.contracts import Feed
 from utfall.orchestration.pools import WAREHOUSE_WRITER_POOL
 
 __all__ = ["MARTS_ASSET_NAME", "MARTS_ASSET_URI", "WAREHOUSE_WRITER_POOL", "marts_asset", "raw_asset"]

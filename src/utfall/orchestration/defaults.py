@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pendulum
 
-from utfall.alerts import GATE_TOPIC
+from utfall.orchestration.alert_text import GATE_TOPIC
 from utfall.orchestration.alerting import FailureNotifier
 
 # Every task gets TASK_TIMEOUT unless its DAG says otherwise: a feed's load (national scale: the

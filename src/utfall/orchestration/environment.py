@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from utfall.config import Paths, project_dir
+from utfall.db.config import Paths, project_dir
 from utfall.orchestration.pools import WAREHOUSE_WRITER_POOL
 
 

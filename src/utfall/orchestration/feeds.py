@@ -3,6 +3,6 @@ database driver) and the delivery agreement's due day."""
 
 from __future__ import annotations
 
-from utfall.contracts import AGENCY_NAMES, DUE_DAY, FEEDS, Feed
+from utfall.ingest.contracts import AGENCY_NAMES, DUE_DAY, FEEDS, Feed
 
 __all__ = ["AGENCY_NAMES", "DUE_DAY", "FEEDS", "Feed"]

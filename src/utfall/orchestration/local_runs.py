@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from airflow.dag_processing.dagbag import DagBag
 
-from utfall.config import project_dir
+from utfall.db.config import project_dir
 
 
 class DagImportError(RuntimeError):

@@ -14,18 +14,18 @@ from datetime import date, datetime
 import pendulum
 from airflow.sdk.exceptions import AirflowFailException
 
-from utfall import ledger
-from utfall.alerts import freshness_alert, gate_alert, quarantine_alert
+from utfall.db import connection
+from utfall.orchestration.alert_text import freshness_alert, gate_alert, quarantine_alert
 from utfall.dq.freshness import feed_freshness
 from utfall.dq.gate import GateNotPassed, describe, run_gate, run_warnings_only
-from utfall.dq.model import Scope, plausible_year
+from utfall.dq.gate_model import Scope, plausible_year
 from utfall.evaluation.evaluate import CommentRefused, EvaluationUsageError, RenderFailed, evaluate
-from utfall.loader import load
+from utfall.ingest.loader import load
 from utfall.orchestration.alerting import AlertedFailure
-from utfall.orchestration.connection import task_paths
-from utfall.places import PlaceError
-from utfall.publish import PublishRefused
-from utfall.warehouse import build_and_publish
+from utfall.orchestration.warehouse_connection import task_paths
+from utfall.ingest.places import PlaceError
+from utfall.warehouse.analyst_copy import PublishRefused
+from utfall.warehouse.build_and_publish import build_and_publish
 
 log = logging.getLogger("utfall.orchestration")
 
@@ -60,10 +60,10 @@ def check_feed_freshness(feed_name: str, logical_date: datetime | date | None) -
     logical date (today when none)."""
     today = logical_date.date() if isinstance(logical_date, datetime) else logical_date or pendulum.today("UTC").date()
     paths = task_paths()
-    if not ledger.warehouse_exists(paths):
+    if not connection.warehouse_exists(paths):
         log.info("no warehouse yet: nothing delivered, nothing overdue")
         return {"feed": feed_name, "status": "never delivered"}
-    con = ledger.connect_warehouse(paths, read_only=True)
+    con = connection.connect_warehouse(paths, read_only=True)
     try:
         [freshness] = [f for f in feed_freshness(con, today) if f.feed == feed_name]
     finally:

@@ -1,0 +1,91 @@
+"""`utfall build`: the dbt project, run as one dbt process over the warehouse.
+
+One in-process `dbt build` (seeds, models, tests in dependency order) — not one process
+per model, which is several times slower. dbt's artefacts go under $UTFALL_HOME, since
+the project folder is read-only where Airflow runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from utfall.db import connection
+from utfall.ingest import ledger
+
+from utfall.db import target
+from utfall.db.config import Paths, dbt_dir
+
+log = logging.getLogger("utfall.warehouse.dbt_build")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    success: bool
+    failures: list[str]  # "<node>: <message>" for every failed model or test
+
+
+def dbt_target_path(paths: Paths) -> Path:
+    """Where dbt writes its artefacts (manifest, run results): under $UTFALL_HOME."""
+    return paths.home / "dbt" / "target"
+
+
+def dbt_environment(paths: Paths) -> dict[str, str]:
+    env = {
+        "UTFALL_HOME": str(paths.home),
+        "DBT_TARGET_PATH": str(dbt_target_path(paths)),
+        "DBT_LOG_PATH": str(paths.home / "dbt" / "logs"),
+    }
+    if paths.warehouse_dsn:
+        env.update(target.dbt_profile_variables(paths.warehouse_dsn))
+    return env
+
+
+def dbt_target_args(paths: Paths, command: str) -> list[str]:
+    """On PostgreSQL: dbt's `postgres` output (dbt/profiles.yml), and no unit tests (their
+    fixtures are DuckDB SQL; they test the models' logic, which the DuckDB run proves; every
+    data test runs on both)."""
+    if not paths.warehouse_dsn:
+        return []
+    return ["--target", "postgres"] + (["--exclude-resource-type", "unit_test"] if command in ("build", "test") else [])
+
+
+def run_dbt(paths: Paths, *args: str) -> BuildResult:
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_environment(paths))
+    try:
+        result = dbtRunner().invoke([*args, *dbt_target_args(paths, args[0]),
+                                     "--project-dir", str(dbt_dir()), "--profiles-dir", str(dbt_dir())])
+    finally:
+        os.environ.pop("UTFALL_PG_PASSWORD", None)  # not left behind for whatever this process runs next
+    failures = []
+    for r in getattr(result.result, "results", None) or []:
+        if str(r.status) in ("error", "fail"):
+            failures.append(f"{r.node.unique_id}: {r.message}")
+    if result.exception is not None:
+        failures.append(f"dbt: {result.exception}")
+    return BuildResult(bool(result.success), failures)
+
+
+def build(paths: Paths, select: str | None = None, full_refresh: bool = False, held=None) -> BuildResult:
+    """Build and test every model; feeds never delivered act as empty tables.
+
+    The person-month panel is incremental; `full_refresh` rebuilds it from scratch.
+    `held`: the warehouse as `connection.holding_warehouse` holds it, when the caller keeps it
+    beyond the build (to publish); else the build holds it itself from start to end, so no
+    load lands half-way through (the panel would record a month it never built).
+    """
+    if held is None:
+        with connection.holding_warehouse(paths) as con:
+            return build(paths, select, full_refresh, con)
+    args = ["build"] + (["--select", select] if select else []) + (["--full-refresh"] if full_refresh else [])
+    ledger.ensure_schema(held)
+    build_id = ledger.record_build_start(held, select, full_refresh)
+    log.info("build %s started", build_id)
+    result = run_dbt(paths, *args)  # DuckDB: dbt's connections share this process's open file
+    for failure in result.failures:
+        log.error("%s", failure)
+    return result
