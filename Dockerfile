@@ -1,5 +1,5 @@
 # Airflow with Utfall installed. The tag must match apache-airflow in constraints.txt
-# (tests/test_compose.py checks), so the image's Airflow is the one the lock was built for.
+# (tests/orchestration/test_compose.py checks), so the image's Airflow is the one the lock was built for.
 FROM apache/airflow:3.3.2-python3.11
 
 USER root

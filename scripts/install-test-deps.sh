@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # System packages the test suite needs beyond the venv. Idempotent: installs only what
 # is missing, so `make test` can call it every time.
-#   docker-compose — tests/test_compose.py validates docker-compose.yml with
+#   docker-compose — tests/orchestration/test_compose.py validates docker-compose.yml with
 #                    `docker-compose config -q` (no Docker engine is needed for that).
-#   poppler-utils  — tests/test_evaluation_render.py reads the evaluation PDF back with
+#   poppler-utils  — tests/evaluation/test_evaluation_render.py reads the evaluation PDF back with
 #                    `pdftotext` (and `pdftoppm` for page images).
-#   chromium, chromium-driver — tests/test_evaluation_render.py opens the evaluation HTML
+#   chromium, chromium-driver — tests/evaluation/test_evaluation_render.py opens the evaluation HTML
 #                    in headless Chromium (no console errors, every chart drawn).
-#   redis-server   — tests/test_airflow_standalone.py runs Airflow's CeleryExecutor with a
+#   redis-server   — tests/orchestration/test_airflow_standalone.py runs Airflow's CeleryExecutor with a
 #                    Redis broker of its own (a redis-server on a free loopback port).
-#   postgresql     — the PostgreSQL tests start a server of their own (tests/postgres_server.py:
+#   postgresql     — the PostgreSQL tests start a server of their own (tests/support/postgres_server.py:
 #                    initdb + pg_ctl in a temporary folder; as root it runs as the package's
 #                    `postgres` user). Debian keeps pg_ctl off PATH, in /usr/lib/postgresql/<n>/bin.
 set -euo pipefail

@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,7 @@ def pytest_configure(config) -> None:
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
     # The dbt unit tests check the models' logic on fixed rows, whatever the warehouse holds: they
-    # run in the tests that ask for `with_dbt_unit_tests` (tests/test_build.py), not in each of the
+    # run in the tests that ask for `with_dbt_unit_tests` (tests/warehouse/test_build.py), not in each of the
     # suite's many builds, where they took four tenths of the time. The CLI, the demo and Airflow
     # inherit the setting.
     os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
@@ -89,10 +90,10 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 @pytest.fixture(scope="session")
 def postgres(request):
-    """A PostgreSQL server of our own for this test session (tests/postgres_server.py)."""
+    """A PostgreSQL server of our own for this test session (tests/support/postgres_server.py)."""
     if request.config.getoption("--without-postgresql"):
         pytest.skip("--without-postgresql was given")
-    from tests.postgres_server import local_postgres
+    from tests.support.postgres_server import local_postgres
 
     with local_postgres() as server:
         yield server
@@ -250,3 +251,35 @@ def clean_home(gate_clean_built: Paths, tmp_path: Path, monkeypatch: pytest.Monk
     shutil.copytree(gate_clean_built.home, paths.home)
     monkeypatch.setenv("UTFALL_HOME", str(paths.home))
     return paths
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def home_on_each_warehouse(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """An empty $UTFALL_HOME whose warehouse is DuckDB or a new PostgreSQL database."""
+    monkeypatch.setenv("UTFALL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("UTFALL_WAREHOUSE_URL", raising=False)
+    dsn = None
+    if request.param == "postgresql":
+        dsn = request.getfixturevalue("postgres").create_database(f"loader_{tmp_path.name.lower()}"[:60])
+    paths = Paths(tmp_path / "home", dsn)
+    paths.inbox.mkdir(parents=True)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    """Migrate the test session's SQLite metadata DB and create the writer pool (as the demo does)."""
+    from utfall.orchestration.assets import WAREHOUSE_WRITER_POOL
+
+    env = dict(os.environ)
+    for args in (["db", "migrate"], ["pools", "set", WAREHOUSE_WRITER_POOL, "1", "test"]):
+        result = subprocess.run([str(VENV_BIN / "airflow"), *args], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    yield
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(REPO / "dags"))

@@ -66,3 +66,38 @@ def test_no_two_modules_share_a_name_across_stages():
 def test_each_stage_says_what_it_does(package):
     docstring = ast.get_docstring(ast.parse((SRC / package / "__init__.py").read_text(encoding="utf-8")))
     assert docstring and len(docstring) > 80, f"utfall.{package} has no docstring saying what it does"
+
+
+TESTS = REPO / "tests"
+
+
+def test_the_tests_mirror_the_stages_with_a_conftest_per_folder():
+    folders = {p.name for p in TESTS.iterdir() if p.is_dir() and not p.name.startswith(("__", "."))}
+    assert set(STAGES) <= folders, f"no tests/ folder for {sorted(set(STAGES) - folders)}"
+    assert folders - set(STAGES) == {"scenario", "end_to_end", "support"}
+    for folder in folders - {"support"}:
+        assert (TESTS / folder / "conftest.py").is_file(), f"tests/{folder} has no conftest.py"
+        assert not list((TESTS / folder).glob("*/test_*.py")), f"tests/{folder} nests deeper than one level"
+
+
+def _fixtures_defined(tree: ast.Module) -> set[str]:
+    def is_fixture(decorator: ast.expr) -> bool:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        return ast.unparse(target) in ("pytest.fixture", "fixture")
+    return {node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef) and any(is_fixture(d) for d in node.decorator_list)}
+
+
+def test_no_test_module_imports_another_modules_fixtures():
+    """Shared fixtures live in a conftest.py, where pytest finds them; an imported fixture hides
+    where it comes from and runs once per importing module."""
+    modules = {".".join(p.relative_to(REPO).with_suffix("").parts): p for p in TESTS.rglob("test_*.py")}
+    fixtures = {name: _fixtures_defined(ast.parse(path.read_text(encoding="utf-8"))) for name, path in modules.items()}
+    imported = {}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in fixtures:
+                shared = {a.name for a in node.names} & fixtures[node.module]
+                if shared:
+                    imported[name] = (node.module, sorted(shared))
+    assert imported == {}

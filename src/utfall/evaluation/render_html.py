@@ -31,14 +31,14 @@ LEGEND_ID = "teckenforklaring"
 SHORT_TABLE_ROWS = 10  # a table of at most this many rows is not split across pages
 # What one printed table row holds, in characters of the print font (8 pt on the 178 mm wide
 # A4 content box, with the cell padding): a wider table is laid out as several, each with the
-# row labels. Conservative; tests/test_evaluation_layout.py measures the result from the PDF.
+# row labels. Conservative; tests/evaluation/test_evaluation_layout.py measures the result from the PDF.
 PRINT_LINE_CHARS = 96
 CELL_PADDING_CHARS = 2
 ROW_LABEL_CHARS = 24  # a longer row label wraps between words
 TEXT_CELL_CHARS = 24  # a longer text cell (a verdict, what a figure is about) wraps between words too
 # A long table that fits half the line is printed in two columns (its header repeated in each),
 # not as a strip down the left of the page; at most about a page of rows (a table of many pages
-# in columns lost its header on the later pages: tests/test_evaluation_layout.py).
+# in columns lost its header on the later pages: tests/evaluation/test_evaluation_layout.py).
 TWO_COLUMN_ROWS = (12, 60)
 
 

@@ -1,5 +1,5 @@
 """What the evaluation reads from the warehouse: the marts only (person-free, documented; the
-dbt exposure utfall_evaluation lists them and tests/test_evaluation_reads_marts.py holds this
+dbt exposure utfall_evaluation lists them and tests/evaluation/test_evaluation_reads_marts.py holds this
 module to it), and the quality gate's own records (dq).
 
 All queries are read-only and ordered, so the same warehouse gives the same report.

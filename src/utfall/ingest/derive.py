@@ -1,6 +1,6 @@
 """Files derived from the feed contracts: GX suites and the dbt source definition.
 
-`utfall contracts export` (or `make contracts`) writes them; tests/test_contracts.py
+`utfall contracts export` (or `make contracts`) writes them; tests/ingest/test_contracts.py
 fails when a committed file differs from what the contracts give, so a column added
 in contracts.py cannot be forgotten downstream.
 """
