@@ -25,7 +25,7 @@ from utfall.evaluation.render_excel import (
     table_sheets,
 )
 from utfall.evaluation.render_format import THIN, Kind, column_kind, format_value
-from utfall.evaluation.render_html import parse_figure, read_html_tables, render_html
+from utfall.evaluation.render_html import parse_figure, read_html_tables, render_html, toc_columns
 from utfall.evaluation.render_pdf import render_pdf
 from utfall.evaluation.suppression import TableSpec, find_disclosures, legend_sv, suppress
 
@@ -405,3 +405,20 @@ def test_goal_verdicts_in_colour_symbol_and_words_with_the_report_font(tmp_path)
     fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
     names = [line.split()[0] for line in fonts.splitlines()[2:]]
     assert names and all("DejaVu" in n for n in names), names
+
+
+def test_the_contents_split_into_two_columns_where_their_lines_come_closest_to_even():
+    # lines: 2, 11, 11, 1, 4 (a section and its subsections) = 29; after two sections 13 of 29
+    sections = [{"id": f"s{i}", "subsections": [{}] * n} for i, n in enumerate([1, 10, 10, 0, 3])]
+    columns = toc_columns(sections)
+    assert [(start, [s["id"] for s in part]) for start, part in columns] == [
+        (1, ["s0", "s1"]), (3, ["s2", "s3", "s4"])]
+    assert toc_columns(sections[:1]) == [(1, sections[:1])]  # one section: one column
+
+
+def test_the_contents_name_every_section_once_numbered_on(rendered):
+    toc = rendered["html"].split('<nav class="toc"', 1)[1].split("</nav>", 1)[0]
+    anchors = re.findall(r'href="#([^"]+)"', toc)
+    assert len(anchors) == len(set(anchors)) == 5  # the sample report's 4 sections and 1 subsection
+    # lines 1 + 2 | 1 + 1: the third section starts the second column
+    assert re.findall(r'<ol start="(\d+)">', toc) == ["1", "3"]

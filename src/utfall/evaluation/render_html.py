@@ -50,6 +50,7 @@ def render_html(report: Report) -> str:
         report=report,
         title=document_title(report),
         sections=sections,
+        toc_columns=toc_columns(sections),
         legend=legend_sv(report.suppression_threshold),
         legend_id=LEGEND_ID,
         SHORT_TABLE_ROWS=SHORT_TABLE_ROWS,
@@ -58,6 +59,17 @@ def render_html(report: Report) -> str:
         muted=MUTED_COLOUR,
         generated=report.generated_at[:10],
     )
+
+
+def toc_columns(sections: list[dict]) -> list[tuple[int, list[dict]]]:
+    """The contents in two columns for print: (number of the first entry, its sections), split
+    where the two columns' lines (a section and its subsections) come closest to even. Split here,
+    not by CSS columns: WeasyPrint lays CSS columns out again on every pass that fills in the page
+    numbers, which made the contents cost four tenths of the PDF's time."""
+    lines = [1 + len(s["subsections"]) for s in sections]
+    total = sum(lines)
+    split = min(range(len(sections) + 1), key=lambda k: (abs(2 * sum(lines[:k]) - total), -k))
+    return [(start + 1, part) for start, part in ((0, sections[:split]), (split, sections[split:])) if part]
 
 
 def document_title(report: Report) -> str:
