@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 SUPERUSER = "postgres"
 
