@@ -13,7 +13,7 @@ source as (
 current_loads as (
 
     select load_id, forbund_id, extracted_on
-    from {{ ref('stg_ledger__loads') }}
+    from {{ ref('base_ledger__loads') }}
 
 ),
 
