@@ -17,9 +17,10 @@ from utfall.contracts import AGENCY_NAMES, FEEDS, Feed
 from utfall.ledger import LEDGER_COLUMNS, RAW_METADATA_COLUMNS
 
 NUMERIC_TYPES = ("integer", "amount", "decimal")
-STAGING_DIR = Path("models") / "staging"
+# dbt's layout: staging/<source>/ holds the source's YAML and its staging models
+STAGING_DIR = Path("models") / "staging" / "raw"
 SOURCES_FILE = STAGING_DIR / "_raw__sources.yml"
-STAGING_YAML = STAGING_DIR / "_stg__models.yml"
+STAGING_YAML = STAGING_DIR / "_raw__models.yml"
 GENERATED = "Generated from src/utfall/contracts.py by `utfall contracts export`; do not edit."
 
 
