@@ -9,7 +9,7 @@ SHELL := /bin/bash
 # package. Hide only that line; every other message, and pip's exit code, stay.
 PIP_QUIET_FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: demo test venv clean-data contracts bench docs
+.PHONY: demo test venv clean-data contracts bench docs dbt-rules
 
 $(BIN)/utfall: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
@@ -43,6 +43,11 @@ docs: venv
 
 contracts: venv
 	$(BIN)/utfall contracts export
+
+# The dbt layout rules (dbt-project-evaluator's, on manifest.json; tests/support/dbt_rules.py) with the
+# deliberate exceptions of dbt/layout_exceptions.yml; the dbt unit tests run in tests/warehouse/test_build.py.
+dbt-rules: venv
+	$(BIN)/python -m pytest -q tests/warehouse/test_dbt_rules.py
 
 clean-data:
 	rm -rf $(UTFALL_HOME)

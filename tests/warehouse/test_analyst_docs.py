@@ -20,7 +20,7 @@ from tests.conftest import VENV_BIN, cli_env
 from utfall.warehouse.analyst_copy import analyst_db_path
 from utfall.warehouse.build_and_publish import build_and_publish
 
-# From dbt/models/marts/analyst/_flows_participants_ttw__models.yml, word for word.
+# From dbt/models/marts/analyst/_analyst__models.yml, word for word.
 FLOWS_TABLE = "Flows, queue, waiting time and caseload per insats and month (domain brief §4"
 FLOWS_YEAR = "Calendar year of the month"
 # From dbt/models/docs/measures.md (the doc block month_start), rendered into the column.

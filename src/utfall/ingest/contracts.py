@@ -2,7 +2,7 @@
 
 Everything that knows a feed's columns is derived from here: the loader's parsing
 and validation (`utfall.ingest.validation`), the Great Expectations suites in
-`expectations/deliveries/` and the dbt source definitions in `dbt/models/staging/`
+`expectations/deliveries/` and the dbt source definitions in `dbt/models/staging/raw/`
 (`utfall contracts export` writes both; a test fails when they drift). Adding a
 column to a feed is one edit in this file plus `make contracts`.
 """

@@ -17,9 +17,10 @@ from utfall.ingest.contracts import AGENCY_NAMES, FEEDS, Feed
 from utfall.ingest.ledger import LEDGER_COLUMNS, RAW_METADATA_COLUMNS
 
 NUMERIC_TYPES = ("integer", "amount", "decimal")
-STAGING_DIR = Path("models") / "staging"
+# dbt's layout: staging/<source>/ holds the source's YAML and its staging models
+STAGING_DIR = Path("models") / "staging" / "raw"
 SOURCES_FILE = STAGING_DIR / "_raw__sources.yml"
-STAGING_YAML = STAGING_DIR / "_stg__models.yml"
+STAGING_YAML = STAGING_DIR / "_raw__models.yml"
 GENERATED = "Generated from src/utfall/ingest/contracts.py by `utfall contracts export`; do not edit."
 
 
@@ -158,7 +159,7 @@ source as (
 current_loads as (
 
     select load_id, forbund_id, extracted_on
-    from {{{{ ref('stg_ledger__loads') }}}}
+    from {{{{ ref('base_ledger__loads') }}}}
 
 ),
 

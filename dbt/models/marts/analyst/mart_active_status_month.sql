@@ -14,7 +14,7 @@ with
 insatser as (
 
     select distinct forbund_id, insats_id
-    from {{ ref('stg_forbund__insatser') }}
+    from {{ ref('int_insatser') }}
 
 ),
 

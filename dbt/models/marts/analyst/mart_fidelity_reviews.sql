@@ -5,7 +5,7 @@ with
 
 reviews as (
 
-    select * from {{ ref('stg_forbund__programtrohet') }}
+    select * from {{ ref('int_fidelity_reviews') }}
 
 )
 

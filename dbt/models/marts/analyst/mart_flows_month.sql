@@ -21,7 +21,7 @@ with
 insatser as (
 
     select distinct forbund_id, insats_id
-    from {{ ref('stg_forbund__insatser') }}
+    from {{ ref('int_insatser') }}
 
 ),
 
@@ -49,7 +49,7 @@ episodes as (
 insats_years as (
 
     select forbund_id, insats_id, year, coach_fte
-    from {{ ref('stg_forbund__insats_ar') }}
+    from {{ ref('int_insats_years') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 plans as (
 
-    select * from {{ ref('stg_forbund__insats_ar') }}
+    select * from {{ ref('int_insats_years') }}
 
 )
 

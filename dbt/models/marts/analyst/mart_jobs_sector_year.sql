@@ -29,7 +29,7 @@ panel as (
 salaries as (
 
     select person_id, month_start, employer_sector, sum(gross_salary_sek) as gross_salary_sek
-    from {{ ref('stg_skv__lon') }}
+    from {{ ref('int_salaries') }}
     where gross_salary_sek > 0
     group by person_id, month_start, employer_sector
 

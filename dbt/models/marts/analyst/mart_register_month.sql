@@ -26,7 +26,7 @@ flows_months as (
 register_versions as (
 
     select forbund_id, extracted_on, first_extracted_on, newest_extracted_on
-    from {{ ref('stg_ledger__snapshot_versions') }}
+    from {{ ref('int_register_versions') }}
     where feed = 'deltagare'
 
 ),

@@ -93,7 +93,7 @@ persons as (
 groups as (
 
     -- every insats with a year of goals and cost (as an evaluation year), and every group with persons
-    select forbund_id, insats_id, year from {{ ref('stg_forbund__insats_ar') }}
+    select forbund_id, insats_id, year from {{ ref('int_insats_years') }}
     union
     select distinct forbund_id, insats_id, year from persons
 
@@ -120,7 +120,7 @@ parameters as (
         (select value from seed_parameters where parameter = 'attributable_share_high') as attributable_share_max
     from groups
     -- the cost of the year whose exits are analysed
-    left join {{ ref('stg_forbund__insats_ar') }} as insats_ar
+    left join {{ ref('int_insats_years') }} as insats_ar
         on insats_ar.forbund_id = groups.forbund_id
        and insats_ar.insats_id = groups.insats_id
        and insats_ar.year = groups.year - 1

@@ -5,5 +5,5 @@ select distinct
     feed,
     month_start
 
-from {{ ref('stg_ledger__loads') }}
+from {{ ref('int_current_loads') }}
 where month_start is not null

@@ -6,7 +6,7 @@ with
 
 loads as (
 
-    select * from {{ ref('stg_ledger__loads') }}
+    select * from {{ ref('int_current_loads') }}
 
 )
 

@@ -1,0 +1,38 @@
+-- Generated from src/utfall/ingest/contracts.py by `utfall contracts export`; do not edit.
+-- Arbetsförmedlingen registration, programme and wage subsidy per person and month: the rows of current loads only (the latest correction of each
+-- period, or each förbund's newest snapshot), columns renamed to English.
+
+with
+
+source as (
+
+    select * from {{ source('raw', 'af_status') }}
+
+),
+
+current_loads as (
+
+    select load_id, forbund_id, extracted_on
+    from {{ ref('base_ledger__loads') }}
+
+),
+
+renamed as (
+
+    select
+        source.person_id,
+        source.manad as month_start,
+        source.inskriven = 'J' as is_registered,
+        source.sokandekategori as jobseeker_category,
+        source.program as programme,
+        source.lonestod_typ as wage_subsidy_type,
+        source.lonestod_sek as wage_subsidy_sek,
+        source.load_id,
+        source.source_line
+
+    from source
+    inner join current_loads on source.load_id = current_loads.load_id
+
+)
+
+select * from renamed
