@@ -441,3 +441,44 @@ def test_gx_suite_on_its_own_names_the_failing_line_and_column(home):
     assert [(v.rule, v.line, v.column) for v in violations] == [
         ("gx:expect_column_values_to_be_between", 5, "dagar")
     ]
+
+
+def test_each_file_s_stages_are_timed_in_the_load_timings_log(home):
+    """The loader's own breakdown (what `make bench` reads): one JSON line per file handled, with
+    its seconds per stage; a refused file skips the stages after its refusal. Names and times only."""
+    from utfall.ingest import load_timings
+
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    # line 3: days 40, beyond the contract's 0–31
+    deliver(home, "region_vard", "region_vard_202401.csv",
+            f"person_id;manad;oppenvardsbesok;slutenvardsdagar\n{pid(1)};2024-01;2;0\n{pid(2)};2024-01;0;40\n")
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_2024.csv", fk(*FK_ROWS[:2]))  # no month in the name
+    report = load(home)
+    records = load_timings.read(home.home)
+    assert [(r["feed"], r["file"], r["status"], r["rows"]) for r in records] == [
+        ("fk_utbetalningar", "fk_utbetalningar_202401.csv", "loaded", 3),
+        ("fk_utbetalningar", "fk_utbetalningar_2024.csv", "quarantined", 0),
+        ("region_vard", "region_vard_202401.csv", "quarantined", 0),
+    ]
+    loaded, misnamed, refused = (r["seconds"] for r in records)
+    assert set(loaded) == {"hash", "read", "rules", "gx", "insert", "ledger", "move", "other", "total"}
+    assert set(misnamed) == {"hash", "ledger", "move", "other", "total"}  # refused for its name: never read
+    assert set(refused) == {"hash", "read", "rules", "ledger", "move", "other", "total"}  # refused by a rule
+    for seconds in (loaded, misnamed, refused):
+        assert all(s >= 0 for s in seconds.values())
+        # the stages are laps of one clock: together they are the file's total
+        assert sum(s for stage, s in seconds.items() if stage != "total") == pytest.approx(seconds["total"], abs=1e-4)
+    # the outcome carries the same figures; the log quotes no value of a file
+    assert [o.seconds for o in sorted(report.outcomes, key=lambda o: o.load_id)] == [loaded, misnamed, refused]
+    assert pid(1) not in load_timings.log_path(home.home).read_text(encoding="utf-8")
+
+    # a second run appends, and the breakdown sums its stages over all files
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202402.csv", GOOD_FK.replace("2024-01", "2024-02"))
+    load(home)
+    records = load_timings.read(home.home)
+    assert len(records) == 4
+    breakdown = load_timings.breakdown(records)
+    assert breakdown["files"] == 4
+    assert breakdown["stages"]["insert"]["total_seconds"] == pytest.approx(
+        sum(r["seconds"].get("insert", 0) for r in records), abs=1e-3)
+    assert breakdown["stages"]["total"]["share"] == 1.0
