@@ -344,8 +344,7 @@ def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: 
     target = _place(paths.archive, feed.name, archived_name(load_id, common["file_name"]))
     columns = ", ".join(ident(c) for c in feed.column_names)
     select_staged = f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
-    with transaction(con):
-        ledger.ensure_feed_table(con, feed)
+    with transaction(con):  # raw.<feed> is made or grown by ledger.ensure_schema as the load begins
         if checker is con:
             con.execute(f"INSERT INTO {feed.raw_table} (load_id, source_line, {columns}) {select_staged}")
         else:

@@ -134,9 +134,9 @@ def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date | None
         text = f"NULLIF(TRIM({ident(c.name)}), '')" if c.name in present else "NULL::VARCHAR"
         selects.append(f"{text} AS {ident(c.name + '__text')}")
     typed = ", ".join(f"{parse_expression(c, ident(c.name + '__text'))} AS {ident(c.name)}" for c in feed.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS "
-                f"SELECT *, {typed} FROM (SELECT {', '.join(selects)} FROM {source})")
-    rows = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0]
+    # CREATE … AS answers with the rows it wrote: no count of its own
+    rows = con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS "
+                       f"SELECT *, {typed} FROM (SELECT {', '.join(selects)} FROM {source})").fetchone()[0]
     # A monthly feed with no rows is a month in which nobody got anything (a small population,
     # a quiet season): a delivery, whose volume the gate's completeness level judges. A register
     # snapshot is the whole register of a förbund: empty, it would wipe the register out.
@@ -151,12 +151,12 @@ def _read_csv_with_lines(con, path: Path, names: list[str], physical_lines: int)
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     # Insertion order is kept, so rowid + 2 is the line (header = line 1) once we know
     # no line was skipped: every physical line must become exactly one row.
-    con.execute(
+    rows = con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {STAGED}_file AS
         SELECT * FROM read_csv({literal(str(path))}, delim=';', header=true, columns={columns},
             auto_detect=false, quote='"', escape='"', strict_mode=true, null_padding=false,
             store_rejects=true)"""
-    )
+    ).fetchone()[0]
     # DuckDB reports a short line once per missing field: keep the first per line.
     per_line = """SELECT line, error_type, arg_min(column_name, column_idx) AS column_name,
                          arg_min(error_message, column_idx) AS error_message
@@ -167,7 +167,6 @@ def _read_csv_with_lines(con, path: Path, names: list[str], physical_lines: int)
     if rejects:
         total = con.execute(f"SELECT count(*) FROM ({per_line})").fetchone()[0]
         raise FileRefused([_reject_violation(*r) for r in rejects], total)
-    rows = con.execute(f"SELECT count(*) FROM {STAGED}_file").fetchone()[0]
     if rows + 1 != physical_lines:
         raise FileRefused([_find_line_break_problem(path)])
     return f"(SELECT rowid + 2 AS __line, * FROM {STAGED}_file)"
