@@ -5,6 +5,10 @@ Every stage runs as its own process tree (the `utfall` command an operator would
 measured as wall time and peak memory: the largest sum of RSS over the tree, sampled every
 20 ms. A stage that takes under a minute is repeated (median of three, each on a fresh copy
 where it writes). Targets (issue 6) are judged at national scale only.
+
+`breakdown` (JSON key and .md section) says where a stage's time goes, one entry per stage
+that has one, gathered from the stage's own run: for the load, the seconds per stage of each
+file that the loader itself logs (utfall.ingest.load_timings) in the median run.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import duckdb
 import psutil
 
 from utfall.dq.scope import MONTHLY_FEEDS
+from utfall.ingest import load_timings
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -113,16 +118,22 @@ def measure(args: list[str], env: dict[str, str], log: Path) -> tuple[float, flo
 
 
 def stage(name: str, args: list[str], env: dict[str, str], log: Path,
-          prepare: Callable[[], None] | None = None, repeat: bool = True) -> Stage:
-    """Measure a stage; under a minute, repeat it (after `prepare`) and keep the median."""
+          prepare: Callable[[], None] | None = None, repeat: bool = True,
+          after: Callable[[float], None] | None = None) -> Stage:
+    """Measure a stage; under a minute, repeat it (after `prepare`) and keep the median.
+    `after` gets each run's wall time, before the next run's `prepare` clears what it left."""
     if prepare:
         prepare()
     wall, peak = measure(args, env, log)
+    if after:
+        after(wall)
     runs, peaks = [wall], [peak]
     while repeat and wall < REPEAT_UNDER_SECONDS and len(runs) < REPEATS:
         if prepare:
             prepare()
         w, p = measure(args, env, log)
+        if after:
+            after(w)
         runs.append(w)
         peaks.append(p)
     result = Stage(name, " ".join(Path(a).name if a.startswith("/") else a for a in args),
@@ -194,10 +205,15 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     floor = stage("read_csv floor (DuckDB reads every file once)",
                   [PYTHON, "-m", "bench.read_floor", str(deliveries), str(work / "floor.duckdb")], env, log)
     stages.append(floor)
+    load_runs: list[dict] = []
     load = stage("utfall load (everything)", [UTFALL, "load"], env, log,
-                 prepare=lambda: fresh_home(home, deliveries))
+                 prepare=lambda: fresh_home(home, deliveries),
+                 after=lambda wall: load_runs.append(load_breakdown(home, wall)))
     load.note = f"{load.wall_seconds / floor.wall_seconds:.1f}× the read_csv floor"
     stages.append(load)
+    # the run whose wall time is the median: its files' stages explain the figure reported
+    partial.setdefault("breakdown", {})["load"] = min(
+        load_runs, key=lambda b: abs(b["wall_seconds"] - load.wall_seconds)) | {"floor_seconds": floor.wall_seconds}
     loaded = work / "loaded"
     snapshot(home, loaded)
     build = stage("utfall build (full)", [UTFALL, "build"], env, log, prepare=lambda: snapshot(loaded, home))
@@ -272,6 +288,7 @@ def _result(scale: Scale, partial: dict) -> dict:
         "stages": [asdict(s) for s in partial["stages"]],
         "queries": partial.get("queries", []),
         "summary": partial.get("summary", {}),
+        "breakdown": partial.get("breakdown", {}),
     }
     if "failed" in partial:
         result["failed"] = partial["failed"]
@@ -279,6 +296,56 @@ def _result(scale: Scale, partial: dict) -> dict:
     result["targets"] = (judge(result["summary"]) if scale.name == "national" and complete
                          else "judged at national scale only" if complete else "not judged: the run failed")
     return result
+
+
+# --- where the time goes ----------------------------------------------------------------
+
+def load_breakdown(home: Path, wall_seconds: float) -> dict:
+    """The loader's own timings of one `utfall load` (utfall.ingest.load_timings): per stage
+    over all files, and what the process spent outside any file (start-up, imports, listing)."""
+    records = load_timings.read(home)
+    out = load_timings.breakdown(records)
+    in_files = sum(r["seconds"].get("total", 0.0) for r in records)
+    out["wall_seconds"] = round(wall_seconds, 3)
+    out["outside_files_seconds"] = round(wall_seconds - in_files, 3)
+    by_feed: dict[str, list[float]] = {}
+    for r in records:
+        by_feed.setdefault(r["feed"] or "(none)", []).append(r["seconds"].get("total", 0.0))
+    out["per_feed"] = {feed: {"files": len(t), "total_seconds": round(sum(t), 3),
+                              "median_ms": round(statistics.median(t) * 1000, 2)} for feed, t in sorted(by_feed.items())}
+    return out
+
+
+def load_breakdown_markdown(b: dict) -> list[str]:
+    floor = b.get("floor_seconds")
+    lines = [f"Load, per stage of each file as the loader times it ({b['files']} files, the run of "
+             f"{b['wall_seconds']:.1f} s; {b['outside_files_seconds']:.1f} s of it outside any file: start-up, "
+             "imports, listing the inbox):", "",
+             "| stage | total | share of the files' time | median per file | max per file |",
+             "|---|---:|---:|---:|---:|"]
+    for stage, t in b["stages"].items():
+        lines.append(f"| {stage} | {t['total_seconds']:.2f} s | {t['share']:.0%} | {t['median_ms']:.1f} ms | "
+                     f"{t['max_ms']:.1f} ms |")
+    if floor:
+        lines += ["", f"The read_csv floor for the same files: {floor:.1f} s "
+                      f"({floor / b['files'] * 1000:.1f} ms per file on average)."]
+    lines += ["", "| feed | files | total | median per file |", "|---|---:|---:|---:|"]
+    lines += [f"| {feed} | {t['files']} | {t['total_seconds']:.2f} s | {t['median_ms']:.1f} ms |"
+              for feed, t in b["per_feed"].items()]
+    return lines
+
+
+# Each breakdown's section in the .md; one without a renderer here is shown as its JSON.
+BREAKDOWN_MARKDOWN: dict[str, Callable[[dict], list[str]]] = {"load": load_breakdown_markdown}
+
+
+def breakdown_markdown(breakdown: dict) -> list[str]:
+    lines: list[str] = []
+    for name, section in breakdown.items():
+        lines += ["", f"## Breakdown: {name}", ""]
+        render = BREAKDOWN_MARKDOWN.get(name)
+        lines += render(section) if render else ["```json", json.dumps(section, indent=2, ensure_ascii=False), "```"]
+    return lines
 
 
 # --- the analysts' headline queries -------------------------------------------------------
@@ -419,6 +486,7 @@ def markdown(result: dict) -> str:
     if isinstance(result["targets"], dict):
         lines += ["", "| target | met |", "|---|---|"]
         lines += [f"| {k} | {'yes' if ok else '**no**'} |" for k, ok in result["targets"].items()]
+    lines += breakdown_markdown(result.get("breakdown") or {})
     return "\n".join(lines) + "\n"
 
 

@@ -5,10 +5,11 @@ row, and the headline queries of docs/analysts.md must run on the analysts' file
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from bench.pandas_peer import outcomes_12m
 from bench.read_floor import read_everything
-from bench.run import headline_queries, judge
+from bench.run import breakdown_markdown, headline_queries, judge, load_breakdown
 from tests.conftest import GATE_YEAR, REPO, query
 
 
@@ -46,3 +47,23 @@ def test_targets_are_judged_against_the_issue():
     assert judge({**summary, "report_pages_by_insatser": {"1": 9, "2": 17}})["PDF with two insatser 12–16 pages"] is False
     assert judge({**summary, "report_pages_by_insatser": {"2": 16}})["PDF with two insatser 12–16 pages"] is True
     assert "PDF with two insatser 12–16 pages" not in judge({**summary, "report_pages_by_insatser": {"1": 9}})
+
+
+def test_load_breakdown_comes_from_the_loaders_own_timings(clean_home):
+    """The bench's load breakdown sums what the loader logged of the real load: every file of
+    the ledger once, each stage over all files, the wall time not spent in any file apart."""
+    files = query(clean_home, "SELECT count(*) FROM raw.loads")[0][0]
+    per_feed = dict(query(clean_home, "SELECT feed, count(*) FROM raw.loads GROUP BY feed"))
+    breakdown = load_breakdown(clean_home.home, wall_seconds=1000.0)
+    assert breakdown["files"] == files and files > 30
+    assert {feed: b["files"] for feed, b in breakdown["per_feed"].items()} == per_feed
+    stages = breakdown["stages"]
+    in_files = stages["total"]["total_seconds"]
+    assert sum(t["total_seconds"] for s, t in stages.items() if s != "total") == pytest.approx(in_files, abs=0.02)
+    assert breakdown["outside_files_seconds"] == pytest.approx(1000.0 - in_files, abs=0.01)
+    assert stages["read"]["total_seconds"] > 0 and stages["insert"]["total_seconds"] > 0
+    text = "\n".join(breakdown_markdown({"load": breakdown | {"floor_seconds": 2.0}}))
+    assert "## Breakdown: load" in text and f"({files} files, the run of 1000.0 s;" in text
+    assert "| read |" in text and "| fk_utbetalningar |" in text
+    # a breakdown another stage adds without a renderer here is still shown, as its JSON
+    assert '"nodes": 3' in "\n".join(breakdown_markdown({"build": {"nodes": 3}}))

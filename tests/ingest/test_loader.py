@@ -4,7 +4,9 @@ Every test runs on both warehouses: the DuckDB file and a PostgreSQL database (i
 
 from __future__ import annotations
 
+import json
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -407,3 +409,132 @@ def test_gx_suite_on_its_own_names_the_failing_line_and_column(home):
     assert [(v.rule, v.line, v.column) for v in violations] == [
         ("gx:expect_column_values_to_be_between", 5, "dagar")
     ]
+
+
+FK_KEY = "person_id, manad, formankod"
+
+
+@pytest.mark.parametrize("bad_row, gx_finds, sql_finds", [
+    # each kind of expectation the suites hold, broken on line 5 (header = line 1): the SQL rule
+    # its meta.rule maps to (SUITE_RULES_CHECKED_IN_SQL) refuses the same line and column
+    (f";2024-01;SJP;100;10;1000;0", [("expect_column_values_to_not_be_null", 5, "person_id")],
+     [("required", 5, "person_id")]),
+    (f"{pid(4)};2024-01;XXX;100;10;1000;0", [("expect_column_values_to_be_in_set", 5, "formankod")],
+     [("code_list", 5, "formankod")]),
+    ("ABC;2024-01;SJP;100;10;1000;0", [("expect_column_values_to_match_regex", 5, "person_id")],
+     [("format", 5, "person_id")]),
+    (f"{pid(4)};2024-01;SJP;100;40;1000;0", [("expect_column_values_to_be_between", 5, "dagar")],
+     [("range", 5, "dagar")]),
+    (f"{pid(4)};2024-01;SJP;100;10;-5;0", [("expect_column_values_to_be_between", 5, "belopp_sek")],
+     [("negative_amount", 5, "belopp_sek")]),
+    # GX lists both rows of a doubled key, the SQL rule the later one
+    (FK_ROWS[0], [("expect_compound_columns_to_be_unique", 2, FK_KEY), ("expect_compound_columns_to_be_unique", 5, FK_KEY)],
+     [("duplicate_key", 5, FK_KEY)]),
+])
+def test_what_the_gx_suite_finds_the_sql_rules_find_on_the_same_line(tmp_path, bad_row, gx_finds, sql_finds):
+    """Why the loader leaves these expectations out of GX: the SQL rules already refuse them."""
+    from datetime import date
+
+    from utfall.ingest.delivery_names import identify
+    from utfall.ingest.gx_check import validate_staged
+    from utfall.ingest.validation import check_rules, stage
+
+    path = tmp_path / "fk_utbetalningar" / "fk_utbetalningar_202401.csv"
+    path.parent.mkdir()
+    path.write_text(fk(*FK_ROWS, bad_row), encoding="utf-8")
+    delivery = identify(path, "fk_utbetalningar", date(2024, 6, 1))
+    con = duckdb.connect()
+    stage(con, delivery)
+    gx_violations, _ = validate_staged(con, FEEDS["fk_utbetalningar"])
+    assert [(v.rule.removeprefix("gx:"), v.line, v.column) for v in gx_violations] == gx_finds
+    sql_violations, _ = check_rules(con, delivery, date(2024, 6, 1))
+    assert [(v.rule, v.line, v.column) for v in sql_violations] == sql_finds
+
+
+def test_every_derived_expectation_is_checked_by_a_sql_rule_so_the_load_runs_no_gx(home):
+    """Today's contracts derive nothing GX alone checks: a load neither imports GX nor copies
+    rows into pandas (the cost that was over half of every file's load)."""
+    from utfall.ingest.gx_check import uncovered_expectations
+
+    assert {feed: uncovered_expectations(FEEDS[feed]) for feed in FEEDS} == {feed: [] for feed in FEEDS}
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    script = ("import sys; from datetime import date; from pathlib import Path; from utfall.db.config import Paths; "
+              "from utfall.ingest.loader import load; "
+              f"r = load(Paths(Path({str(home.home)!r}), {home.warehouse_dsn!r}), today=date(2024, 6, 1)); "
+              "print([o.status for o in r.outcomes], 'great_expectations' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([str(VENV_BIN / "python"), "-c", script], env=cli_env(home), capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "['loaded'] False False"
+
+
+def test_an_expectation_no_sql_rule_checks_is_run_by_gx_at_load(home, monkeypatch):
+    """An expectation under a rule of its own (here: at most 20 days, stricter than the
+    contract's 0–31) is GX's alone: the loader runs it, and it refuses the file by line and column."""
+    from utfall.ingest import derive, gx_check
+
+    suite = derive.delivery_suite(FEEDS["fk_utbetalningar"])
+    suite["expectations"].append({"type": "expect_column_values_to_be_between",
+                                  "kwargs": {"column": "dagar", "max_value": 20}, "meta": {"rule": "short_months"}})
+    suite_file = home.home / "suites" / "fk_utbetalningar.json"
+    suite_file.parent.mkdir(parents=True)
+    suite_file.write_text(json.dumps(suite), encoding="utf-8")
+    monkeypatch.setattr(derive, "suite_path", lambda feed: suite_file if feed.name == "fk_utbetalningar"
+                        else derive.expectations_dir() / "deliveries" / f"{feed.name}.json")
+    assert [e["meta"]["rule"] for e in gx_check.uncovered_expectations(FEEDS["fk_utbetalningar"])] == ["short_months"]
+    # the GX-only check reads one column, not the file
+    assert gx_check._columns_read(FEEDS["fk_utbetalningar"], gx_check.uncovered_expectations(
+        FEEDS["fk_utbetalningar"])) == ["dagar"]
+
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv",
+            fk(f"{pid(1)};2024-01;SJP;100;20;20000;6000", f"{pid(2)};2024-01;AKS;50;12;5000,50;"))
+    # line 3: 25 days, within the contract, beyond the GX-only expectation
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202402.csv",
+            fk(f"{pid(1)};2024-02;SJP;100;20;20000;6000", f"{pid(2)};2024-02;AKS;50;25;5000,50;"))
+    report = load(home, today=date(2024, 6, 1))
+    assert [(o.file_name, o.status) for o in report.outcomes] == [
+        ("fk_utbetalningar_202401.csv", "loaded"), ("fk_utbetalningar_202402.csv", "quarantined")]
+    [refused] = report.quarantined
+    assert [(v.rule, v.line, v.column) for v in refused.violations] == [
+        ("gx:expect_column_values_to_be_between", 3, "dagar")]
+    assert refused.seconds["gx"] > 0
+
+
+def test_each_file_s_stages_are_timed_in_the_load_timings_log(home):
+    """The loader's own breakdown (what `make bench` reads): one JSON line per file handled, with
+    its seconds per stage; a refused file skips the stages after its refusal. Names and times only."""
+    from utfall.ingest import load_timings
+
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)
+    # line 3: days 40, beyond the contract's 0–31
+    deliver(home, "region_vard", "region_vard_202401.csv",
+            f"person_id;manad;oppenvardsbesok;slutenvardsdagar\n{pid(1)};2024-01;2;0\n{pid(2)};2024-01;0;40\n")
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_2024.csv", fk(*FK_ROWS[:2]))  # no month in the name
+    report = load(home)
+    records = load_timings.read(home.home)
+    assert [(r["feed"], r["file"], r["status"], r["rows"]) for r in records] == [
+        ("fk_utbetalningar", "fk_utbetalningar_202401.csv", "loaded", 3),
+        ("fk_utbetalningar", "fk_utbetalningar_2024.csv", "quarantined", 0),
+        ("region_vard", "region_vard_202401.csv", "quarantined", 0),
+    ]
+    loaded, misnamed, refused = (r["seconds"] for r in records)
+    assert set(loaded) == {"hash", "read", "rules", "gx", "insert", "ledger", "move", "other", "total"}
+    assert set(misnamed) == {"hash", "ledger", "move", "other", "total"}  # refused for its name: never read
+    assert set(refused) == {"hash", "read", "rules", "ledger", "move", "other", "total"}  # refused by a rule
+    for seconds in (loaded, misnamed, refused):
+        assert all(s >= 0 for s in seconds.values())
+        # the stages are laps of one clock: together they are the file's total
+        assert sum(s for stage, s in seconds.items() if stage != "total") == pytest.approx(seconds["total"], abs=1e-4)
+    # the outcome carries the same figures; the log quotes no value of a file
+    assert [o.seconds for o in sorted(report.outcomes, key=lambda o: o.load_id)] == [loaded, misnamed, refused]
+    assert pid(1) not in load_timings.log_path(home.home).read_text(encoding="utf-8")
+
+    # a second run appends, and the breakdown sums its stages over all files
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202402.csv", GOOD_FK.replace("2024-01", "2024-02"))
+    load(home)
+    records = load_timings.read(home.home)
+    assert len(records) == 4
+    breakdown = load_timings.breakdown(records)
+    assert breakdown["files"] == 4
+    assert breakdown["stages"]["insert"]["total_seconds"] == pytest.approx(
+        sum(r["seconds"].get("insert", 0) for r in records), abs=1e-3)
+    assert breakdown["stages"]["total"]["share"] == 1.0

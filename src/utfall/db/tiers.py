@@ -48,6 +48,7 @@ LAYOUT: dict[str, Tier] = {
     "quarantine": ENGINEERS,
     "dq": ENGINEERS,
     "dbt": ENGINEERS,
+    "logs": ENGINEERS,  # the loader's timings (file names and seconds)
     "published": ANALYSTS,
     "outbox": REPORTERS,
 }

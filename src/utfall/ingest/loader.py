@@ -29,6 +29,7 @@ raw with COPY inside the same transaction as the ledger row.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import logging
@@ -45,12 +46,14 @@ from pathlib import Path
 import duckdb
 
 from utfall.db import connection
-from utfall.ingest import ledger, pii
+from utfall.ingest import ledger, load_timings, pii
 
 from utfall.db import tiers
 from utfall.db.config import Paths
 from utfall.ingest.contracts import FEEDS
 from utfall.ingest.delivery_names import Delivery, DeliveryNameError, identify
+from utfall.ingest.gx_check import validate_uncovered
+from utfall.ingest.load_timings import Laps
 from utfall.ingest.places import inside, readable_name, stored_name
 from utfall.db.sql import ident
 from utfall.db.transactions import transaction
@@ -78,6 +81,7 @@ class FileOutcome:
     recovered: bool = False  # an interrupted earlier run had committed it; this run only moved it (rows_loaded 0)
     violations: tuple[Violation, ...] = ()  # a refused file's, the first MAX_LISTED_VIOLATIONS (for alerts)
     violations_total: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage of its load (load_timings.STAGES)
 
 
 @dataclass
@@ -183,18 +187,22 @@ def load(
         for folder, path in files:
             if not os.path.lexists(path):
                 continue  # gone since it was listed (taken back by whoever put it there)
+            laps = Laps()
             try:
-                outcome = load_file(con, checker, paths, folder, path, today, on_progress)
+                outcome = load_file(con, checker, paths, folder, path, today, on_progress, laps)
             except MoveFailed as e:
                 _unhandled(report, [str(e)])
                 continue
             except Exception as e:  # noqa: BLE001 - one file's failure must not block the inbox
                 try:
-                    outcome = _refuse_unreadable(con, paths, folder, path, e)
+                    outcome = _refuse_unreadable(con, paths, folder, path, e, laps)
                 except Exception as again:  # noqa: BLE001
                     _unhandled(report, [f"{readable_name(path.name)}: could not be handled ({type(e).__name__}) "
                                         f"nor quarantined ({type(again).__name__}); left in the inbox"])
                     continue
+            laps.lap("other")
+            outcome = dataclasses.replace(outcome, seconds=laps.rounded())
+            _log_timings(paths, outcome)
             report.outcomes.append(outcome)
             if on_file:
                 on_file(path, outcome)
@@ -203,6 +211,11 @@ def load(
             checker.close()
         con.close()
     return report
+
+
+def _log_timings(paths: Paths, o: FileOutcome) -> None:
+    load_timings.append(paths.home, [{"load_id": o.load_id, "feed": o.feed, "file": o.file_name, "status": o.status,
+                                      "rows": o.rows_loaded, "seconds": o.seconds}])
 
 
 def _unhandled(report: LoadReport, problems: list[str]) -> None:
@@ -246,25 +259,27 @@ def _watch_progress(con, path: Path, on_progress: ProgressCallback | None, start
 
 
 def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str | None, path: Path, today: date,
-              on_progress: ProgressCallback | None = None) -> FileOutcome:
+              on_progress: ProgressCallback | None = None, laps: Laps | None = None) -> FileOutcome:
     """One file: `con` holds raw and the ledger; `checker`, a DuckDB connection (on the DuckDB
-    warehouse `con` itself), reads and checks the file.
+    warehouse `con` itself), reads and checks the file; `laps` times its stages.
 
     A personnummer in the folder or file name is redacted in everything stored or shown,
     the file's own name in archive and quarantine included (its bytes are kept as delivered)."""
     folder = pii.redact(folder)
+    laps = laps or Laps()
     kind = _not_regular(path)
     if kind:
         return _refuse_unopened(con, paths, folder, path, "not_regular_file",
-                                f"{kind}, not a regular file: quarantined unopened, nothing of it was read")
+                                f"{kind}, not a regular file: quarantined unopened, nothing of it was read", laps)
     name = pii.redact(readable_name(path.name))
     sha = sha256_of(path)
     seen = con.execute(
         "SELECT load_id, file_name, status, stored_path, refused_for_place, rows_in_file, feed FROM raw.loads "
         "WHERE sha256 = ? ORDER BY load_id", [sha]
     ).fetchall()
+    laps.lap("hash")
     if seen and _interrupted_before_move(seen[-1], folder, name):
-        return _finish_interrupted(con, path, seen[-1][0])
+        return _finish_interrupted(con, path, seen[-1][0], laps)
     # Identity is the bytes and the place: a file refused for its folder or name may come again
     # from the right place; one loaded, or refused for its content, is a duplicate wherever it lies.
     # An empty month is its header alone, the same bytes for every month of its feed: only the
@@ -282,7 +297,9 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
         target = _place(paths.archive, folder, archived_name(load_id, name))
         _commit_record(con, status="duplicate", rows_in_file=None, rows_loaded=0, reason=reason,
                        stored_path=str(target), **common)
+        laps.lap("ledger")
         _move(path, target)
+        laps.lap("move")
         log.info("%s: duplicate of load %s, nothing loaded", name, first_id)
         return FileOutcome(folder, name, "duplicate", load_id, None, 0, reason, target)
     try:
@@ -290,27 +307,30 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
             raise DeliveryNameError("unknown_feed", "file lies directly in the inbox, not in a feed folder")
         delivery = identify(path, folder, today)
     except DeliveryNameError as e:
-        return _quarantine(con, paths, folder, path, common, None, [Violation(e.rule, str(e))], 1, None)
+        return _quarantine(con, paths, folder, path, common, None, [Violation(e.rule, str(e))], 1, None, laps)
     common.update(period=delivery.period, forbund_id=delivery.forbund_id)
     rows: int | None = None
     try:
         with _watch_progress(checker, path, on_progress, 0.0, 0.5):
             rows = stage(checker, delivery, today)
+        laps.lap("read")
         violations, total = check_rules(checker, delivery, today, MAX_LISTED_VIOLATIONS)
+        laps.lap("rules")
         if on_progress:
             on_progress(path, 0.6)
         if not violations:
-            from utfall.ingest.gx_check import validate_staged  # GX imports slowly; only when a file gets this far
-
-            violations, total = validate_staged(checker, delivery.feed, MAX_LISTED_VIOLATIONS)
+            # only what the SQL rules do not check (today nothing: then GX is not even imported)
+            violations, total = validate_uncovered(checker, delivery.feed, MAX_LISTED_VIOLATIONS)
+            laps.lap("gx")
         if violations:
-            return _quarantine(con, paths, folder, path, common, delivery, violations, total, rows)
+            return _quarantine(con, paths, folder, path, common, delivery, violations, total, rows, laps)
         if on_progress:
             on_progress(path, 0.8)
         with _watch_progress(checker, path, on_progress, 0.8, 1.0):
-            return _insert(con, checker, paths, delivery, common, rows)
+            return _insert(con, checker, paths, delivery, common, rows, laps)
     except FileRefused as e:
-        return _quarantine(con, paths, folder, path, common, delivery, e.violations, e.total, rows)
+        laps.lap("read")  # only reading refuses a file by raising
+        return _quarantine(con, paths, folder, path, common, delivery, e.violations, e.total, rows, laps)
     finally:
         checker.execute(f"DROP TABLE IF EXISTS {STAGED}")
 
@@ -318,14 +338,13 @@ def load_file(con, checker: duckdb.DuckDBPyConnection, paths: Paths, folder: str
 COPY_BATCH_ROWS = 50_000
 
 
-def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: int) -> FileOutcome:
+def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: int, laps: Laps) -> FileOutcome:
     feed = delivery.feed
     load_id = common["load_id"]
     target = _place(paths.archive, feed.name, archived_name(load_id, common["file_name"]))
     columns = ", ".join(ident(c) for c in feed.column_names)
     select_staged = f"SELECT {load_id}, __line, {columns} FROM {STAGED}"
-    with transaction(con):
-        ledger.ensure_feed_table(con, feed)
+    with transaction(con):  # raw.<feed> is made or grown by ledger.ensure_schema as the load begins
         if checker is con:
             con.execute(f"INSERT INTO {feed.raw_table} (load_id, source_line, {columns}) {select_staged}")
         else:
@@ -333,10 +352,13 @@ def _insert(con, checker, paths: Paths, delivery: Delivery, common: dict, rows: 
             con.copy_rows(feed.raw_table, ["load_id", "source_line", *map(ident, feed.column_names)],
                           iter(lambda: staged.fetchmany(COPY_BATCH_ROWS), []))
         loaded = con.execute(f"SELECT count(*) FROM {feed.raw_table} WHERE load_id = ?", [load_id]).fetchone()[0]
+        laps.lap("insert")
         status, reason, superseded_by = _supersede(con, delivery, load_id)
         ledger.record(con, status=status, rows_in_file=rows, rows_loaded=loaded, reason=reason,
                       superseded_by=superseded_by, stored_path=str(target), loaded_at=ledger.utc_now(), **common)
+    laps.lap("ledger")  # the commit included
     _move(delivery.path, target)
+    laps.lap("move")
     log.info("%s: %s rows loaded into %s (load %s)%s", common["file_name"], loaded, feed.raw_table, load_id,
              f"; {reason}" if reason else "")
     return FileOutcome(feed.name, common["file_name"], status, load_id, rows, loaded, reason, target)
@@ -371,7 +393,7 @@ def _supersede(con, delivery: Delivery, load_id: int) -> tuple[str, str | None, 
 
 
 def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict, delivery: Delivery | None,
-                violations: list[Violation], total: int, rows: int | None) -> FileOutcome:
+                violations: list[Violation], total: int, rows: int | None, laps: Laps) -> FileOutcome:
     target = _place(paths.quarantine, folder, stored_name(common["file_name"]))
     reason_path = target.with_name(target.name + ".reason.txt")
     rules = sorted({v.rule for v in violations})
@@ -383,7 +405,9 @@ def _quarantine(con, paths: Paths, folder: str | None, path: Path, common: dict,
                    refused_for_place=delivery is None
                    or not any(v.rule in REFUSED_WHEREVER_IT_LIES for v in violations),
                    stored_path=str(target), **common)
+    laps.lap("ledger")  # the reason file included
     _move(path, target)
+    laps.lap("move")
     log.error(
         "%s QUARANTINED: %s; reason in %s\n%s", common["file_name"], summary, reason_path,
         readable_name("\n".join("  " + v.describe() for v in violations[:10])),
@@ -403,21 +427,24 @@ def _not_regular(path: Path) -> str | None:
     return next((kind for test, kind in kinds if test(mode)), "an unknown kind of entry")
 
 
-def _refuse_unopened(con, paths: Paths, folder: str | None, path: Path, rule: str, message: str) -> FileOutcome:
+def _refuse_unopened(con, paths: Paths, folder: str | None, path: Path, rule: str, message: str,
+                     laps: Laps) -> FileOutcome:
     """Quarantine an entry without reading it (again): no hash, no size, nothing of its content."""
     common = dict(load_id=ledger.next_load_id(con), feed=folder if folder in FEEDS else None,
                   file_name=pii.redact(readable_name(path.name)), sha256=None, file_size=None)
-    return _quarantine(con, paths, folder, path, common, None, [Violation(rule, message)], 1, None)
+    return _quarantine(con, paths, folder, path, common, None, [Violation(rule, message)], 1, None, laps)
 
 
-def _refuse_unreadable(con, paths: Paths, folder: str | None, path: Path, error: Exception) -> FileOutcome:
+def _refuse_unreadable(con, paths: Paths, folder: str | None, path: Path, error: Exception,
+                       laps: Laps) -> FileOutcome:
     """Any other failure while handling one file: quarantined, naming the exception's class only
     (its message may quote the file)."""
     # a failed transaction was rolled back where it began (_insert, _commit_record)
     log.error("%s could not be handled (%s); quarantining it", pii.redact(readable_name(path.name)),
               type(error).__name__)
     return _refuse_unopened(con, paths, folder, path, "unreadable",
-                            f"the file could not be read or checked ({type(error).__name__}); nothing was loaded")
+                            f"the file could not be read or checked ({type(error).__name__}); nothing was loaded",
+                            laps)
 
 
 def _reason_text(folder: str | None, common: dict, violations: list[Violation], total: int) -> str:
@@ -463,12 +490,13 @@ def _stored_folder(stored: Path) -> str:
     return stored.parent.name
 
 
-def _finish_interrupted(con, path: Path, load_id: int) -> FileOutcome:
+def _finish_interrupted(con, path: Path, load_id: int, laps: Laps) -> FileOutcome:
     feed, status, rows_in, rows_loaded, stored = con.execute(
         "SELECT feed, status, rows_in_file, rows_loaded, stored_path FROM raw.loads WHERE load_id = ?",
         [load_id],
     ).fetchone()
     _move(path, Path(stored))
+    laps.lap("move")
     name = pii.redact(readable_name(path.name))
     # What this run did is the move only: the rows (if any) were written by the interrupted run.
     reason = (f"finished interrupted load {load_id}: it was committed as {status} ({rows_loaded} rows) before "

@@ -134,9 +134,9 @@ def stage(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date | None
         text = f"NULLIF(TRIM({ident(c.name)}), '')" if c.name in present else "NULL::VARCHAR"
         selects.append(f"{text} AS {ident(c.name + '__text')}")
     typed = ", ".join(f"{parse_expression(c, ident(c.name + '__text'))} AS {ident(c.name)}" for c in feed.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS "
-                f"SELECT *, {typed} FROM (SELECT {', '.join(selects)} FROM {source})")
-    rows = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0]
+    # CREATE … AS answers with the rows it wrote: no count of its own
+    rows = con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS "
+                       f"SELECT *, {typed} FROM (SELECT {', '.join(selects)} FROM {source})").fetchone()[0]
     # A monthly feed with no rows is a month in which nobody got anything (a small population,
     # a quiet season): a delivery, whose volume the gate's completeness level judges. A register
     # snapshot is the whole register of a förbund: empty, it would wipe the register out.
@@ -151,12 +151,12 @@ def _read_csv_with_lines(con, path: Path, names: list[str], physical_lines: int)
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     # Insertion order is kept, so rowid + 2 is the line (header = line 1) once we know
     # no line was skipped: every physical line must become exactly one row.
-    con.execute(
+    rows = con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {STAGED}_file AS
         SELECT * FROM read_csv({literal(str(path))}, delim=';', header=true, columns={columns},
             auto_detect=false, quote='"', escape='"', strict_mode=true, null_padding=false,
             store_rejects=true)"""
-    )
+    ).fetchone()[0]
     # DuckDB reports a short line once per missing field: keep the first per line.
     per_line = """SELECT line, error_type, arg_min(column_name, column_idx) AS column_name,
                          arg_min(error_message, column_idx) AS error_message
@@ -167,7 +167,6 @@ def _read_csv_with_lines(con, path: Path, names: list[str], physical_lines: int)
     if rejects:
         total = con.execute(f"SELECT count(*) FROM ({per_line})").fetchone()[0]
         raise FileRefused([_reject_violation(*r) for r in rejects], total)
-    rows = con.execute(f"SELECT count(*) FROM {STAGED}_file").fetchone()[0]
     if rows + 1 != physical_lines:
         raise FileRefused([_find_line_break_problem(path)])
     return f"(SELECT rowid + 2 AS __line, * FROM {STAGED}_file)"
@@ -247,16 +246,19 @@ TYPE_FORMATS = {
 # --- the rules -----------------------------------------------------------------------
 
 
-def rule_queries(delivery: Delivery, today: date) -> list[str]:
-    """One SELECT per rule, each yielding (line, column, rule, message) for offending rows."""
+def rules_query(delivery: Delivery, today: date, limit: int) -> str:
+    """Every rule in one statement, the staged rows read once for all row rules (and once more,
+    grouped, for the key): the first `limit` violations by line as (line, column, rule, message,
+    total violations). Each rule is a CASE yielding its violation or NULL, so a row's violations
+    are one list; ties on a line and rule keep the contract's column order."""
     feed = delivery.feed
-    out: list[str] = []
+    checks: list[str] = []
 
     def add(column: str | None, rule: str, condition: str, message_sql: str) -> None:
-        col = literal(column) if column else "NULL"
-        out.append(
-            f"SELECT __line AS line, {col} AS column_name, {literal(rule)} AS rule, {message_sql} AS message "
-            f"FROM {STAGED} WHERE {condition}"
+        col = literal(column) if column else "NULL::VARCHAR"
+        checks.append(
+            f"CASE WHEN {condition} THEN {{'column_name': {col}, 'rule': {literal(rule)}, "
+            f"'message': {message_sql}, 'position': {len(checks)}}} END"
         )
 
     def shown(text: str) -> str:
@@ -297,32 +299,69 @@ def rule_queries(delivery: Delivery, today: date) -> list[str]:
     for r in feed.row_rules:
         add(", ".join(r.columns), f"row_rule:{r.name}", f"({r.condition}) IS FALSE", literal(r.description))
     key = ", ".join(ident(k) for k in feed.key)
-    out.append(
-        f"""SELECT unnest(lines[2:]) AS line, {literal(', '.join(feed.key))} AS column_name,
-               'duplicate_key' AS rule, 'same key as line ' || lines[1] AS message
-        FROM (SELECT list(__line ORDER BY __line) AS lines FROM {STAGED} GROUP BY {key} HAVING count(*) > 1)"""
-    )
-    return out
+    return f"""
+        WITH per_row AS (
+            SELECT __line AS line, unnest(list_filter([{', '.join(checks)}], lambda v: v IS NOT NULL)) AS v
+            FROM {STAGED}
+        ), violations AS (
+            SELECT line, v.column_name, v.rule, v.message, v.position FROM per_row
+            UNION ALL
+            SELECT unnest(lines[2:]), {literal(', '.join(feed.key))}, 'duplicate_key',
+                   'same key as line ' || lines[1], {len(checks)}
+            FROM (SELECT list(__line ORDER BY __line) AS lines FROM {STAGED} GROUP BY {key} HAVING count(*) > 1)
+        )
+        SELECT line, column_name, rule, message, count(*) OVER () AS total
+        FROM violations ORDER BY line, rule, position LIMIT {limit}"""
+
+
+# The feed's GX delivery suite (utfall.ingest.derive.delivery_suite) is derived from the same
+# contract as the rules above: each expectation's `meta.rule` → the rule(s) here that judge the
+# same column and contract field, at least as strictly. The loader runs in GX only the
+# expectations not listed (utfall.ingest.gx_check.uncovered_expectations): each rule once.
+SUITE_RULES_CHECKED_IN_SQL: dict[str, tuple[str, ...]] = {
+    # unknown, missing or doubled columns (GX sees the staged rows, which hold every column)
+    "header": ("header",),
+    "required": ("required",),  # expect_column_values_to_not_be_null
+    # expect_column_values_to_be_in_set: here on the delivered text, so '050' is refused too
+    "code_list": ("code_list",),
+    # expect_column_values_to_match_regex: here the whole value must match, GX searches
+    "format": ("format",),
+    "range": ("range", "negative_amount"),  # expect_column_values_to_be_between: same value, same bounds
+    "duplicate_key": ("duplicate_key",),  # expect_(compound_)column(s)_values_to_be_unique
+}
+
+
+# A personnummer's shape holds at least ten digits (each at least one byte): shorter values
+# are let past the costly pattern.
+_PII_MIN_BYTES = 10
 
 
 def pii_candidates_query(feed: Feed) -> str:
     """Values shaped like a personnummer in any written form (pii.SQL_*_PATTERN): whole values
-    anywhere, and inside free text. `find_personal_numbers` decides which really are one."""
+    anywhere, and inside free text. `find_personal_numbers` decides which really are one.
+    All columns judged alike are unpivoted into one, so each pattern (large: every Unicode
+    digit) is compiled once per file, not once per column."""
+    free_text = [c.name for c in feed.columns if c.type == "text" and not c.effective_pattern]
     parts = []
-    for c in feed.columns:
-        text = ident(c.name + "__text")
-        if c.type == "text" and not c.effective_pattern:
-            shape = f"regexp_matches({text}, {literal(pii.SQL_EMBEDDED_PATTERN)})"
-        else:
-            shape = f"regexp_full_match({text}, {literal(pii.SQL_WHOLE_VALUE_PATTERN)})"
-        parts.append(f"SELECT __line, {literal(c.name)} AS column_name, {text} AS candidate "
-                     f"FROM {STAGED} WHERE {shape}")
+    for names, test in ((
+        [c for c in feed.column_names if c not in free_text],
+        f"regexp_full_match(candidate, {literal(pii.SQL_WHOLE_VALUE_PATTERN)})",
+    ), (free_text, f"regexp_matches(candidate, {literal(pii.SQL_EMBEDDED_PATTERN)})")):
+        if not names:
+            continue
+        texts = ", ".join(f"{ident(n + '__text')} AS {ident(n)}" for n in names)
+        parts.append(f"SELECT __line, column_name, candidate FROM (UNPIVOT (SELECT __line, {texts} FROM {STAGED}) "
+                     f"ON {', '.join(ident(n) for n in names)} INTO NAME column_name VALUE candidate) "
+                     f"WHERE strlen(candidate) >= {_PII_MIN_BYTES} AND {test}")
     return " UNION ALL ".join(parts)
 
 
 def find_personal_numbers(con: duckdb.DuckDBPyConnection, feed: Feed, today: date) -> list[Violation]:
     found = []
-    for line, column, candidate in con.execute(pii_candidates_query(feed) + " ORDER BY 1").fetchall():
+    order = ", ".join(literal(n) for n in feed.column_names)  # a line's columns in the contract's order
+    for line, column, candidate in con.execute(
+        f"{pii_candidates_query(feed)} ORDER BY __line, list_position([{order}], column_name)"
+    ).fetchall():
         found.extend(personal_number_violations(candidate, today, line, column))
     return found
 
@@ -345,11 +384,6 @@ def check_rules(con: duckdb.DuckDBPyConnection, delivery: Delivery, today: date,
     pii_found = find_personal_numbers(con, delivery.feed, today)
     if pii_found:
         return pii_found[:limit], len(pii_found)
-    union = " UNION ALL ".join(rule_queries(delivery, today))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE delivery_violations AS {union}")
-    total = con.execute("SELECT count(*) FROM delivery_violations").fetchone()[0]
-    rows = con.execute(
-        f"SELECT line, column_name, rule, message FROM delivery_violations ORDER BY line, rule LIMIT {limit}"
-    ).fetchall()
-    con.execute("DROP TABLE delivery_violations")
-    return [Violation(rule, message, line, column) for line, column, rule, message in rows], total
+    rows = con.execute(rules_query(delivery, today, limit)).fetchall()
+    total = rows[0][4] if rows else 0
+    return [Violation(rule, message, line, column) for line, column, rule, message, _ in rows], total
