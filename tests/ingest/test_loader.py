@@ -417,7 +417,7 @@ FK_KEY = "person_id, manad, formankod"
 @pytest.mark.parametrize("bad_row, gx_finds, sql_finds", [
     # each kind of expectation the suites hold, broken on line 5 (header = line 1): the SQL rule
     # its meta.rule maps to (SUITE_RULES_CHECKED_IN_SQL) refuses the same line and column
-    (f";2024-01;SJP;100;10;1000;0", [("expect_column_values_to_not_be_null", 5, "person_id")],
+    (";2024-01;SJP;100;10;1000;0", [("expect_column_values_to_not_be_null", 5, "person_id")],
      [("required", 5, "person_id")]),
     (f"{pid(4)};2024-01;XXX;100;10;1000;0", [("expect_column_values_to_be_in_set", 5, "formankod")],
      [("code_list", 5, "formankod")]),
