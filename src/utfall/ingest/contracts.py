@@ -105,6 +105,9 @@ class Feed:
     row_rules: tuple[RowRule, ...] = ()
     # Airflow schedule of the ingest DAG (UTC cron).
     schedule: str = ""
+    # A register whose every version is read, not only the newest (the queue's history): dbt
+    # gets a second staging model, <staging_model>_versions, over every snapshot version.
+    keeps_versions: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -134,6 +137,11 @@ class Feed:
         """stg_<agency>__<feed>, the feed name without a repeated agency prefix."""
         return f"stg_{self.agency}__{self.name.removeprefix(self.agency + '_')}"
 
+    @property
+    def versions_model(self) -> str | None:
+        """The staging model of every snapshot version (keeps_versions), else None."""
+        return f"{self.staging_model}_versions" if self.keeps_versions else None
+
 
 def _person() -> Column:
     return Column("person_id", "pseudonym", "Pseudonym: lowercase hex HMAC-SHA256 of the personnummer", required=True)
@@ -159,6 +167,7 @@ FEEDS_LIST: tuple[Feed, ...] = (
         description="Participation episodes; each file is a full snapshot of one förbund's register",
         kind="snapshot",
         schedule=SNAPSHOT_SCHEDULE,
+        keeps_versions=True,  # the queue and the register status of past months
         key=("person_id", "insats_id", "kodatum", "inskrivningsdatum"),
         columns=(
             _person(),

@@ -129,17 +129,55 @@ def dbt_sources() -> dict:
     }
 
 
-def _staging_select(feed: Feed) -> list[str]:
+def _staging_select(feed: Feed, loads: str = "current_loads", extra: tuple[str, ...] = ()) -> list[str]:
+    """The feed's columns renamed to English, then what the ledger adds (from `loads`)."""
     columns = []
     for c in feed.columns:
         value = f"source.{c.name} = 'J'" if c.is_flag else f"source.{c.name}"
         columns.append(value if c.staging_name == c.name and not c.is_flag else f"{value} as {c.staging_name}")
     if feed.kind == "snapshot":
         if not feed.forbund_column:
-            columns.append("current_loads.forbund_id")  # from the file name, via the ledger
-        columns.append("current_loads.extracted_on")
+            columns.append(f"{loads}.forbund_id")  # from the file name, via the ledger
+        columns += [f"{loads}.extracted_on", *(f"{loads}.{e}" for e in extra)]
     columns += ["source.load_id", "source.source_line"]
     return columns
+
+
+def versions_sql(feed: Feed) -> str:
+    """Every snapshot version's rows of a register that keeps its versions (Feed.keeps_versions)."""
+    select = ",\n        ".join(_staging_select(feed, "versions", ("next_extracted_on",)))
+    return f"""-- {GENERATED}
+-- {feed.description}: the rows of every version (extract date) of each förbund's register, not
+-- only the newest that {feed.staging_model} keeps; columns renamed to English as there.
+
+with
+
+source as (
+
+    select * from {{{{ source('raw', '{feed.name}') }}}}
+
+),
+
+versions as (
+
+    select load_id, forbund_id, extracted_on, next_extracted_on
+    from {{{{ ref('base_ledger__snapshot_versions') }}}}
+    where feed = '{feed.name}'
+
+),
+
+renamed as (
+
+    select
+        {select}
+
+    from source
+    inner join versions on source.load_id = versions.load_id
+
+)
+
+select * from renamed
+"""
 
 
 def staging_sql(feed: Feed) -> str:
@@ -189,19 +227,25 @@ def _staging_column(c) -> dict:
     return column
 
 
+def _staging_columns(feed: Feed, versions: bool = False) -> list[dict]:
+    columns = [_staging_column(c) for c in feed.columns]
+    if feed.kind == "snapshot":
+        if not feed.forbund_column:
+            columns.append({"name": "forbund_id", "description": "Förbund, from the snapshot's file name",
+                            "data_tests": ["not_null"]})
+        columns.append({"name": "extracted_on", "description": "Extract date of the register snapshot"})
+        if versions:
+            columns.append({"name": "next_extracted_on",
+                            "description": "Extract date of the förbund's next version (null: the newest)"})
+    return columns + [
+        {"name": "load_id", "description": "The load (raw.loads) that brought the row", "data_tests": ["not_null"]},
+        {"name": "source_line", "description": "Line in the delivered file"},
+    ]
+
+
 def staging_models() -> dict:
     models = []
     for feed in FEEDS.values():
-        columns = [_staging_column(c) for c in feed.columns]
-        if feed.kind == "snapshot":
-            if not feed.forbund_column:
-                columns.append({"name": "forbund_id", "description": "Förbund, from the snapshot's file name",
-                                "data_tests": ["not_null"]})
-            columns.append({"name": "extracted_on", "description": "Extract date of the register snapshot"})
-        columns += [
-            {"name": "load_id", "description": "The load (raw.loads) that brought the row", "data_tests": ["not_null"]},
-            {"name": "source_line", "description": "Line in the delivered file"},
-        ]
         key = [feed.column(k).staging_name for k in feed.key]
         models.append({
             "name": feed.staging_model,
@@ -209,8 +253,17 @@ def staging_models() -> dict:
             f"correction of each {'period' if feed.kind == 'monthly' else 'förbund snapshot'}. "
             f"One row per {', '.join(key)}.",
             "data_tests": [{"unique_combination": {"arguments": {"columns": key}}}],
-            "columns": columns,
+            "columns": _staging_columns(feed),
         })
+        if feed.versions_model:
+            models.append({
+                "name": feed.versions_model,
+                "description": f"{feed.description} ({AGENCY_NAMES[feed.agency]}). Every version (extract "
+                f"date) of each förbund's register (base_ledger__snapshot_versions), not only the newest. "
+                f"One row per load_id, source_line.",
+                "data_tests": [{"unique_combination": {"arguments": {"columns": ["load_id", "source_line"]}}}],
+                "columns": _staging_columns(feed, versions=True),
+            })
     return {"version": 2, "models": models}
 
 
@@ -223,6 +276,8 @@ def derived_files() -> dict[Path, str]:
     files[dbt_dir() / STAGING_YAML] = f"# {GENERATED}\n" + _yaml(staging_models())
     for feed in FEEDS.values():
         files[dbt_dir() / STAGING_DIR / f"{feed.staging_model}.sql"] = staging_sql(feed)
+        if feed.versions_model:
+            files[dbt_dir() / STAGING_DIR / f"{feed.versions_model}.sql"] = versions_sql(feed)
     return files
 
 
