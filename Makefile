@@ -32,9 +32,12 @@ test: venv
 
 # The whole pipeline timed at a scale (small: a few minutes; national: 80 förbund, 300,000
 # participants, 11 years). Results: bench/results/<date>-<scale>.json and .md.
+# WAREHOUSE=postgres: the same stages on a PostgreSQL server of the bench's own
+# (bench/results/<date>-<scale>-postgresql.*, beside DuckDB's of that date).
 SCALE ?= small
+WAREHOUSE ?= duckdb
 bench: venv
-	$(BIN)/python -m bench.run --scale $(SCALE)
+	$(BIN)/python -m bench.run --scale $(SCALE) --warehouse $(WAREHOUSE)
 
 # The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or anchor fails.
 # While editing: .venv/bin/mkdocs serve.

@@ -1,4 +1,5 @@
 -- The analysts' five headline queries on published/analyst.duckdb (docs/analysts.md "For analysts").
+-- Written so DuckDB and PostgreSQL (the marts, as an analyst login) both run them.
 -- `bench.run` times each; {year} is the evaluation year. One query per "-- name:" block.
 
 -- name: outcomes_12m_per_insats
@@ -25,7 +26,7 @@ SELECT forbund_id, month_start, sum(active_start) AS active_start, sum(new_entri
        sum(ended) AS ended, sum(waiting_end) AS waiting_end, sum(coach_fte) AS coach_fte,
        sum(active_end) / nullif(sum(coach_fte), 0) AS active_per_coach_fte
 FROM marts.mart_flows_month
-WHERE year(month_start) = {year}
+WHERE extract(year FROM month_start) = {year}
 GROUP BY forbund_id, month_start
 ORDER BY forbund_id, month_start;
 

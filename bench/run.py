@@ -9,6 +9,9 @@ where it writes). Targets (issue 6) are judged at national scale only.
 `breakdown` (JSON key and .md section) says where a stage's time goes, one entry per stage
 that has one, gathered from the stage's own run: for the load, the seconds per stage of each
 file that the loader itself logs (utfall.ingest.load_timings) in the median run.
+`--warehouse postgresql` runs the same stages on a PostgreSQL server of the bench's own
+(bench/postgres.py) and measures the server's memory beside the client's; its results go to
+<date>-<scale>-postgresql.* with a side-by-side table when DuckDB's of that scale and date exist.
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ TARGETS = {
     "incremental_seconds": 60,  # load + build of one new month of every feed
     "query_seconds": 1,
 }
+# Issue 18 item 5: the shared PostgreSQL target, beside DuckDB at the same scale
+POSTGRES_TARGETS = {"pipeline_to_duckdb_ratio": 3, "server_rss_gib": 8}
+PIPELINE_STAGES = ("utfall load (everything)", "utfall build (full)", "utfall gate", "utfall evaluate")
 REPEAT_UNDER_SECONDS = 60
 REPEATS = 3
 
@@ -80,6 +86,11 @@ class Stage:
     peak_rss_mib: float
     runs: list[float] = field(default_factory=list)
     note: str = ""
+    server_peak_rss_mib: float | None = None  # PostgreSQL's process tree; None on DuckDB
+
+
+# Set by --warehouse postgresql (bench/postgres.py's BenchPostgres): the stages then run on it.
+POSTGRES = None
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -88,16 +99,19 @@ class StageFailed(RuntimeError):
     pass
 
 
-def measure(args: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
-    """Run `args`; (wall seconds, peak RSS of the whole process tree in MiB). StageFailed on a
-    non-zero exit (a killed process included)."""
+def measure(args: list[str], env: dict[str, str], log: Path) -> tuple[float, float, float | None]:
+    """Run `args`; (wall seconds, peak RSS of the whole process tree in MiB, and of the
+    PostgreSQL server's tree when there is one). StageFailed on a non-zero exit (a killed
+    process included)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         started = time.perf_counter()
         process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
         root = psutil.Process(process.pid)
-        peak = 0
+        peak = server_peak = 0
         while process.poll() is None:
+            if POSTGRES:
+                server_peak = max(server_peak, POSTGRES.memory.rss_bytes())
             try:
                 tree = [root, *root.children(recursive=True)]
                 rss = 0
@@ -114,7 +128,7 @@ def measure(args: list[str], env: dict[str, str], log: Path) -> tuple[float, flo
     if process.returncode != 0:
         raise StageFailed(f"{' '.join(args)} failed with exit code {process.returncode} after {wall:.0f} s "
                           f"at {peak / 2**20:,.0f} MiB; see {log}")
-    return wall, peak / 2**20
+    return wall, peak / 2**20, server_peak / 2**20 if POSTGRES else None
 
 
 def stage(name: str, args: list[str], env: dict[str, str], log: Path,
@@ -124,21 +138,24 @@ def stage(name: str, args: list[str], env: dict[str, str], log: Path,
     `after` gets each run's wall time, before the next run's `prepare` clears what it left."""
     if prepare:
         prepare()
-    wall, peak = measure(args, env, log)
+    wall, peak, server = measure(args, env, log)
     if after:
         after(wall)
-    runs, peaks = [wall], [peak]
+    runs, peaks, servers = [wall], [peak], [server]
     while repeat and wall < REPEAT_UNDER_SECONDS and len(runs) < REPEATS:
         if prepare:
             prepare()
-        w, p = measure(args, env, log)
+        w, p, s = measure(args, env, log)
         if after:
             after(w)
         runs.append(w)
         peaks.append(p)
+        servers.append(s)
     result = Stage(name, " ".join(Path(a).name if a.startswith("/") else a for a in args),
-                   statistics.median(runs), max(peaks), [round(r, 2) for r in runs])
-    print(f"  {name:42} {result.wall_seconds:8.1f} s  {result.peak_rss_mib:8.0f} MiB  runs {result.runs}",
+                   statistics.median(runs), max(peaks), [round(r, 2) for r in runs],
+                   server_peak_rss_mib=None if server is None else round(max(servers), 1))
+    on_server = "" if server is None else f"  server {result.server_peak_rss_mib:8.0f} MiB"
+    print(f"  {name:42} {result.wall_seconds:8.1f} s  {result.peak_rss_mib:8.0f} MiB{on_server}  runs {result.runs}",
           flush=True)
     return result
 
@@ -162,6 +179,8 @@ def fresh_home(home: Path, deliveries: Path) -> None:
     """An empty $UTFALL_HOME whose inbox holds a copy of the deliveries."""
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(deliveries, home / "inbox")
+    if POSTGRES:
+        POSTGRES.fresh(home.name)
 
 
 def snapshot(source: Path, target: Path) -> None:
@@ -169,6 +188,8 @@ def snapshot(source: Path, target: Path) -> None:
     stage reads them back, and at national scale they are gigabytes)."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target, ignore=lambda folder, names: ["archive"] if Path(folder) == source else [])
+    if POSTGRES:  # the warehouse is on the server: its database is copied beside the folder
+        POSTGRES.copy(source.name, target.name)
 
 
 def run(scale: Scale, work: Path, results: Path) -> dict:
@@ -188,9 +209,11 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     log = work / "bench.log"
     deliveries, held, home = work / "deliveries", work / "next_month", work / "home"
     env = {**os.environ, "UTFALL_HOME": str(home), "COLUMNS": "120"}
+    if POSTGRES:  # every stage as the deployment's pipeline login (src/utfall/db/target.py)
+        env["UTFALL_WAREHOUSE_URL"] = POSTGRES.pipeline_dsn(home.name)
     stages: list[Stage] = partial["stages"]
-    print(f"Benchmark {scale.name}: {scale.forbund} förbund, {scale.participants:,} participants, "
-          f"{scale.from_year}–{scale.to_year}; work folder {work}", flush=True)
+    print(f"Benchmark {scale.name} on {warehouse_name()}: {scale.forbund} förbund, {scale.participants:,} "
+          f"participants, {scale.from_year}–{scale.to_year}; work folder {work}", flush=True)
 
     shutil.rmtree(deliveries, ignore_errors=True)
     shutil.rmtree(held, ignore_errors=True)
@@ -243,7 +266,8 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
                      [UTFALL, "evaluate", "--year", year], env, log, prepare=lambda: snapshot(gated, home))
     stages.append(evaluate)
 
-    queries = analyst_query_latency(home / "published" / "analyst.duckdb", scale.evaluation_year)
+    with warehouse_connection(home, analyst=True) as con:
+        queries = analyst_query_latency(con, scale.evaluation_year)
     pages = report_pages(home, scale.evaluation_year)
     # the peer reads the same data the warehouse now holds: the held month goes back in place
     for path in held.rglob("*.csv"):
@@ -252,7 +276,7 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     try:
         peer = stage("pandas peer: mart_outcomes_year 12 months", [
             PYTHON, "-m", "bench.peer_run", str(deliveries), str(work / "peer.csv")], env, log)
-        peer.note = peer_agrees(work / "peer.csv", home / "warehouse.duckdb")
+        peer.note = peer_agrees(work / "peer.csv", home)
     except StageFailed as e:  # the peer running out of memory is a result, not a reason to stop
         peer = Stage("pandas peer: mart_outcomes_year 12 months", "python -m bench.peer_run", float("nan"),
                      float("nan"), note=f"did not finish: {e}")
@@ -267,7 +291,11 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
         "peer_to_warehouse_ratio": round(peer.wall_seconds / build.wall_seconds, 2),
         # the PDF a förbund with n insatser gets (issue 16: 12–16 pages with two): the most pages per n
         "report_pages_by_insatser": pages,
+        "dominant_stage": dominant_stage(stages),
     }
+    if POSTGRES:
+        summary = partial["summary"]
+        summary["server_peak_rss_mib"] = round(max(s.server_peak_rss_mib or 0 for s in stages), 0)
     result = _result(scale, partial)
     write_results(result, results)
     return result
@@ -275,14 +303,15 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
 
 def _result(scale: Scale, partial: dict) -> dict:
     home = partial.get("home")
-    warehouse = home / "warehouse.duckdb" if home else None
     result = {
         "date": date.today().isoformat(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "scale": asdict(scale) | {
             "evaluation_year": scale.evaluation_year, "files": partial.get("files"),
             "raw_bytes": partial.get("raw_bytes"),
-            "rows": rows_in_warehouse(warehouse) if warehouse and warehouse.exists() else {}},
+            "rows": rows_in_warehouse(home) if home and (POSTGRES or (home / "warehouse.duckdb").exists())
+            else {}},
+        "warehouse": warehouse_name(),
         "machine": machine(),
         "versions": versions(),
         "stages": [asdict(s) for s in partial["stages"]],
@@ -360,32 +389,44 @@ def headline_queries(year: int) -> list[tuple[str, str]]:
     return out
 
 
-def analyst_query_latency(db: Path, year: int, repeats: int = 5) -> list[dict]:
+def warehouse_name() -> str:
+    return "postgresql" if POSTGRES else "duckdb"
+
+
+def warehouse_connection(home: Path, analyst: bool = False):
+    """Read-only: the warehouse (engineers' tier) or what analysts read — published/analyst.duckdb
+    on DuckDB, the marts as a utfall_analyst login on PostgreSQL. Either answers
+    `execute(sql).fetchall()` and closes as a context manager."""
+    if POSTGRES:
+        from bench.postgres import connect
+
+        return connect(POSTGRES.analyst_dsn(home.name) if analyst else POSTGRES.admin_dsn(home.name))
+    db = home / "published" / "analyst.duckdb" if analyst else home / "warehouse.duckdb"
+    return duckdb.connect(str(db), read_only=True)
+
+
+def analyst_query_latency(con, year: int, repeats: int = 5) -> list[dict]:
     out = []
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        for name, sql in headline_queries(year):
-            times = []
-            for _ in range(repeats):
-                started = time.perf_counter()
-                rows = con.execute(sql).fetchall()
-                times.append(time.perf_counter() - started)
-            out.append({"query": name, "median_seconds": round(statistics.median(times), 4), "rows": len(rows)})
-            print(f"  query {name:38} {statistics.median(times) * 1000:8.1f} ms  ({len(rows)} rows)", flush=True)
-    finally:
-        con.close()
+    for name, sql in headline_queries(year):
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            rows = con.execute(sql).fetchall()
+            times.append(time.perf_counter() - started)
+        out.append({"query": name, "median_seconds": round(statistics.median(times), 4), "rows": len(rows)})
+        print(f"  query {name:38} {statistics.median(times) * 1000:8.1f} ms  ({len(rows)} rows)", flush=True)
     return out
 
 
-def peer_agrees(peer_csv: Path, warehouse: Path) -> str:
+def peer_agrees(peer_csv: Path, home: Path) -> str:
     """Whether the pandas peer's figures equal mart_outcomes_year's (a fair comparison only if so)."""
     import pandas as pd
 
     peer = pd.read_csv(peer_csv, dtype={"forbund_id": str, "insats_id": str})
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        mart = con.execute("SELECT forbund_id, insats_id, exit_year, ended, followable_12m, self_supporting_12m "
-                           "FROM marts.mart_outcomes_year ORDER BY 1, 2, 3").df()
     columns = ["forbund_id", "insats_id", "exit_year", "ended", "followable_12m", "self_supporting_12m"]
+    with warehouse_connection(home) as con:
+        mart = pd.DataFrame(con.execute(f"SELECT {', '.join(columns)} FROM marts.mart_outcomes_year "
+                                        "ORDER BY 1, 2, 3").fetchall(), columns=columns)
     same = peer[columns].astype(str).equals(mart[columns].astype(str))
     return "same figures as the mart" if same else "**differs from the mart** (see peer.csv)"
 
@@ -395,10 +436,10 @@ def peer_agrees(peer_csv: Path, warehouse: Path) -> str:
 def report_pages(home: Path, year: int) -> dict[str, int]:
     """Insatser with participants in the year → the most pages of such a förbund's utvardering.pdf
     (pdfinfo), read from the outbox `utfall evaluate` wrote."""
-    with duckdb.connect(str(home / "published" / "analyst.duckdb"), read_only=True) as con:
-        insatser = dict(con.execute(
+    with warehouse_connection(home, analyst=True) as con:
+        insatser = dict(con.execute(  # the year is an int: written into the SQL, as both engines read it
             "SELECT forbund_id, count(DISTINCT insats_id) FROM marts.mart_participants_year "
-            "WHERE year = ? AND dimension = 'total' AND persons > 0 GROUP BY 1", [year]).fetchall())
+            f"WHERE year = {int(year)} AND dimension = 'total' AND persons > 0 GROUP BY 1").fetchall())
     most: dict[str, int] = {}
     for pdf in sorted((home / "outbox").glob(f"*/{year}/utvardering.pdf")):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -408,14 +449,23 @@ def report_pages(home: Path, year: int) -> dict[str, int]:
     return dict(sorted(most.items()))
 
 
-def rows_in_warehouse(db: Path) -> dict[str, int]:
-    with duckdb.connect(str(db), read_only=True) as con:
+def rows_in_warehouse(home: Path) -> dict[str, int]:
+    with warehouse_connection(home) as con:
         raw = con.execute("SELECT sum(rows_loaded) FROM raw.loads WHERE status = 'loaded'").fetchone()[0]
-        try:
-            panel = con.execute("SELECT count(*) FROM intermediate.int_person_months").fetchone()[0]
-        except duckdb.CatalogException:  # not built (a failed run)
-            panel = 0
+        built = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'intermediate' "
+                            "AND table_name = 'int_person_months'").fetchone()[0]
+        # not built: a failed run
+        panel = con.execute("SELECT count(*) FROM intermediate.int_person_months").fetchone()[0] if built else 0
     return {"raw_rows_loaded": int(raw or 0), "person_months": int(panel)}
+
+
+def dominant_stage(stages: list[Stage]) -> str:
+    """The pipeline stage (load, full build, gate, evaluate) that takes the most time, with its share."""
+    timed = [s for s in stages if s.name.startswith(PIPELINE_STAGES)]
+    if not timed:
+        return ""
+    top = max(timed, key=lambda s: s.wall_seconds)
+    return f"{top.name}: {top.wall_seconds / sum(s.wall_seconds for s in timed):.0%} of the pipeline"
 
 
 def machine() -> dict:
@@ -460,23 +510,29 @@ def judge(summary: dict) -> dict:
     return judged
 
 
-def markdown(result: dict) -> str:
+def markdown(result: dict, beside: dict | None = None) -> str:
+    """The results as Markdown; `beside`: DuckDB's results of the same scale and date, for a
+    PostgreSQL run's side-by-side table."""
     s, m, v = result["scale"], result["machine"], result["versions"]
+    on_postgres = result.get("warehouse") == "postgresql"
     rows = s.get("rows") or {}
     lines = [
-        f"# Benchmark {s['name']} — {result['date']}",
+        f"# Benchmark {s['name']}{' on PostgreSQL' if on_postgres else ''} — {result['date']}",
         "",
         f"{s['forbund']} förbund, {s['participants']:,} participants, {s['from_year']}–{s['to_year']} "
         f"({s['files']} files, {(s['raw_bytes'] or 0) / 2**20:,.0f} MiB, {rows.get('raw_rows_loaded', 0):,} rows "
         f"loaded, {rows.get('person_months', 0):,} person-months). Evaluation year {s['evaluation_year']}.",
         f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu']}. utfall {v['utfall_commit']}, "
         f"Python {v['python']}, DuckDB {v['duckdb']}, dbt-core {v['dbt-core']}, Airflow {v['apache-airflow']}.",
-        "",
-        "| stage | wall time | peak memory (process tree) | runs | note |",
-        "|---|---:|---:|---|---|",
     ]
+    if on_postgres:
+        lines += ["", POSTGRES_NOTE]
+    server_column = " server peak (postgres processes) |" if on_postgres else ""
+    lines += ["", f"| stage | wall time | peak memory (process tree) |{server_column} runs | note |",
+              f"|---|---:|---:|{'---:|' if on_postgres else ''}---|---|"]
     for st in result["stages"]:
-        lines.append(f"| {st['name']} | {st['wall_seconds']:.1f} s | {st['peak_rss_mib']:,.0f} MiB | "
+        server = f" {st.get('server_peak_rss_mib') or 0:,.0f} MiB |" if on_postgres else ""
+        lines.append(f"| {st['name']} | {st['wall_seconds']:.1f} s | {st['peak_rss_mib']:,.0f} MiB |{server} "
                      f"{', '.join(f'{r:.1f}' for r in st['runs'])} | {st['note']} |")
     lines += ["", "| headline query | median latency | rows |", "|---|---:|---:|"]
     lines += [f"| {q['query']} | {q['median_seconds'] * 1000:.1f} ms | {q['rows']} |" for q in result["queries"]]
@@ -487,14 +543,60 @@ def markdown(result: dict) -> str:
         lines += ["", "| target | met |", "|---|---|"]
         lines += [f"| {k} | {'yes' if ok else '**no**'} |" for k, ok in result["targets"].items()]
     lines += breakdown_markdown(result.get("breakdown") or {})
+    if on_postgres and beside:
+        lines += ["", *side_by_side(beside, result)]
     return "\n".join(lines) + "\n"
+
+
+POSTGRES_NOTE = (
+    "Warehouse: PostgreSQL, a server of the bench's own (tests/support/postgres_server.py: loopback, "
+    "fsync and synchronous_commit off, default shared_buffers), set up by `utfall db init-roles`; every "
+    "stage runs as the pipeline's login, the headline queries and report pages read the marts as an "
+    "analyst login, a copy to restart from is `CREATE DATABASE … TEMPLATE …`. Server memory: the "
+    "peak sum of RSS over the postmaster and its children (shared buffers counted in each process "
+    "that touched them: an upper bound).")
+
+
+def side_by_side(duck: dict, pg: dict) -> list[str]:
+    """DuckDB and PostgreSQL per stage of the same scale and date, with the ratio and the
+    pipeline's target (issue 18: PostgreSQL within 3× DuckDB, the server within 8 GiB)."""
+    on_duck = {st["name"]: st for st in duck["stages"]}
+    lines = [f"## Beside DuckDB ({duck['date']}, {duck['finished_at']}, utfall {duck['versions']['utfall_commit']})",
+             "", "| stage | DuckDB | PostgreSQL | PostgreSQL ÷ DuckDB | server peak |", "|---|---:|---:|---:|---:|"]
+    for st in pg["stages"]:
+        d = on_duck.get(st["name"])
+        ratio = f"{st['wall_seconds'] / d['wall_seconds']:.1f}×" if d and d["wall_seconds"] else "–"
+        on_d = f"{d['wall_seconds']:.1f} s" if d else "–"
+        lines.append(f"| {st['name']} | {on_d} | {st['wall_seconds']:.1f} s | {ratio} | "
+                     f"{st.get('server_peak_rss_mib') or 0:,.0f} MiB |")
+    d_sum, p_sum = duck.get("summary", {}), pg.get("summary", {})
+    if d_sum.get("pipeline_seconds") and p_sum.get("pipeline_seconds"):
+        ratio = p_sum["pipeline_seconds"] / d_sum["pipeline_seconds"]
+        judged = "judged at national scale only" if pg["scale"]["name"] != "national" else (
+            "met" if ratio <= POSTGRES_TARGETS["pipeline_to_duckdb_ratio"] else "**missed**")
+        lines += ["", f"Pipeline (load + full build + gate + evaluate): DuckDB {d_sum['pipeline_seconds']:.1f} s, "
+                      f"PostgreSQL {p_sum['pipeline_seconds']:.1f} s, {ratio:.1f}× (target ≤ "
+                      f"{POSTGRES_TARGETS['pipeline_to_duckdb_ratio']}×: {judged}); server peak "
+                      f"{p_sum.get('server_peak_rss_mib', 0):,.0f} MiB (target ≤ {POSTGRES_TARGETS['server_rss_gib']} GiB). "
+                      f"Dominant stage: DuckDB {d_sum.get('dominant_stage') or '–'}; PostgreSQL "
+                      f"{p_sum.get('dominant_stage') or '–'}."]
+    return lines
+
+
+def results_stem(result: dict) -> str:
+    suffix = "-postgresql" if result.get("warehouse") == "postgresql" else ""
+    return f"{result['date']}-{result['scale']['name']}{suffix}"
 
 
 def write_results(result: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{result['date']}-{result['scale']['name']}"
+    stem = results_stem(result)
+    beside = None
+    duck_json = folder / f"{result['date']}-{result['scale']['name']}.json"
+    if result.get("warehouse") == "postgresql" and duck_json.exists():
+        beside = json.loads(duck_json.read_text(encoding="utf-8"))
     (folder / f"{stem}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (folder / f"{stem}.md").write_text(markdown(result), encoding="utf-8")
+    (folder / f"{stem}.md").write_text(markdown(result, beside), encoding="utf-8")
     print(f"Results: {folder / stem}.json and .md", flush=True)
 
 
@@ -503,10 +605,25 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--work", type=Path, help="work folder (default $UTFALL_HOME/bench/<scale>)")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results")
+    # `make bench WAREHOUSE=postgres` passes the Makefile's spelling
+    parser.add_argument("--warehouse", choices=("duckdb", "postgresql", "postgres"), default="duckdb")
     args = parser.parse_args()
     scale = SCALES[args.scale]
-    work = args.work or Path(os.environ.get("UTFALL_HOME", REPO / "data")) / "bench" / scale.name
-    run(scale, work.resolve(), args.results)
+    on_postgres = args.warehouse != "duckdb"
+    folder = scale.name + ("-postgresql" if on_postgres else "")
+    work = args.work or Path(os.environ.get("UTFALL_HOME", REPO / "data")) / "bench" / folder
+    if not on_postgres:
+        run(scale, work.resolve(), args.results)
+        return
+    global POSTGRES
+    from bench.postgres import bench_postgres
+
+    with bench_postgres() as server:
+        POSTGRES = server
+        try:
+            run(scale, work.resolve(), args.results)
+        finally:
+            POSTGRES = None
 
 
 if __name__ == "__main__":

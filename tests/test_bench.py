@@ -1,16 +1,26 @@
 """The benchmark's parts that can be wrong without being slow: the pandas peer must compute
 the mart's figures (else the comparison means nothing), the read_csv floor must read every
-row, and the headline queries of docs/analysts.md must run on the analysts' file. No timing here."""
+row, and the headline queries of docs/analysts.md must run on the analysts' file. On
+PostgreSQL (`--warehouse postgresql`, a real server: the `postgres` fixture), a stage's fresh
+copy must hold what its source held, the server's memory must be the whole process tree, and
+the counts must come from the server. No timing here."""
 
 from __future__ import annotations
 
 import duckdb
+import psutil
+import psycopg
 import pytest
 
+from bench import run as bench_run
 from bench.pandas_peer import outcomes_12m
+from bench.postgres import BenchPostgres
 from bench.read_floor import read_everything
-from bench.run import breakdown_markdown, headline_queries, judge, load_breakdown
-from tests.conftest import GATE_YEAR, REPO, query
+from bench.run import breakdown_markdown, headline_queries, judge, load_breakdown, results_stem, rows_in_warehouse, side_by_side
+from tests.conftest import GATE_YEAR, REPO, deliver, query
+from tests.support.samples import DELTAGARE_HEADER, DELTAGARE_ROWS, GOOD_FK
+from utfall.db.config import Paths
+from utfall.ingest.loader import load
 
 
 def test_pandas_peer_gives_the_marts_figures(clean_home):
@@ -67,3 +77,86 @@ def test_load_breakdown_comes_from_the_loaders_own_timings(clean_home):
     assert "| read |" in text and "| fk_utbetalningar |" in text
     # a breakdown another stage adds without a renderer here is still shown, as its JSON
     assert '"nodes": 3' in "\n".join(breakdown_markdown({"build": {"nodes": 3}}))
+
+
+@pytest.fixture
+def bench_pg(postgres, monkeypatch) -> BenchPostgres:
+    """The bench's PostgreSQL warehouse on the tests' server; bench.run's stages use it."""
+    server = BenchPostgres(postgres)
+    monkeypatch.setattr(bench_run, "POSTGRES", server)
+    return server
+
+
+def test_a_postgresql_copy_holds_what_its_source_held_and_only_that(bench_pg, tmp_path):
+    home = Paths(tmp_path / "home", bench_pg.pipeline_dsn("home"))
+    bench_pg.fresh("home")
+    deliver(home, "fk_utbetalningar", "fk_utbetalningar_202401.csv", GOOD_FK)  # 3 rows
+    deliver(home, "deltagare", "deltagare_sf01_20250101.csv", "\n".join([DELTAGARE_HEADER, *DELTAGARE_ROWS]) + "\n")
+    assert {o.status for o in load(home).outcomes} == {"loaded"}
+    bench_run.snapshot(home.home, tmp_path / "loaded")  # the folder and, beside it, database bench_loaded
+    assert (tmp_path / "loaded" / "archive").exists() is False  # the archive stays behind, as on DuckDB
+
+    # the ledger and every raw table are counted the same in the copy, as the pipeline's login
+    # (CONNECT is the server's, not the database's: the copy grants it again)
+    counts = ("SELECT (SELECT count(*) FROM raw.fk_utbetalningar), (SELECT count(*) FROM raw.deltagare), "
+              "(SELECT sum(rows_loaded) FROM raw.loads)")
+    with psycopg.connect(bench_pg.pipeline_dsn("home")) as con:
+        source = con.execute(counts).fetchone()
+    with psycopg.connect(bench_pg.pipeline_dsn("loaded")) as con:
+        copied = con.execute(counts).fetchone()
+    assert source == copied == (3, len(DELTAGARE_ROWS), 3 + len(DELTAGARE_ROWS))
+    # who may connect is the server's, not copied with the database: the copy grants it as init-roles did
+    with psycopg.connect(bench_pg.admin_dsn("home")) as con:
+        acl = dict(con.execute("SELECT datname, datacl::text FROM pg_database WHERE datname LIKE 'bench_%'").fetchall())
+    assert acl["bench_loaded"] == acl["bench_home"]
+    entries = acl["bench_loaded"].strip("{}").split(",")
+    assert "utfall_analyst=c/postgres" in entries and not [e for e in entries if e.startswith("=")]  # not PUBLIC
+    assert rows_in_warehouse(tmp_path / "loaded") == {"raw_rows_loaded": 3 + len(DELTAGARE_ROWS), "person_months": 0}
+
+    # a restore replaces the working database with the copy: what was written since is gone
+    with psycopg.connect(bench_pg.admin_dsn("home"), autocommit=True) as con:
+        con.execute("DELETE FROM raw.fk_utbetalningar")
+    bench_run.snapshot(tmp_path / "loaded", home.home)
+    with psycopg.connect(bench_pg.pipeline_dsn("home")) as con:
+        assert con.execute("SELECT count(*) FROM raw.fk_utbetalningar").fetchone() == (3,)
+    # the copy keeps the deployment's roles: the analyst login reads no person-level raw table
+    with psycopg.connect(bench_pg.analyst_dsn("home")) as con:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute("SELECT person_id FROM raw.fk_utbetalningar LIMIT 1")
+
+
+def test_the_server_memory_is_the_postmaster_and_every_backend(bench_pg):
+    bench_pg.fresh("home")
+    with psycopg.connect(bench_pg.admin_dsn("home")) as first, psycopg.connect(bench_pg.admin_dsn("home")) as second:
+        backends = {con.execute("SELECT pg_backend_pid()").fetchone()[0] for con in (first, second)}
+        processes = bench_pg.memory.processes()
+        pids = {p.pid for p in processes}
+        assert backends <= pids and bench_pg.memory.postmaster.pid in pids
+        # the postmaster's auxiliary processes (checkpointer, writers, …) are counted too
+        assert len(pids) >= len(backends) + 3
+        assert bench_pg.memory.rss_bytes() == pytest.approx(
+            sum(p.memory_info().rss for p in processes), rel=0.2)
+        assert bench_pg.memory.rss_bytes() > sum(psutil.Process(pid).memory_info().rss for pid in backends)
+
+
+def test_postgresql_results_stand_beside_duckdbs_of_the_same_scale_and_date():
+    def result(warehouse, load, build, summary):
+        return {"date": "2026-12-08", "finished_at": "2026-12-08T03:00:00+00:00", "warehouse": warehouse,
+                "scale": {"name": "small"}, "versions": {"utfall_commit": "abc1234"}, "summary": summary,
+                "stages": [{"name": "utfall load (everything)", "wall_seconds": load, "server_peak_rss_mib": 400},
+                           {"name": "utfall build (full)", "wall_seconds": build, "server_peak_rss_mib": 900}]}
+
+    duck = result("duckdb", 40.0, 10.0, {"pipeline_seconds": 50.0, "dominant_stage": "utfall load (everything): 80%"})
+    duck["stages"].pop()  # a stage DuckDB's run does not have: no ratio, not a division by nothing
+    pg = result("postgresql", 60.0, 90.0, {"pipeline_seconds": 150.0, "server_peak_rss_mib": 900,
+                                           "dominant_stage": "utfall build (full): 60%"})
+    assert results_stem(pg) == "2026-12-08-small-postgresql" and results_stem(duck) == "2026-12-08-small"
+    lines = side_by_side(duck, pg)
+    assert "| utfall load (everything) | 40.0 s | 60.0 s | 1.5× | 400 MiB |" in lines
+    assert "| utfall build (full) | – | 90.0 s | – | 900 MiB |" in lines
+    # 150 / 50 = 3.0: within the target, but a target is judged at national scale only
+    assert ("Pipeline (load + full build + gate + evaluate): DuckDB 50.0 s, PostgreSQL 150.0 s, 3.0× "
+            "(target ≤ 3×: judged at national scale only)") in lines[-1]
+    assert "PostgreSQL utfall build (full): 60%" in lines[-1]
+    national = {**pg, "scale": {"name": "national"}, "summary": {**pg["summary"], "pipeline_seconds": 151.0}}
+    assert "3.0× (target ≤ 3×: **missed**)" in side_by_side(duck, national)[-1]

@@ -81,6 +81,19 @@ def test_readers_and_the_loader_cannot_create_outside_their_schema(warehouse, us
             con.execute(f"CREATE TABLE {schema}.sneaky (x int)")
 
 
+@pytest.mark.parametrize("user, may", [("dbt", True), ("etl", False), ("anna", False), ("rapport", False)])
+def test_only_dbt_may_create_a_temporary_table(warehouse, user, may):
+    """dbt's incremental models (int_person_months) stage the new month in a temporary table:
+    without TEMPORARY an incremental build failed on a deployment made by init-roles."""
+    with connect(warehouse, user) as con:
+        if may:
+            con.execute("CREATE TEMPORARY TABLE new_rows AS SELECT 1 AS x")
+            assert con.execute("SELECT x FROM new_rows").fetchall() == [(1,)]
+        else:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute("CREATE TEMPORARY TABLE new_rows (x int)")
+
+
 def test_init_roles_again_changes_nothing_and_keeps_grants(warehouse):
     result = subprocess.run([str(VENV_BIN / "utfall"), "db", "init-roles", "--dsn", warehouse],
                             capture_output=True, text=True)

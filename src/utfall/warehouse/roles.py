@@ -56,6 +56,9 @@ def statements(database: str) -> list[str]:
     db = ident(database)
     sql.append(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
     sql.append(f"GRANT CONNECT ON DATABASE {db} TO {', '.join(ident(r) for r in ROLES)}")
+    # dbt's incremental models on PostgreSQL stage the new rows in a temporary table; only dbt
+    # needs one (the REVOKE above took TEMPORARY from PUBLIC)
+    sql.append(f"GRANT TEMPORARY ON DATABASE {db} TO utfall_transform")
     sql.append("REVOKE ALL ON SCHEMA public FROM PUBLIC")
     for schema, access in SCHEMAS.items():
         s, creator = ident(schema), ident(access.creator)
