@@ -8,7 +8,8 @@ where it writes). Targets (issue 6) are judged at national scale only.
 
 `breakdown` (JSON key and .md section) says where a stage's time goes, one entry per stage
 that has one, gathered from the stage's own run: for the load, the seconds per stage of each
-file that the loader itself logs (utfall.ingest.load_timings) in the median run.
+file that the loader itself logs (utfall.ingest.load_timings) in the median run; for the
+evaluation, the seconds per stage of each förbund's report (utfall.evaluation.evaluate).
 `--warehouse postgresql` runs the same stages on a PostgreSQL server of the bench's own
 (bench/postgres.py) and measures the server's memory beside the client's; its results go to
 <date>-<scale>-postgresql.* with a side-by-side table when DuckDB's of that scale and date exist.
@@ -35,6 +36,9 @@ import duckdb
 import psutil
 
 from utfall.dq.scope import MONTHLY_FEEDS
+from utfall.db import stage_timings
+from utfall.db.config import Paths
+from utfall.evaluation.evaluate import RENDER_STAGES, timings_path
 from utfall.ingest import load_timings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -262,9 +266,12 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     gate = stage(f"utfall gate --year {year} (all förbund)", [UTFALL, "gate", "--year", year], env, log)
     stages.append(gate)
     snapshot(home, gated)
+    evaluate_runs: list[dict] = []
     evaluate = stage(f"utfall evaluate --year {year} ({scale.forbund} förbund)",
-                     [UTFALL, "evaluate", "--year", year], env, log, prepare=lambda: snapshot(gated, home))
+                     [UTFALL, "evaluate", "--year", year], env, log, prepare=lambda: snapshot(gated, home),
+                     after=lambda wall: evaluate_runs.append(evaluate_breakdown(home, wall)))
     stages.append(evaluate)
+    partial["breakdown"]["evaluate"] = min(evaluate_runs, key=lambda b: abs(b["wall_seconds"] - evaluate.wall_seconds))
 
     with warehouse_connection(home, analyst=True) as con:
         queries = analyst_query_latency(con, scale.evaluation_year)
@@ -364,8 +371,27 @@ def load_breakdown_markdown(b: dict) -> list[str]:
     return lines
 
 
+def evaluate_breakdown(home: Path, wall_seconds: float) -> dict:
+    """The evaluation's own timings of one `utfall evaluate` (utfall.evaluation.evaluate logs one
+    line per report): per stage over the reports. The reports render in parallel processes, so
+    their seconds add up to more than the run's wall time."""
+    out = stage_timings.breakdown(stage_timings.read(timings_path(Paths(home))), RENDER_STAGES, unit="reports")
+    return out | {"wall_seconds": round(wall_seconds, 3)}
+
+
+def evaluate_breakdown_markdown(b: dict) -> list[str]:
+    lines = [f"Evaluate, per stage of each förbund's report as the renderer times it ({b['reports']} reports, "
+             f"rendered in parallel processes; the run of {b['wall_seconds']:.1f} s):", "",
+             "| stage | total | share of the reports' time | median per report | max per report |",
+             "|---|---:|---:|---:|---:|"]
+    lines += [f"| {stage} | {t['total_seconds']:.2f} s | {t['share']:.0%} | {t['median_ms'] / 1000:.2f} s | "
+              f"{t['max_ms'] / 1000:.2f} s |" for stage, t in b["stages"].items()]
+    return lines
+
+
 # Each breakdown's section in the .md; one without a renderer here is shown as its JSON.
-BREAKDOWN_MARKDOWN: dict[str, Callable[[dict], list[str]]] = {"load": load_breakdown_markdown}
+BREAKDOWN_MARKDOWN: dict[str, Callable[[dict], list[str]]] = {
+    "load": load_breakdown_markdown, "evaluate": evaluate_breakdown_markdown}
 
 
 def breakdown_markdown(breakdown: dict) -> list[str]:

@@ -160,3 +160,25 @@ def test_postgresql_results_stand_beside_duckdbs_of_the_same_scale_and_date():
     assert "PostgreSQL utfall build (full): 60%" in lines[-1]
     national = {**pg, "scale": {"name": "national"}, "summary": {**pg["summary"], "pipeline_seconds": 151.0}}
     assert "3.0× (target ≤ 3×: **missed**)" in side_by_side(duck, national)[-1]
+
+
+def test_evaluate_breakdown_sums_the_renderers_own_timings(tmp_path):
+    """Two reports' lines, as utfall evaluate logs them: totals, median and share per stage, by hand."""
+    from bench.run import evaluate_breakdown
+    from utfall.db import stage_timings
+    from utfall.evaluation.evaluate import timings_path
+
+    home = tmp_path / "home"
+    stage_timings.append(timings_path(Paths(home)), [
+        {"forbund_id": "sf01", "year": 2025, "seconds": {"tables": 1.0, "html": 0.5, "pdf": 3.0, "excel": 0.4,
+                                                         "manifest": 0.05, "write": 0.05, "total": 5.0}},
+        {"forbund_id": "sf02", "year": 2025, "seconds": {"tables": 2.0, "html": 1.0, "pdf": 6.0, "excel": 0.6,
+                                                         "manifest": 0.2, "write": 0.2, "total": 10.0}},
+    ])
+    b = evaluate_breakdown(home, wall_seconds=8.0)
+    assert b["reports"] == 2 and b["wall_seconds"] == 8.0
+    assert b["stages"]["pdf"] == {"total_seconds": 9.0, "median_ms": 4500.0, "max_ms": 6000.0, "share": 0.6}
+    assert b["stages"]["total"]["total_seconds"] == 15.0
+    text = "\n".join(breakdown_markdown({"evaluate": b}))
+    assert "(2 reports, rendered in parallel processes; the run of 8.0 s)" in text
+    assert "| pdf | 9.00 s | 60% | 4.50 s | 6.00 s |" in text

@@ -22,7 +22,8 @@ from tests.support.scenarios import load_build_gate, tables
 from utfall.ingest.contracts import FEEDS
 from utfall.dq.gate import run_gate
 from utfall.dq.gate_model import Scope
-from utfall.evaluation.evaluate import evaluate, outbox_folder
+from utfall.db import stage_timings
+from utfall.evaluation.evaluate import RENDER_STAGES, evaluate, outbox_folder, timings_path
 from utfall.evaluation.provenance import MonthLoad, since_previous
 from utfall.evaluation.render_pdf import overflows
 from utfall.evaluation.tables import build_report
@@ -78,6 +79,12 @@ def test_gate_failure_writes_nothing_then_a_passed_gate_delivers_every_forbund(c
     assert done.returncode == 0, done.stderr
     listed = done.stdout.split(f"Comments from the förbund for {GATE_YEAR}", 1)[1].splitlines()[1:]
     assert listed == [f"  sf01: {comments / 'sf01' / f'{GATE_YEAR}.md'}", "  none from: sf02"]
+    # where each report's time went: one line per förbund rendered (the refused runs rendered nothing)
+    timings = stage_timings.read(timings_path(paths))
+    assert sorted(t["forbund_id"] for t in timings) == ["sf01", "sf02"]
+    for t in timings:
+        assert set(t["seconds"]) == {*RENDER_STAGES, "total"} and min(t["seconds"].values()) >= 0
+        assert abs(sum(v for k, v in t["seconds"].items() if k != "total") - t["seconds"]["total"]) < 0.01
     for forbund, has_comments in (("sf01", True), ("sf02", False)):
         html = (paths.home / "outbox" / forbund / str(GATE_YEAR) / "utvardering.html").read_text(encoding="utf-8")
         assert ("<h2 id=\"avsnitt-forbundets-kommentarer-rubrik\">Förbundets kommentarer</h2>" in html) == has_comments

@@ -33,7 +33,8 @@ from utfall import __version__
 
 from utfall.ingest import ledger
 
-from utfall.db import tiers
+from utfall.db import stage_timings, tiers
+from utfall.db.stage_timings import Laps
 from utfall.db.config import Paths
 from utfall.dq.mart_suites import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, passed_run, require_passed
@@ -241,14 +242,16 @@ def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: 
     from utfall.evaluation.render_pdf import render_pdf
     from utfall.evaluation.tables import build_report
 
+    laps = Laps()
     loads, since = read_provenance(paths, forbund_id, year)
     report = build_report(paths, forbund_id, year, gate_run_id, since_previous=since)
+    laps.lap("tables")
     html = render_html(report)
-    contents = {
-        "utvardering.html": html.encode("utf-8"),
-        "utvardering.pdf": render_pdf(html),
-        "tabeller.xlsx": render_excel(report),
-    }
+    laps.lap("html")
+    pdf = render_pdf(html)
+    laps.lap("pdf")
+    contents = {"utvardering.html": html.encode("utf-8"), "utvardering.pdf": pdf, "tabeller.xlsx": render_excel(report)}
+    laps.lap("excel")
     manifest = {
         "forbund_id": forbund_id,
         "year": year,
@@ -265,10 +268,24 @@ def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: 
     }
     contents["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
+    laps.lap("manifest")
     folder.mkdir(parents=True)
     for name, data in contents.items():
         (folder / name).write_bytes(data)
     tiers.secure_tree(folder, tiers.REPORTERS)  # readable by staff from the moment it is in place
+    laps.lap("write")
+    stage_timings.append(timings_path(paths), [{"forbund_id": forbund_id, "year": year, "seconds": laps.rounded()}])
+
+
+# Where one förbund's report time goes (`make bench` sums them): the marts read and the tables
+# built and suppressed; the HTML with its charts; the PDF; the Excel; the manifest (its queries
+# of the load history); writing the files.
+RENDER_STAGES = ("tables", "html", "pdf", "excel", "manifest", "write")
+
+
+def timings_path(paths: Paths) -> Path:
+    """$UTFALL_HOME/logs/evaluate_timings.jsonl: one line per rendered report, names and seconds only."""
+    return paths.home / "logs" / "evaluate_timings.jsonl"
 
 
 def read_provenance(paths: Paths, forbund_id: str, year: int

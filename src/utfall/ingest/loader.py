@@ -53,7 +53,7 @@ from utfall.db.config import Paths
 from utfall.ingest.contracts import FEEDS
 from utfall.ingest.delivery_names import Delivery, DeliveryNameError, identify
 from utfall.ingest.gx_check import validate_uncovered
-from utfall.ingest.load_timings import Laps
+from utfall.db.stage_timings import Laps
 from utfall.ingest.places import inside, readable_name, stored_name
 from utfall.db.sql import ident
 from utfall.db.transactions import transaction
