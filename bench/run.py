@@ -27,6 +27,7 @@ from typing import Callable
 import duckdb
 import psutil
 
+from bench import dbt_breakdown
 from utfall.dq.scope import MONTHLY_FEEDS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -202,6 +203,8 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     snapshot(home, loaded)
     build = stage("utfall build (full)", [UTFALL, "build"], env, log, prepare=lambda: snapshot(loaded, home))
     stages.append(build)
+    dbt_nodes = partial.setdefault("dbt_breakdown", {})
+    dbt_nodes[build.name] = dbt_breakdown.breakdown(home / "dbt" / "target" / "run_results.json")
     built = work / "built"
     snapshot(home, built)
 
@@ -217,6 +220,7 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
                        prepare=deliver_next_month, repeat=False)
     month_build = stage("incremental: utfall build", [UTFALL, "build"], env, log, repeat=False)
     stages += [month_load, month_build]
+    dbt_nodes[month_build.name] = dbt_breakdown.breakdown(home / "dbt" / "target" / "run_results.json")
 
     year = str(scale.evaluation_year)
     gated = work / "gated"
@@ -272,6 +276,7 @@ def _result(scale: Scale, partial: dict) -> dict:
         "stages": [asdict(s) for s in partial["stages"]],
         "queries": partial.get("queries", []),
         "summary": partial.get("summary", {}),
+        "dbt_breakdown": partial.get("dbt_breakdown", {}),
     }
     if "failed" in partial:
         result["failed"] = partial["failed"]
@@ -413,6 +418,8 @@ def markdown(result: dict) -> str:
                      f"{', '.join(f'{r:.1f}' for r in st['runs'])} | {st['note']} |")
     lines += ["", "| headline query | median latency | rows |", "|---|---:|---:|"]
     lines += [f"| {q['query']} | {q['median_seconds'] * 1000:.1f} ms | {q['rows']} |" for q in result["queries"]]
+    for name, b in result.get("dbt_breakdown", {}).items():
+        lines += dbt_breakdown.markdown(name, b)
     if result.get("failed"):
         lines += ["", f"**The run stopped**: {result['failed']}"]
     lines += ["", "Summary: " + ", ".join(f"{k} {v}" for k, v in result["summary"].items())]

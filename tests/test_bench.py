@@ -4,8 +4,11 @@ row, and the headline queries of docs/analysts.md must run on the analysts' file
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
+from bench.dbt_breakdown import breakdown
 from bench.pandas_peer import outcomes_12m
 from bench.read_floor import read_everything
 from bench.run import headline_queries, judge
@@ -46,3 +49,21 @@ def test_targets_are_judged_against_the_issue():
     assert judge({**summary, "report_pages_by_insatser": {"1": 9, "2": 17}})["PDF with two insatser 12–16 pages"] is False
     assert judge({**summary, "report_pages_by_insatser": {"2": 16}})["PDF with two insatser 12–16 pages"] is True
     assert "PDF with two insatser 12–16 pages" not in judge({**summary, "report_pages_by_insatser": {"1": 9}})
+
+
+def test_dbt_breakdown_totals_each_resource_type_and_names_the_slowest_nodes(tmp_path):
+    run_results = tmp_path / "run_results.json"
+    run_results.write_text(json.dumps({"elapsed_time": 9.5, "results": [
+        {"unique_id": "seed.utfall.kommuner", "status": "success", "execution_time": 0.5},
+        {"unique_id": "model.utfall.int_person_months", "status": "success", "execution_time": 4.0},
+        {"unique_id": "model.utfall.fct_episodes", "status": "success", "execution_time": 1.25},
+        {"unique_id": "test.utfall.not_null_x", "status": "pass", "execution_time": 0.75},
+        {"unique_id": "test.utfall.reconcile_y", "status": "warn", "execution_time": 2.0},
+    ]}), encoding="utf-8")
+    b = breakdown(run_results, top=3)
+    assert b["dbt_elapsed_seconds"] == 9.5
+    assert b["by_resource_type"] == {"model": {"nodes": 2, "seconds": 5.25}, "seed": {"nodes": 1, "seconds": 0.5},
+                                     "test": {"nodes": 2, "seconds": 2.75}}
+    assert [(n["node"], n["status"]) for n in b["top_nodes"]] == [
+        ("model.utfall.int_person_months", "success"), ("test.utfall.reconcile_y", "warn"),
+        ("model.utfall.fct_episodes", "success")]
