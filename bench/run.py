@@ -35,6 +35,7 @@ from typing import Callable
 import duckdb
 import psutil
 
+from bench import dbt_breakdown
 from utfall.dq.scope import MONTHLY_FEEDS
 from utfall.db import stage_timings
 from utfall.db.config import Paths
@@ -245,6 +246,8 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
     snapshot(home, loaded)
     build = stage("utfall build (full)", [UTFALL, "build"], env, log, prepare=lambda: snapshot(loaded, home))
     stages.append(build)
+    dbt_nodes = partial.setdefault("breakdown", {}).setdefault("build", {})
+    dbt_nodes[build.name] = dbt_breakdown.breakdown(home / "dbt" / "target" / "run_results.json")
     built = work / "built"
     snapshot(home, built)
 
@@ -260,6 +263,7 @@ def _run(scale: Scale, work: Path, results: Path, partial: dict) -> dict:
                        prepare=deliver_next_month, repeat=False)
     month_build = stage("incremental: utfall build", [UTFALL, "build"], env, log, repeat=False)
     stages += [month_load, month_build]
+    dbt_nodes[month_build.name] = dbt_breakdown.breakdown(home / "dbt" / "target" / "run_results.json")
 
     year = str(scale.evaluation_year)
     gated = work / "gated"
@@ -391,7 +395,9 @@ def evaluate_breakdown_markdown(b: dict) -> list[str]:
 
 # Each breakdown's section in the .md; one without a renderer here is shown as its JSON.
 BREAKDOWN_MARKDOWN: dict[str, Callable[[dict], list[str]]] = {
-    "load": load_breakdown_markdown, "evaluate": evaluate_breakdown_markdown}
+    "load": load_breakdown_markdown, "evaluate": evaluate_breakdown_markdown,
+    # per dbt node, of the full and of the incremental build (bench.dbt_breakdown)
+    "build": lambda b: [line for stage, nodes in b.items() for line in dbt_breakdown.markdown(stage, nodes)]}
 
 
 def breakdown_markdown(breakdown: dict) -> list[str]:

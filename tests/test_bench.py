@@ -7,12 +7,15 @@ the counts must come from the server. No timing here."""
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import psutil
 import psycopg
 import pytest
 
 from bench import run as bench_run
+from bench.dbt_breakdown import breakdown
 from bench.pandas_peer import outcomes_12m
 from bench.postgres import BenchPostgres
 from bench.read_floor import read_everything
@@ -182,3 +185,19 @@ def test_evaluate_breakdown_sums_the_renderers_own_timings(tmp_path):
     text = "\n".join(breakdown_markdown({"evaluate": b}))
     assert "(2 reports, rendered in parallel processes; the run of 8.0 s)" in text
     assert "| pdf | 9.00 s | 60% | 4.50 s | 6.00 s |" in text
+def test_dbt_breakdown_totals_each_resource_type_and_names_the_slowest_nodes(tmp_path):
+    run_results = tmp_path / "run_results.json"
+    run_results.write_text(json.dumps({"elapsed_time": 9.5, "results": [
+        {"unique_id": "seed.utfall.kommuner", "status": "success", "execution_time": 0.5},
+        {"unique_id": "model.utfall.int_person_months", "status": "success", "execution_time": 4.0},
+        {"unique_id": "model.utfall.fct_episodes", "status": "success", "execution_time": 1.25},
+        {"unique_id": "test.utfall.not_null_x", "status": "pass", "execution_time": 0.75},
+        {"unique_id": "test.utfall.reconcile_y", "status": "warn", "execution_time": 2.0},
+    ]}), encoding="utf-8")
+    b = breakdown(run_results, top=3)
+    assert b["dbt_elapsed_seconds"] == 9.5
+    assert b["by_resource_type"] == {"model": {"nodes": 2, "seconds": 5.25}, "seed": {"nodes": 1, "seconds": 0.5},
+                                     "test": {"nodes": 2, "seconds": 2.75}}
+    assert [(n["node"], n["status"]) for n in b["top_nodes"]] == [
+        ("model.utfall.int_person_months", "success"), ("test.utfall.reconcile_y", "warn"),
+        ("model.utfall.fct_episodes", "success")]

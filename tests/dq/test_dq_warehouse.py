@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.conftest import GATE_YEAR, deliver, query
-from utfall.warehouse.dbt_build import run_dbt
+from utfall.warehouse.build_state import builds_path
+from utfall.warehouse.dbt_build import build, dbt_target_path, run_dbt
 from utfall.db.config import Paths
 from utfall.dq import dbt_tests, mart_suites
 from utfall.dq.catalogue import load_catalogue
@@ -169,7 +172,9 @@ def test_a_register_from_a_forbund_the_seed_does_not_know_fails_the_gate_naming_
 def test_sek_that_do_not_reconcile_fail_the_reconciliation_check(built: Paths):
     """A deliberately broken fixture: one person-month's FK support in the panel off by 1,000 SEK.
 
-    (The gate runs `dbt test`, not a build, so the tampered panel is what the tests see.)"""
+    (The incremental panel keeps the tampered row through the next build, which rebuilds no
+    month since no delivery changed; its reconciliation test sees the row and only warns, and
+    the gate judges that build's results.)"""
     person, month, forbund = query(built, """
         SELECT p.person_id, p.month_start, min(e.forbund_id)
         FROM core.fct_person_months AS p JOIN core.fct_episodes AS e USING (person_id)
@@ -184,6 +189,7 @@ def test_sek_that_do_not_reconcile_fail_the_reconciliation_check(built: Paths):
     with duckdb.connect(str(built.warehouse)) as con:
         con.execute(f"UPDATE {schema}.{table} SET support_fk_sek = support_fk_sek + 1000 "
                     "WHERE person_id = ? AND month_start = ?", [person, month])
+    assert build(built).success
 
     measured = dbt_tests.measure(built, Scope(GATE_YEAR))
     # one förbund × month × payer cell no longer adds up; the other förbund's are untouched
@@ -224,3 +230,93 @@ def test_mart_share_above_one_fails_the_evaluation_check(built: Paths):
     # the gate's warehouse level sees it too: the dbt test on the mart's shares
     assert gate_blocks(built, Scope(GATE_YEAR)) == {("evaluation_outcomes_shares_0_1", forbund),
                                                     ("warehouse_outcomes_shares", forbund)}
+
+
+# --- the build's own test results ---------------------------------------------------------------
+
+
+def kept(paths: Paths, name: str) -> tuple[Path, dict]:
+    """An artefact the latest build kept for the gate (its path and content)."""
+    path = builds_path(paths) / str(query(paths, "SELECT max(build_id) FROM raw.builds")[0][0]) / name
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def rewrite(path: Path, content: dict) -> None:
+    path.write_text(json.dumps(content), encoding="utf-8")
+
+
+def gate_ran(paths: Paths) -> set[str] | None:
+    """The tests the gate's own `dbt test` ran; None: it ran none (the caller removed the file)."""
+    path = dbt_target_path(paths) / "run_results.json"
+    return {r["unique_id"] for r in json.loads(path.read_text(encoding="utf-8"))["results"]} if path.exists() else None
+
+
+def staging_not_null(results: dict, manifest: dict) -> dict:
+    """The build's result of one not_null test on a staging model (its check: warehouse_staging_not_null)."""
+    tests = dbt_tests.data_tests(manifest)
+    nodes = {**manifest["nodes"], **manifest.get("sources", {})}
+    return next(r for r in results["results"] if r["unique_id"] in tests
+                and dbt_tests.check_id_for(tests[r["unique_id"]], nodes) == "warehouse_staging_not_null")
+
+
+def test_the_gate_judges_the_builds_own_test_results_without_running_dbt(built: Paths):
+    """The build's results, not a second `dbt test`: a failure written into the kept run_results
+    (2 rows of one not_null test; the data has none) is what the gate measures."""
+    path, results = kept(built, "run_results.json")
+    _, manifest = kept(built, "manifest.json")
+    tests = dbt_tests.data_tests(manifest)
+    # the build ran every data test to a verdict
+    assert {r["unique_id"] for r in results["results"] if r["unique_id"] in tests} == set(tests)
+    faked = staging_not_null(results, manifest)
+    faked.update(status="fail", failures=2)
+    rewrite(path, results)
+    (dbt_target_path(built) / "run_results.json").unlink()
+
+    measured = dbt_tests.measure(built, Scope(GATE_YEAR))
+    assert gate_ran(built) is None  # no dbt test ran
+    assert failing(measured) == {("warehouse_staging_not_null", None)}
+    assert by_key(measured)[("warehouse_staging_not_null", None)].violated_rows == 2
+
+
+def test_tests_a_selected_build_did_not_run_are_run_by_the_gate_and_none_is_skipped(built: Paths):
+    """`utfall build --select stg_fk__utbetalningar` tests that model only: the gate runs exactly
+    the other tests, and one test the build skipped; a test nothing can run is an error."""
+    assert build(built, select="stg_fk__utbetalningar").success
+    path, results = kept(built, "run_results.json")
+    _, manifest = kept(built, "manifest.json")
+    tests = dbt_tests.data_tests(manifest)
+    by_build = {r["unique_id"] for r in results["results"] if r["unique_id"] in tests}
+    attached = {uid for uid, t in tests.items() if t.get("attached_node") == "model.utfall.stg_fk__utbetalningar"}
+    assert attached and attached <= by_build < set(tests)
+    skipped = next(r for r in results["results"] if r["unique_id"] in attached)
+    skipped["status"] = "skipped"
+    rewrite(path, results)
+
+    measured = dbt_tests.measure(built, Scope(GATE_YEAR))
+    assert gate_ran(built) == set(tests) - by_build | {skipped["unique_id"]}
+    assert failing(measured) == set()
+
+    # a test in the build's manifest that the project no longer has: neither ran it
+    manifest_path, manifest = kept(built, "manifest.json")
+    ghost = dict(tests[skipped["unique_id"]], unique_id="test.utfall.not_in_the_project", name="not_in_the_project")
+    manifest["nodes"][ghost["unique_id"]] = ghost
+    rewrite(manifest_path, manifest)
+    check = dbt_tests.check_id_for(ghost, manifest["nodes"])
+    errors = {(m.check_id, m.forbund_id): m.error for m in dbt_tests.measure(built, Scope(GATE_YEAR)) if m.error}
+    assert list(errors) == [(check, None)]
+    assert "not_in_the_project" in errors[(check, None)] and dbt_tests.NOT_RUN in errors[(check, None)]
+
+
+def test_a_warehouse_changed_after_its_build_gets_every_test_run_again(built: Paths):
+    """The marts edited after the build: its results no longer describe the warehouse."""
+    path, results = kept(built, "run_results.json")
+    _, manifest = kept(built, "manifest.json")
+    staging_not_null(results, manifest).update(status="fail", failures=2)
+    rewrite(path, results)
+    with duckdb.connect(str(built.warehouse)) as con:
+        con.execute("UPDATE marts.mart_participants_year SET persons = persons + 1 "
+                    f"WHERE year = {GATE_YEAR} AND forbund_id = 'sf01' AND dimension = 'total'")
+
+    measured = dbt_tests.measure(built, Scope(GATE_YEAR))
+    assert gate_ran(built) == set(dbt_tests.data_tests(manifest))
+    assert ("warehouse_staging_not_null", None) not in failing(measured)  # the build's (faked) result is not used

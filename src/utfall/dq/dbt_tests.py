@@ -1,10 +1,15 @@
-"""Warehouse level of the quality gate: every dbt data test, run again on the built warehouse.
+"""Warehouse level of the quality gate: every dbt data test, judged on the built warehouse.
 
-`dbt test` (in-process, unit tests excluded: they test the SQL, not the data) runs every key,
-not_null, accepted_values, relationships and reconciliation test of the dbt project, whatever
-severity it has during `dbt build` (dbt_project.yml says which only warn there). Its
-artefacts (target/manifest.json and run_results.json under $UTFALL_HOME/dbt) become one
-Measurement per catalogue check:
+Every key, not_null, accepted_values, relationships and reconciliation test of the dbt project
+(unit tests excluded: they test the SQL, not the data) is judged, whatever severity it has
+during `dbt build` (dbt_project.yml says which only warn there: the catalogue's threshold and
+severity decide here). The results come from the build itself (`test_results`): `utfall build`
+keeps its manifest and run_results with the warehouse state it left (utfall.warehouse.
+build_state); while the warehouse is still in that state, its test results are the gate's,
+and only the tests the build did not run to a verdict (a `--select` build, a test skipped
+after a failed model) run now, in one in-process `dbt test`. Without usable build results
+(built outside `utfall build`, or the ledger or the marts changed since) every test runs.
+The results become one Measurement per catalogue check:
 
 * **Which check a test belongs to** (`check_id_for`): its `meta: {dq_check: …}` when set,
   otherwise `warehouse_<layer>_<kind>` — layer = the tested model's schema (reference,
@@ -30,6 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from utfall.db import connection
+from utfall.warehouse.build_state import read_artifacts, read_state
 from utfall.warehouse.dbt_build import dbt_target_path, run_dbt
 from utfall.db.config import Paths
 from utfall.dq.catalogue import load_catalogue
@@ -54,6 +60,9 @@ KINDS = {
 EXAMPLES_PER_TEST = 5
 EXAMPLES_PER_CHECK = 20  # a layer check spans many tests: the report needs a sample, not all
 DBT_TEST_ARGS = ("test", "--exclude-resource-type", "unit_test")
+# dbt statuses of a test that ran to a verdict; anything else (skipped) the gate runs itself
+JUDGED = ("pass", "warn", "fail", "error")
+NOT_RUN = "testet kördes varken i bygget eller av grinden (ran neither in the build nor in the gate)"
 
 
 def check_id_for(test: dict, nodes: dict) -> str:
@@ -92,28 +101,20 @@ class _TestRun:
 
 
 def measure(paths: Paths, scope: Scope) -> list[Measurement]:
-    """Run `dbt test` on the built warehouse; one Measurement per warehouse check (and förbund)."""
+    """The results of every dbt data test on the built warehouse (the build's own, and those it did
+    not run, run now); one Measurement per warehouse check (and förbund)."""
     catalogue = {cid: e for cid, e in load_catalogue().items() if e.level == LEVEL}
-    # a run_results.json left by an earlier build must never pass for this run's
-    (dbt_target_path(paths) / "run_results.json").unlink(missing_ok=True)
     with timed() as t:
-        result = run_dbt(paths, *DBT_TEST_ARGS)  # no connection of ours is open while dbt runs
-    try:
-        manifest, run_results = read_artifact(paths, "manifest.json"), read_artifact(paths, "run_results.json")
-    except FileNotFoundError:
-        manifest, run_results = None, None
-    if manifest is None or not run_results.get("results"):
-        reason = "; ".join(result.failures) or "dbt test gav inga resultat (no results)"
-        return [Measurement(cid, None, None, None, " ".join(DBT_TEST_ARGS), error=reason,
+        manifest, results, failure = test_results(paths)
+    if manifest is None:
+        return [Measurement(cid, None, None, None, " ".join(DBT_TEST_ARGS), error=failure,
                             started_at=t.started_at, duration_s=t.duration_s) for cid in catalogue]
 
     nodes = {**manifest["nodes"], **manifest.get("sources", {})}
-    tests = data_tests(manifest)
     by_check: dict[str, list[_TestRun]] = defaultdict(list)
-    for r in run_results["results"]:
-        test = tests.get(r["unique_id"])
-        if test is None:
-            continue
+    for uid, test in data_tests(manifest).items():
+        # a test neither the build nor the gate ran is an error of its check, never a pass
+        r = results.get(uid) or {"status": "error", "message": f"{NOT_RUN}: {failure}" if failure else NOT_RUN}
         check_id = check_id_for(test, nodes)
         entry = catalogue.get(check_id)
         attached = nodes.get(test.get("attached_node") or "")
@@ -136,6 +137,49 @@ def measure(paths: Paths, scope: Scope) -> list[Measurement]:
         return measurements
     finally:
         con.close()
+
+
+def test_results(paths: Paths) -> tuple[dict | None, dict[str, dict], str | None]:
+    """(manifest, unique_id → run result of each data test, why results are missing).
+
+    The latest build's own results when the warehouse is still as that build left it (same
+    build, ledger and marts: utfall.warehouse.build_state); the tests it did not run (a `--select`
+    build, a test skipped after a failed model) and, without usable build results, every test,
+    run now with `dbt test`. manifest None: nothing could be run."""
+    con = connection.connect_warehouse(paths, read_only=True)
+    try:
+        now = read_state(con)
+    finally:
+        con.close()  # no connection of ours is open while dbt runs
+    built = read_artifacts(paths, now.build_id)
+    if built is None or built.state != now:
+        if built is not None:
+            log.info("the warehouse changed after build %s: every dbt test runs again", built.build_id)
+        return run_tests(paths, None)
+    tests = data_tests(built.manifest)
+    results = {r["unique_id"]: r for r in built.run_results.get("results", [])
+               if r["unique_id"] in tests and str(r["status"]) in JUDGED}
+    missing = sorted(tests[uid]["name"] for uid in tests if uid not in results)
+    log.info("warehouse level: %d dbt test results of build %s, %d tests to run", len(results),
+             built.build_id, len(missing))
+    if not missing:
+        return built.manifest, results, None
+    _, ran, failure = run_tests(paths, missing)
+    return built.manifest, {**ran, **results}, failure
+
+
+def run_tests(paths: Paths, names: list[str] | None) -> tuple[dict | None, dict[str, dict], str | None]:
+    """`dbt test` of the named data tests (None: every one); (manifest, results, failure)."""
+    # a run_results.json left by an earlier command must never pass for this run's
+    (dbt_target_path(paths) / "run_results.json").unlink(missing_ok=True)
+    result = run_dbt(paths, *DBT_TEST_ARGS, *(["--select", *names] if names else []))
+    try:
+        manifest, run_results = read_artifact(paths, "manifest.json"), read_artifact(paths, "run_results.json")
+    except FileNotFoundError:
+        manifest, run_results = None, {}
+    if manifest is None or not run_results.get("results"):
+        return None, {}, "; ".join(result.failures) or "dbt test gav inga resultat (no results)"
+    return manifest, {r["unique_id"]: r for r in run_results["results"]}, None
 
 
 def _measure_check(con, counter: "_RowCounter", check_id: str, runs: list[_TestRun],

@@ -17,6 +17,7 @@ from utfall.ingest import ledger
 
 from utfall.db import target
 from utfall.db.config import Paths, dbt_dir
+from utfall.warehouse.build_state import keep_artifacts
 
 log = logging.getLogger("utfall.warehouse.dbt_build")
 
@@ -77,6 +78,8 @@ def build(paths: Paths, select: str | None = None, full_refresh: bool = False, h
     `held`: the warehouse as `connection.holding_warehouse` holds it, when the caller keeps it
     beyond the build (to publish); else the build holds it itself from start to end, so no
     load lands half-way through (the panel would record a month it never built).
+    Its manifest, run results and the warehouse state it left are kept under
+    $UTFALL_HOME/dbt/builds/<build_id>/ (utfall.warehouse.build_state), for the gate.
     """
     if held is None:
         with connection.holding_warehouse(paths) as con:
@@ -85,7 +88,18 @@ def build(paths: Paths, select: str | None = None, full_refresh: bool = False, h
     ledger.ensure_schema(held)
     build_id = ledger.record_build_start(held, select, full_refresh)
     log.info("build %s started", build_id)
+    # a run_results.json of an earlier dbt command must never be kept as this build's
+    (dbt_target_path(paths) / "run_results.json").unlink(missing_ok=True)
     result = run_dbt(paths, *args)  # DuckDB: dbt's connections share this process's open file
     for failure in result.failures:
         log.error("%s", failure)
+    # the gate judges this build by its own test results (utfall.dq.dbt_tests)
+    if paths.warehouse_dsn:  # the loader role holding the lock does not read the marts
+        con = connection.connect_warehouse(paths)
+        try:
+            keep_artifacts(paths, con, build_id, dbt_target_path(paths))
+        finally:
+            con.close()
+    else:
+        keep_artifacts(paths, held, build_id, dbt_target_path(paths))
     return result
