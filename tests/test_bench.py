@@ -79,7 +79,7 @@ def test_load_breakdown_comes_from_the_loaders_own_timings(clean_home):
     assert "## Breakdown: load" in text and f"({files} files, the run of 1000.0 s;" in text
     assert "| read |" in text and "| fk_utbetalningar |" in text
     # a breakdown another stage adds without a renderer here is still shown, as its JSON
-    assert '"nodes": 3' in "\n".join(breakdown_markdown({"build": {"nodes": 3}}))
+    assert '"checks": 3' in "\n".join(breakdown_markdown({"gate": {"checks": 3}}))
 
 
 @pytest.fixture
@@ -201,3 +201,5 @@ def test_dbt_breakdown_totals_each_resource_type_and_names_the_slowest_nodes(tmp
     assert [(n["node"], n["status"]) for n in b["top_nodes"]] == [
         ("model.utfall.int_person_months", "success"), ("test.utfall.reconcile_y", "warn"),
         ("model.utfall.fct_episodes", "success")]
+    text = "\n".join(breakdown_markdown({"build": {"utfall build (full)": b}}))
+    assert "dbt nodes of “utfall build (full)”" in text and "| model | 2 | 5.2 |" in text
