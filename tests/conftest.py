@@ -33,11 +33,6 @@ def pytest_configure(config) -> None:
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    # The dbt unit tests check the models' logic on fixed rows, whatever the warehouse holds: they
-    # run in the tests that ask for `with_dbt_unit_tests` (tests/warehouse/test_build.py), not in each of the
-    # suite's many builds, where they took four tenths of the time. The CLI, the demo and Airflow
-    # inherit the setting.
-    os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
 
 
 # Slowest first (measured on 2 cores, December 2026), so that no long test starts last while the
@@ -101,8 +96,10 @@ def postgres(request):
 
 @pytest.fixture
 def with_dbt_unit_tests(monkeypatch: pytest.MonkeyPatch) -> None:
-    """This test's builds run the dbt unit tests too (see pytest_configure)."""
-    monkeypatch.delenv("DBT_EXCLUDE_RESOURCE_TYPES")
+    """This test's builds run the dbt unit tests too: `utfall build` leaves them out unless asked
+    (utfall.warehouse.dbt_build.UNIT_TESTS_ENV), and they need to run once per suite, not in each
+    of its many builds."""
+    monkeypatch.setenv("UTFALL_DBT_UNIT_TESTS", "1")
 
 
 def pid(n: int) -> str:

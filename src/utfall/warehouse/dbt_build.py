@@ -44,13 +44,21 @@ def dbt_environment(paths: Paths) -> dict[str, str]:
     return env
 
 
+# Set to 1 to run the dbt unit tests in `utfall build` too (the tests of the SQL do, and CI).
+UNIT_TESTS_ENV = "UTFALL_DBT_UNIT_TESTS"
+
+
 def dbt_target_args(paths: Paths, command: str) -> list[str]:
-    """On PostgreSQL: dbt's `postgres` output (dbt/profiles.yml), and no unit tests (their
-    fixtures are DuckDB SQL; they test the models' logic, which the DuckDB run proves; every
-    data test runs on both)."""
-    if not paths.warehouse_dsn:
-        return []
-    return ["--target", "postgres"] + (["--exclude-resource-type", "unit_test"] if command in ("build", "test") else [])
+    """The target and what `build`/`test` leave out.
+
+    The dbt unit tests test the models' SQL on fixed rows, not the data: they run where the SQL
+    changes (`make test`, CI, or `UTFALL_DBT_UNIT_TESTS=1`), not in every production build,
+    where they took a third of a small build's node time (as dbt recommends for production).
+    On PostgreSQL (dbt's `postgres` output, dbt/profiles.yml) never: their fixtures are DuckDB
+    SQL, the DuckDB run proves the logic, and every data test runs on both."""
+    target = ["--target", "postgres"] if paths.warehouse_dsn else []
+    unit_tests = os.environ.get(UNIT_TESTS_ENV) == "1" and not paths.warehouse_dsn
+    return target + (["--exclude-resource-type", "unit_test"] if command in ("build", "test") and not unit_tests else [])
 
 
 def run_dbt(paths: Paths, *args: str) -> BuildResult:
