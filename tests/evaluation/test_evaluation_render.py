@@ -416,9 +416,12 @@ def test_the_contents_split_into_two_columns_where_their_lines_come_closest_to_e
     assert toc_columns(sections[:1]) == [(1, sections[:1])]  # one section: one column
 
 
-def test_the_contents_name_every_section_once_numbered_on(rendered):
+def test_the_contents_name_every_section_once_numbered_on(rendered, tmp_path):
     toc = rendered["html"].split('<nav class="toc"', 1)[1].split("</nav>", 1)[0]
     anchors = re.findall(r'href="#([^"]+)"', toc)
     assert len(anchors) == len(set(anchors)) == 5  # the sample report's 4 sections and 1 subsection
     # lines 1 + 2 | 1 + 1: the third section starts the second column
-    assert re.findall(r'<ol start="(\d+)">', toc) == ["1", "3"]
+    assert re.findall(r'<ol start="(\d+)"', toc) == ["1", "3"]
+    # …and the PDF numbers it so (WeasyPrint reads the list-item counter, not `start`)
+    page_1 = pdf_text(rendered["pdf"], tmp_path).split("\f")[0]
+    assert re.search(r"3\.\s+Förbundets kommentarer", page_1) and not re.search(r"1\.\s+Förbundets kommentarer", page_1)

@@ -27,7 +27,8 @@ from utfall.dq.catalogue import load_catalogue
 from utfall.dq.gate_model import Scope, plausible_year
 from utfall.dq.runner import Result, judge, measure_all
 from utfall.dq.scope import forbund_with_data, latest_complete_year
-from utfall.dq.state import WarehouseState, changes_since, loads_since_latest_build, read_state
+from utfall.dq.state import changes_since, loads_since_latest_build
+from utfall.warehouse.build_state import WarehouseState, read_state
 from utfall.dq.store import Waiver
 from utfall.dq.timing import utc_now
 from utfall.dq.waivers import apply_waivers

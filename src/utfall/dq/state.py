@@ -16,9 +16,7 @@ from __future__ import annotations
 from utfall.db import connection
 from utfall.ingest import ledger
 # One definition of the state, shared with the build, which records the state it left.
-from utfall.warehouse.build_state import (  # noqa: F401 (re-exported)
-    MARTS_SCHEMA, WarehouseState, loads_digest, marts_fingerprint, read_state,
-)
+from utfall.warehouse.build_state import WarehouseState, loads_digest, marts_fingerprint
 
 
 def loads_since_latest_build(con) -> int:

@@ -34,7 +34,6 @@ from utfall import __version__
 from utfall.ingest import ledger
 
 from utfall.db import stage_timings, tiers
-from utfall.db.stage_timings import Laps
 from utfall.db.config import Paths
 from utfall.dq.mart_suites import evaluation_tables, scope_years
 from utfall.dq.gate import GateNotPassed, passed_run, require_passed
@@ -242,7 +241,7 @@ def render_report_folder(paths: Paths, forbund_id: str, year: int, gate_run_id: 
     from utfall.evaluation.render_pdf import render_pdf
     from utfall.evaluation.tables import build_report
 
-    laps = Laps()
+    laps = stage_timings.Laps()
     loads, since = read_provenance(paths, forbund_id, year)
     report = build_report(paths, forbund_id, year, gate_run_id, since_previous=since)
     laps.lap("tables")

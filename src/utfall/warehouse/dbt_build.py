@@ -49,16 +49,18 @@ UNIT_TESTS_ENV = "UTFALL_DBT_UNIT_TESTS"
 
 
 def dbt_target_args(paths: Paths, command: str) -> list[str]:
-    """The target and what `build`/`test` leave out.
+    """The target, and the dbt unit tests left out where they do not belong.
 
-    The dbt unit tests test the models' SQL on fixed rows, not the data: they run where the SQL
-    changes (`make test`, CI, or `UTFALL_DBT_UNIT_TESTS=1`), not in every production build,
-    where they took a third of a small build's node time (as dbt recommends for production).
-    On PostgreSQL (dbt's `postgres` output, dbt/profiles.yml) never: their fixtures are DuckDB
-    SQL, the DuckDB run proves the logic, and every data test runs on both."""
-    target = ["--target", "postgres"] if paths.warehouse_dsn else []
-    unit_tests = os.environ.get(UNIT_TESTS_ENV) == "1" and not paths.warehouse_dsn
-    return target + (["--exclude-resource-type", "unit_test"] if command in ("build", "test") and not unit_tests else [])
+    They test the models' SQL on fixed rows, not the data: `build` runs them only when asked
+    (`UTFALL_DBT_UNIT_TESTS=1`: `make test`, CI), not in every production build, where they
+    took a third of a small build's node time (as dbt recommends for production). A `test`
+    command names what it runs itself (the gate excludes them). On PostgreSQL (dbt's
+    `postgres` output, dbt/profiles.yml) never: their fixtures are DuckDB SQL, the DuckDB run
+    proves the logic, and every data test runs on both."""
+    if paths.warehouse_dsn:
+        return ["--target", "postgres"] + (["--exclude-resource-type", "unit_test"] if command in ("build", "test") else [])
+    wanted = os.environ.get(UNIT_TESTS_ENV) == "1"
+    return ["--exclude-resource-type", "unit_test"] if command == "build" and not wanted else []
 
 
 def run_dbt(paths: Paths, *args: str) -> BuildResult:
